@@ -1,0 +1,1 @@
+"""Experiment runners behind the `rotkeras` command line."""

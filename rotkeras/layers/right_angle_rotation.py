@@ -1,0 +1,127 @@
+"""Deterministic rotation by a fixed right angle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from rotkeras._validation import check_data_format
+from rotkeras.layers import _rotation
+from rotkeras.layers._checks import check_nonempty_batch, check_numeric, is_tensor_like
+from rotkeras.layers._tf_data import TFDataCompatibleLayer
+
+
+@keras.saving.register_keras_serializable(package="rotkeras")
+class RightAngleRotation(TFDataCompatibleLayer):
+    """Rotates every image by the same multiple of 90 degrees, in training and inference.
+
+    The deterministic companion of `RandomRightAngleRotation`: for test-time rotation
+    (building rotated test sets inside a model or a `tf.data` pipeline) and for turning
+    images back (`RightAngleRotation(k=-k)` undoes `RightAngleRotation(k=k)`). Exact:
+    equal to `np.rot90(image, k)` on the height and width axes.
+
+    Give either `k` (quarter turns counter-clockwise, any integer) or `angle` (degrees,
+    a multiple of 90), not both.
+
+    Args:
+        k: Number of quarter turns counter-clockwise.
+        angle: Rotation in degrees counter-clockwise, a multiple of 90.
+        data_format: `"channels_last"` or `"channels_first"`; defaults to
+            `keras.config.image_data_format()`.
+        bounding_box_format: Format of `bounding_boxes` in dict inputs (e.g. `"xyxy"`).
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        3D `(height, width, channels)` or 4D `(batch, height, width, channels)` tensor
+        (channels first with `data_format="channels_first"`), or a dict with `"images"`
+        and optional `"labels"`, `"segmentation_masks"`, `"bounding_boxes"`. Height and
+        width must be equal unless the rotation is 0 or 180 degrees.
+
+    Output shape:
+        Same shape and dtype as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rotkeras.layers import RightAngleRotation
+    >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
+    >>> y = RightAngleRotation(angle=90)(x)
+    >>> bool(np.all(np.asarray(y) == np.rot90(x, 1, axes=(1, 2))))
+    True
+    """
+
+    def __init__(
+        self,
+        k: int | None = None,
+        angle: int | None = None,
+        data_format: str | None = None,
+        bounding_box_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if (k is None) == (angle is None):
+            raise ValueError(
+                f"Pass exactly one of `k` and `angle`; received k={k!r}, angle={angle!r}"
+            )
+        if k is not None:
+            if isinstance(k, bool) or not isinstance(k, int):
+                raise ValueError(f"`k` must be an integer; received k={k!r}")
+            self.k = k % 4
+        else:
+            self.k = _rotation.angle_to_k(angle, "angle")
+        self.data_format = check_data_format(data_format)
+        self.bounding_box_format = bounding_box_format
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True
+
+    @property
+    def angle(self) -> int:
+        """The rotation in degrees counter-clockwise, in `0..270`."""
+        return 90 * self.k
+
+    def call(self, inputs: Any) -> Any:
+        data = inputs if isinstance(inputs, dict) else {"images": inputs}
+        if "images" not in data:
+            raise ValueError(f"A dict input needs an 'images' entry; received keys {sorted(data)}")
+        images = data["images"]
+        if not is_tensor_like(images):
+            images = ops.convert_to_tensor(images)
+        rank = _rotation.check_image_rank(images)
+        check_numeric(images, "images")
+        check_nonempty_batch(images, "images")
+        if self.k % 2:
+            _rotation.check_square(images, self.data_format, type(self).__name__)
+        outputs = dict(data)
+        outputs["images"] = _rotation.rotate_fixed(images, self.k, self.data_format)
+        if data.get("segmentation_masks") is not None:
+            masks = ops.convert_to_tensor(data["segmentation_masks"])
+            outputs["segmentation_masks"] = _rotation.rotate_fixed(masks, self.k, self.data_format)
+        if data.get("bounding_boxes") is not None:
+            h_axis, w_axis = _rotation.spatial_axes(rank, self.data_format)
+            shape = ops.shape(images)
+            batch = shape[0] if rank == 4 else 1
+            outputs["bounding_boxes"] = _rotation.transform_bounding_boxes(
+                data["bounding_boxes"],
+                ops.full((batch,), self.k, dtype="int32"),
+                self.bounding_box_format,
+                height=shape[h_axis],
+                width=shape[w_axis],
+                batched=rank == 4,
+            )
+        return outputs if isinstance(inputs, dict) else outputs["images"]
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            {
+                "k": self.k,
+                "data_format": self.data_format,
+                "bounding_box_format": self.bounding_box_format,
+            }
+        )
+        return config

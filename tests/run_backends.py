@@ -1,0 +1,39 @@
+"""Runs the test suite once per Keras backend (tensorflow, jax, torch), each in its own process.
+
+Usage: python tests/run_backends.py [--backends tensorflow,jax] [PYTEST ARGS...]
+
+A backend whose run collects no test (pytest exit code 5) counts as a failure: every backend
+is expected to run the suite. Exits non-zero if any backend fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    args, pytest_args = parser.parse_known_args(argv)
+    results = {}
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
+        print(f"=== pytest on the {backend} backend ===", flush=True)
+        start = time.perf_counter()
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], env=env)
+        results[backend] = (code, time.perf_counter() - start)
+    print("=== summary ===")
+    for backend, (code, seconds) in results.items():
+        status = "ok" if code == 0 else ("no tests collected" if code == 5 else f"failed ({code})")
+        print(f"{backend:<11} {status:<20} {seconds:6.1f} s")
+    return 0 if all(code == 0 for code, _ in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rotkeras import __version__
+from rotkeras.cli import main
+
+
+def test_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "rotkeras.cli", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"rotkeras {__version__}"
+
+
+def test_info_prints_backend(capsys) -> None:
+    import keras
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"keras {keras.__version__}" in out
+    assert f"backend {keras.backend.backend()}" in out
+    assert "device " in out
+
+
+def test_train_on_a_small_file(tiny_mnist, capsys) -> None:
+    assert main(["train", "--data", str(tiny_mnist), "--epochs", "1", "--quiet"]) == 0
+    assert "test accuracy:" in capsys.readouterr().out
+
+
+def test_missing_data_is_a_clear_error(tmp_path, capsys) -> None:
+    assert main(["train", "--data", str(tmp_path / "nope.npz"), "--epochs", "1"]) == 1
+    assert "nope.npz" in capsys.readouterr().err
+
+
+def test_bad_arguments_exit_with_usage(capsys) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["train", "--epochs", "0"])
+    assert excinfo.value.code == 2
+    assert "positive integer" in capsys.readouterr().err

@@ -100,11 +100,20 @@ def rotate_batch(images: Any, k: Any, data_format: str, allow_odd: bool = True) 
 
 
 def rotate_fixed(images: Any, k: int, data_format: str) -> Any:
-    """Rotates a rank-3 or rank-4 tensor by a fixed number of quarter turns."""
+    """Rotates a rank-3 or rank-4 tensor by a fixed number of quarter turns.
+
+    Written as transpose + flips rather than `keras.ops.rot90`, whose TensorFlow
+    implementation (Keras 3.15) scrambles non-square images for k=2.
+    """
     k = k % 4
+    h_axis, w_axis = spatial_axes(len(images.shape), data_format)
+    if k == 2:
+        return ops.flip(ops.flip(images, axis=h_axis), axis=w_axis)
     if k == 0:
         return images
-    return ops.rot90(images, k=k, axes=spatial_axes(len(images.shape), data_format))
+    perm = list(range(len(images.shape)))
+    perm[h_axis], perm[w_axis] = w_axis, h_axis
+    return ops.flip(ops.transpose(images, perm), axis=h_axis if k == 1 else w_axis)
 
 
 def rotate_boxes(boxes: Any, k: Any) -> Any:

@@ -148,9 +148,15 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         outputs = dict(data)
         outputs["images"] = self._rotate(images, k, batched)
         if data.get("segmentation_masks") is not None:
-            outputs["segmentation_masks"] = self._rotate(
-                data["segmentation_masks"], k, batched
-            )
+            masks = ops.convert_to_tensor(data["segmentation_masks"])
+            # Masks without a channel axis, e.g. (batch, height, width), are supported too.
+            squeeze = len(masks.shape) == rank - 1
+            masks = ops.expand_dims(masks, -1 if self.data_format == "channels_last" else -3) \
+                if squeeze else masks
+            masks = self._rotate(masks, k, batched)
+            outputs["segmentation_masks"] = ops.squeeze(
+                masks, -1 if self.data_format == "channels_last" else -3
+            ) if squeeze else masks
         if data.get("bounding_boxes") is not None:
             h_axis, w_axis = _rotation.spatial_axes(rank, self.data_format)
             shape = ops.shape(images)

@@ -29,7 +29,7 @@ def test_layer_order_and_shapes() -> None:
         ("Dense", (128,)),
         ("Dense", (10,)),
     ]
-    activations = [layer.activation.__name__ for layer in model.layers if hasattr(layer, "activation")]
+    activations = [lay.activation.__name__ for lay in model.layers if hasattr(lay, "activation")]
     assert activations == ["relu", "relu", "relu", "relu", "softmax"]
 
 

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rotkeras.layers import RightAngleRotation
+from tests.helpers import (
+    assert_config_round_trip,
+    in_functional_model,
+    map_with_tf_data,
+    save_and_load,
+    to_numpy,
+)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 1, 2, 3, 5])
+def test_equals_np_rot90(k: int, rng) -> None:
+    x = rng.random((3, 4, 4, 2), dtype=np.float32)
+    np.testing.assert_array_equal(to_numpy(RightAngleRotation(k=k)(x)), np.rot90(x, k, axes=(1, 2)))
+
+
+@pytest.mark.parametrize(("angle", "k"), [(90, 1), (-90, 3), (180, 2), (270, 3), (360, 0)])
+def test_angle_argument(angle: int, k: int) -> None:
+    layer = RightAngleRotation(angle=angle)
+    assert layer.k == k and layer.angle == 90 * k
+
+
+def test_inverse_rotation_undoes(rng) -> None:
+    x = rng.random((2, 5, 5, 1), dtype=np.float32)
+    for k in range(4):
+        back = RightAngleRotation(k=-k)(RightAngleRotation(k=k)(x))
+        np.testing.assert_array_equal(to_numpy(back), x)
+
+
+def test_unbatched_and_channels_first(rng) -> None:
+    x = rng.random((4, 4, 1), dtype=np.float32)
+    np.testing.assert_array_equal(to_numpy(RightAngleRotation(k=1)(x)), np.rot90(x, 1))
+    x = rng.random((2, 3, 4, 4), dtype=np.float32)
+    out = to_numpy(RightAngleRotation(k=1, data_format="channels_first")(x))
+    np.testing.assert_array_equal(out, np.rot90(x, 1, axes=(2, 3)))
+
+
+def test_applies_at_inference_too(rng) -> None:
+    x = rng.random((2, 4, 4, 1), dtype=np.float32)
+    model = in_functional_model(RightAngleRotation(k=2), (4, 4, 1))
+    np.testing.assert_array_equal(to_numpy(model.predict(x, verbose=0)), np.rot90(x, 2, (1, 2)))
+
+
+def test_non_square(rng) -> None:
+    x = rng.random((2, 3, 5, 1), dtype=np.float32)
+    np.testing.assert_array_equal(to_numpy(RightAngleRotation(k=2)(x)), x[:, ::-1, ::-1])
+    with pytest.raises(ValueError, match=r"square.*\(2, 3, 5, 1\)"):
+        RightAngleRotation(k=1)(x)
+
+
+def test_dict_with_boxes() -> None:
+    images = np.zeros((1, 8, 8, 1), np.float32)
+    boxes = {"boxes": np.array([[[2.0, 1.0, 6.0, 3.0]]]), "labels": np.array([[1.0]])}
+    out = to_numpy(RightAngleRotation(k=1, bounding_box_format="xyxy")(
+        {"images": images, "bounding_boxes": boxes}))
+    # 90 degrees counter-clockwise: (x1, y1, x2, y2) -> (y1, W - x2, y2, W - x1)
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"][0, 0], [1.0, 2.0, 3.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({}, "exactly one"), ({"k": 1, "angle": 90}, "exactly one"), ({"angle": 30}, "30"),
+     ({"k": 1.5}, "1.5"), ({"k": True}, "True")],
+)
+def test_bad_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        RightAngleRotation(**kwargs)
+
+
+def test_config_and_save_load(tmp_path, rng) -> None:
+    clone = assert_config_round_trip(RightAngleRotation(angle=-90))
+    assert clone.k == 3
+    model = in_functional_model(RightAngleRotation(k=3), (4, 4, 1))
+    restored = save_and_load(model, tmp_path)
+    x = rng.random((2, 4, 4, 1), dtype=np.float32)
+    np.testing.assert_array_equal(to_numpy(restored.predict(x, verbose=0)), np.rot90(x, 3, (1, 2)))
+
+
+def test_in_tf_data(rng) -> None:
+    x = rng.random((6, 4, 4, 1), dtype=np.float32)
+    batches = map_with_tf_data(RightAngleRotation(k=1), x, 3)
+    np.testing.assert_array_equal(np.concatenate(batches), np.rot90(x, 1, axes=(1, 2)))

@@ -1,0 +1,119 @@
+"""End-to-end tests of `rotkeras reproduce` on a small synthetic MNIST-format file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from rotkeras.experiments import _io
+from rotkeras.experiments.reproduce import ReproduceConfig, phase_names, reproduce
+
+
+def _digit_like_npz(path: Path, n_train: int, n_test: int) -> Path:
+    """Writes an npz of 28x28 'digits': one bar per class at a class-specific place."""
+    rng = np.random.default_rng(0)
+
+    def make(n: int) -> tuple[np.ndarray, np.ndarray]:
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+        for i, label in enumerate(labels):
+            row = 4 + 2 * int(label)
+            images[i, row : row + 2, 6:14 + int(label)] = 255
+        return images, labels
+
+    x_train, y_train = make(n_train)
+    x_test, y_test = make(n_test)
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_npz(tmp_path_factory) -> Path:
+    return _digit_like_npz(tmp_path_factory.mktemp("data") / "mnist.npz", 600, 120)
+
+
+def _check_outputs(out: Path, config: ReproduceConfig) -> dict:
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["phases"]) == set(phase_names(config))
+    for name in ("reference", "solution2_static", "solution2_onthefly", "solution1"):
+        scores = metrics["models"][name]
+        assert all(0.0 <= scores[k] <= 1.0 for k in ("upright", "rotated", "combined"))
+        assert keras.saving.load_model(out / "models" / f"{name}.keras") is not None
+    report = (out / "report.md").read_text()
+    assert "Reference CNN" in report and "99.15%" in report and "97.97%" in report
+    for figure in metrics["figures"]:
+        assert (out / figure).stat().st_size > 1000
+    assert (out / "figures" / "accuracy_vs_angle.png").exists()
+    assert (out / "classification_reports" / "reference_upright.txt").exists()
+    assert not list(out.rglob(f"{_io.TEMP_PREFIX}*"))
+    assert not (out / "backup").exists()
+    return metrics
+
+
+def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_path, capsys):
+    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True)
+    first = reproduce(config)
+    _check_outputs(tmp_path / "run", config)
+    sweep = first["phases"]["angle_sweep"]
+    assert sweep["angles"] == list(range(0, 360, 15))
+    # A second run finds every phase done and rebuilds the same numbers.
+    second = reproduce(config)
+    assert second["models"] == first["models"]
+    assert "done in an earlier run" in capsys.readouterr().out
+
+
+def test_settings_mismatch_and_unwritable_output(small_npz, tmp_path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    _io.write_json(out / "run.json", {"settings": {"epochs": 99}})
+    config = ReproduceConfig(out=out, data=str(small_npz), quick=True, quiet=True)
+    with pytest.raises(ValueError, match="different settings"):
+        reproduce(config)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PermissionError, match="file"):
+        reproduce(ReproduceConfig(out=blocker / "sub", data=str(small_npz), quick=True))
+
+
+def test_missing_dataset_message(tmp_path) -> None:
+    config = ReproduceConfig(out=tmp_path / "run", data=str(tmp_path / "nope.npz"), quick=True)
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        reproduce(config)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_without_corrupt_files(tmp_path) -> None:
+    data = _digit_like_npz(tmp_path / "mnist.npz", 3000, 200)
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "rotkeras.cli", "reproduce", "--data", str(data), "--out",
+               str(out), "--quick", "--epochs", "4", "--quiet"]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    backup = out / "backup" / "reference"
+    deadline = time.monotonic() + 300
+    while not (backup.exists() and any(backup.rglob("*"))) and time.monotonic() < deadline:
+        assert process.poll() is None, "the run ended before its first epoch was backed up"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (out / "phases" / "reference.json").exists(), "killed too late: phase finished"
+    assert not (out / "models" / "reference.keras").exists()
+
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    config = ReproduceConfig(out=out, data=str(data), quick=True, epochs=4)
+    metrics = _check_outputs(out, config)
+    # The reference training resumed: fewer than 4 epochs were run by the second process.
+    assert resumed.stdout.count("reference CNN: epoch") < 4
+    assert "reference CNN: epoch 4/4" in resumed.stdout
+    assert metrics["meta"]["settings"]["epochs"] == 4

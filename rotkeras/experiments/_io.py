@@ -33,8 +33,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yields a temporary path beside `path` (same suffix); moves it to `path` on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem}.",
-                               suffix=target.suffix or ".tmp", dir=target.parent)
+    # Keep every suffix (".weights.h5", ".keras"): Keras checks them when saving.
+    suffix = "".join(target.suffixes) or ".tmp"
+    stem = target.name[: len(target.name) - len(suffix)] if target.suffixes else target.name
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{stem}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # writers such as model.save() create the file themselves
     try:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from rotkeras.experiments import _io
+from rotkeras.experiments import _io, checkpoint
 from rotkeras.experiments.progress import EpochProgress, RunClock, format_seconds
 
 TUTORIAL_ANGLES = (90, -90, 180)
@@ -164,12 +164,17 @@ class Runner:
             self._models[name] = model
             return model
         model = build()
-        backup = keras.callbacks.BackupAndRestore(str(self.backup_dir / name))
-        callbacks = [backup, EpochProgress(self.clock, label, len(x), epochs)]
+        backup = self.backup_dir / name
+        done = checkpoint.restore(model, backup)
+        if done:
+            self.clock.say(f"  {label}: resuming after epoch {done}/{epochs}")
+            self.clock.skip(len(x) * done)
+        callbacks = [checkpoint.EpochCheckpoint(backup),
+                     EpochProgress(self.clock, label, len(x), epochs)]
         start = time.perf_counter()
         fit_classifier(
             model, x, y, epochs=epochs, batch_size=self.config.batch_size,
-            seed=self.config.seed, callbacks=callbacks,
+            seed=self.config.seed, callbacks=callbacks, initial_epoch=done,
             verbose=0 if self.config.quiet else "auto",
         )
         seconds = time.perf_counter() - start

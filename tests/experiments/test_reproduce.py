@@ -99,9 +99,9 @@ def test_killed_run_resumes_without_corrupt_files(tmp_path) -> None:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    backup = out / "backup" / "reference"
+    state = out / "backup" / "reference" / "state.json"
     deadline = time.monotonic() + 300
-    while not (backup.exists() and any(backup.rglob("*"))) and time.monotonic() < deadline:
+    while not state.exists() and time.monotonic() < deadline:
         assert process.poll() is None, "the run ended before its first epoch was backed up"
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
@@ -114,6 +114,7 @@ def test_killed_run_resumes_without_corrupt_files(tmp_path) -> None:
     config = ReproduceConfig(out=out, data=str(data), quick=True, epochs=4)
     metrics = _check_outputs(out, config)
     # The reference training resumed: fewer than 4 epochs were run by the second process.
+    assert "reference CNN: resuming after epoch" in resumed.stdout
     assert resumed.stdout.count("reference CNN: epoch") < 4
     assert "reference CNN: epoch 4/4" in resumed.stdout
     assert metrics["meta"]["settings"]["epochs"] == 4

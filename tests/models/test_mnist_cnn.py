@@ -95,3 +95,19 @@ def test_one_epoch_on_real_mnist_reaches_98_percent(mnist_path) -> None:
     model.fit(to_float_images(x_train), y_train, epochs=1, batch_size=64, verbose=0)
     _, accuracy = model.evaluate(to_float_images(x_test), y_test, batch_size=1024, verbose=0)
     assert accuracy >= 0.98
+
+
+def test_saved_model_loads_in_a_fresh_process_after_import_rotkeras(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    model = mnist_cnn(preprocessing=RandomRightAngleRotation(seed=3))
+    model.save(tmp_path / "m.keras")
+    code = (
+        "import keras, rotkeras; "
+        f"m = keras.saving.load_model({str(tmp_path / 'm.keras')!r}); "
+        "print(type(m.layers[0]).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.strip().endswith("RandomRightAngleRotation")

@@ -192,6 +192,20 @@ def test_save_and_load_in_a_model(tmp_path, rng) -> None:
 
 
 def test_train_step_compiles_and_learns_under_jit(rng) -> None:
+    if keras.backend.backend() == "torch":
+        # torch.compile of a whole train step takes about a minute on 2 CPU cores.
+        pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile (slow)")
+    _train_with_jit(rng)
+
+
+@pytest.mark.slow
+def test_train_step_under_torch_compile(rng) -> None:
+    if keras.backend.backend() != "torch":
+        pytest.skip("torch only")
+    _train_with_jit(rng)
+
+
+def _train_with_jit(rng) -> None:
     model = keras.Sequential(
         [keras.Input((6, 6, 1)), RandomRightAngleRotation(seed=0), keras.layers.Flatten(),
          keras.layers.Dense(2, activation="softmax")]

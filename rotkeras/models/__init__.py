@@ -1,8 +1,12 @@
 """Model factories and compositions of rotkeras."""
 
+from rotkeras.models.angle_classifier import angle_classifier
 from rotkeras.models.mnist_cnn import compile_classifier, mnist_cnn
+from rotkeras.models.orientation_corrected import orientation_corrected
 
 __all__ = [
+    "angle_classifier",
     "compile_classifier",
     "mnist_cnn",
+    "orientation_corrected",
 ]

@@ -343,11 +343,9 @@ class Runner:
         self.prepare_output()
         names = phase_names(self.config)
         epochs = self.config.train_epochs
-        planned = 0.0
-        if not self.config.quick:
-            planned = 60000 * epochs * 4  # reference, 2 x static copies, on-the-fly, angle model
-        else:
-            planned = QUICK_TRAIN * epochs * 5
+        # Training work in sample-epochs: reference, static copies (twice the images),
+        # on-the-fly augmentation and the angle classifier.
+        planned = len(self.data()["x_train"]) * epochs * 5
         self.clock = RunClock(planned)
         self.clock.say(f"rotkeras reproduce -> {self.out} ({len(names)} phases, {epochs} epochs"
                        f"{', quick' if self.config.quick else ''})")

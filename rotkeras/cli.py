@@ -52,6 +52,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from rotkeras.experiments.predict import run_predict
+
+    return run_predict(
+        args.inputs,
+        args.model,
+        correct_orientation=args.correct_orientation,
+        orientation_model_path=args.orientation_model,
+        save_inputs=args.save_inputs,
+        mode=args.mode,
+        polarity=args.polarity,
+        size=args.size,
+        batch_size=args.batch_size,
+    )
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -124,6 +140,32 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder of labelled digit photos for the handwriting experiment")
     rep.add_argument("--quiet", action="store_true", help="log lines only, no progress bars")
     rep.set_defaults(func=_cmd_reproduce)
+
+    pred = sub.add_parser(
+        "predict",
+        help="classify photos of handwritten digits with a saved model",
+        description="Reads each photo (EXIF orientation applied), normalises it to an "
+        "MNIST-like 28x28 image with HandwritingPreprocess and prints file, predicted digit "
+        "and confidence. Unreadable files are reported and skipped (exit status 1).",
+    )
+    pred.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR",
+                      help="image files or folders of images (searched recursively)")
+    pred.add_argument("--model", required=True, metavar="MODEL.keras",
+                      help="digit classifier (28x28x1 input, or led by HandwritingPreprocess)")
+    pred.add_argument("--correct-orientation", action="store_true",
+                      help="turn each digit upright first with --orientation-model")
+    pred.add_argument("--orientation-model", default=None, metavar="ANGLES.keras",
+                      help="angle classifier (28x28x1 input, softmax over rotation classes)")
+    pred.add_argument("--save-inputs", default=None, metavar="PATH.png",
+                      help="write a contact sheet of the 28x28 images the network saw")
+    pred.add_argument("--mode", choices=("mnist", "tutorial"), default="mnist",
+                      help="HandwritingPreprocess mode (tutorial = the article's pipeline)")
+    pred.add_argument("--polarity", choices=("auto", "dark_on_light", "light_on_dark"),
+                      default="auto")
+    pred.add_argument("--size", type=_positive_int, default=256,
+                      help="photos are letterboxed to SIZE x SIZE first (default 256)")
+    pred.add_argument("--batch-size", type=_positive_int, default=32)
+    pred.set_defaults(func=_cmd_predict)
     return parser
 
 

@@ -1,0 +1,262 @@
+"""Reading photos of handwritten digits (OpenCV, imported lazily)."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+MAX_PIXELS_ENV_VAR = "ROTKERAS_MAX_IMAGE_PIXELS"
+DEFAULT_MAX_PIXELS = 60_000_000  # a 60-megapixel photo is about 180 MB decoded (RGB)
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+PathLike = str | os.PathLike[str]
+
+
+def resolve_max_pixels(max_pixels: int | None = None) -> int:
+    """`max_pixels` if given, else `$ROTKERAS_MAX_IMAGE_PIXELS`, else 60 million."""
+    if max_pixels is None:
+        env = os.environ.get(MAX_PIXELS_ENV_VAR, "").strip()
+        if not env:
+            return DEFAULT_MAX_PIXELS
+        try:
+            max_pixels = int(env)
+        except ValueError:
+            raise ValueError(
+                f"${MAX_PIXELS_ENV_VAR} must be a positive integer; received {env!r}"
+            ) from None
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
+        raise ValueError(f"`max_pixels` must be a positive integer; received {max_pixels!r}")
+    return max_pixels
+
+
+def read_image(
+    path: PathLike, *, grayscale: bool = False, max_pixels: int | None = None
+) -> np.ndarray:
+    """Reads a photo as a uint8 RGB (or grayscale) array, upright.
+
+    Uses OpenCV (`cv2.imdecode` on the file's bytes, so non-ASCII paths work) and
+    honours the EXIF orientation tag of JPEG photos (a phone photo taken sideways
+    comes out the way it was shot). PNG, JPEG, BMP, WebP and TIFF are supported.
+
+    Huge images are refused before they are decoded: the width and height are read
+    from the PNG or JPEG header and checked against `max_pixels` (other formats are
+    checked after decoding, within OpenCV's own limit of 2^30 pixels).
+
+    Args:
+        path: Image file.
+        grayscale: Return `(H, W)` grayscale (OpenCV's BT.601 conversion) instead
+            of `(H, W, 3)` RGB.
+        max_pixels: Largest accepted `width * height`; default
+            `$ROTKERAS_MAX_IMAGE_PIXELS` or 60,000,000.
+
+    Returns:
+        `(H, W, 3)` uint8 RGB, or `(H, W)` uint8 with `grayscale=True`.
+
+    Raises:
+        FileNotFoundError: If `path` does not exist.
+        ValueError: If `path` is a directory, an empty file, not a decodable image,
+            or larger than `max_pixels`.
+
+    Example:
+
+    >>> image = rotkeras.datasets.read_image("digit.jpg")  # doctest: +SKIP
+    >>> image.shape, image.dtype
+    ((3024, 4032, 3), dtype('uint8'))
+    """
+    limit = resolve_max_pixels(max_pixels)
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise FileNotFoundError(f"Image file not found: {file}")
+    if file.is_dir():
+        raise ValueError(f"Expected an image file, got a directory: {file}")
+    size = file.stat().st_size
+    if size == 0:
+        raise ValueError(f"Image file is empty (0 bytes): {file}")
+    data = np.fromfile(file, dtype=np.uint8)
+    dims = image_header_size(data[:65536].tobytes()) if size else None
+    if dims is not None and dims[0] * dims[1] > limit:
+        raise ValueError(
+            f"Image {file} is {dims[1]}x{dims[0]} = {dims[0] * dims[1]} pixels, more than the "
+            f"limit of {limit} (set max_pixels= or ${MAX_PIXELS_ENV_VAR} to allow it)"
+        )
+    import cv2
+
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        raise ValueError(
+            f"Cannot decode {file} as an image ({size} bytes; supported: "
+            f"{', '.join(IMAGE_EXTENSIONS)})"
+        )
+    if image.shape[0] * image.shape[1] > limit:
+        raise ValueError(
+            f"Image {file} is {image.shape[1]}x{image.shape[0]} pixels, more than the limit "
+            f"of {limit} (set max_pixels= or ${MAX_PIXELS_ENV_VAR} to allow it)"
+        )
+    if grayscale:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return np.ascontiguousarray(image[..., ::-1])
+
+
+def image_header_size(head: bytes) -> tuple[int, int] | None:
+    """`(height, width)` from the first bytes of a PNG or JPEG file, else `None`."""
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24 and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return height, width
+    if head[:2] != b"\xff\xd8":
+        return None
+    pos = 2
+    while pos + 4 <= len(head):
+        if head[pos] != 0xFF:
+            return None
+        marker = head[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        (length,) = struct.unpack(">H", head[pos + 2 : pos + 4])
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            if pos + 9 > len(head):
+                return None
+            height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+            return height, width
+        pos += 2 + length
+    return None
+
+
+def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np.ndarray:
+    """Pads a photo to a square (keeping its aspect ratio) and resizes it to `size`.
+
+    The padding takes the median colour of the photo's border, so it looks like more
+    paper (or more screen) to `HandwritingPreprocess`; shrinking uses area averaging.
+
+    Args:
+        image: `(H, W)` or `(H, W, C)` uint8 image.
+        size: Side of the square result.
+        fill: Padding grey level (0..255) instead of the border's median colour.
+
+    Returns:
+        `(size, size, C)` uint8 (or `(size, size)` for a 2D input).
+    """
+    import cv2
+
+    array = np.asarray(image)
+    if array.ndim not in (2, 3) or min(array.shape[:2]) < 1:
+        raise ValueError(f"`image` must be (H, W) or (H, W, C); received shape {array.shape}")
+    if array.dtype != np.uint8:
+        raise TypeError(f"`image` must be uint8; received dtype {array.dtype}")
+    height, width = array.shape[:2]
+    side = max(height, width)
+    if fill is None:
+        border = np.concatenate(
+            [array[0], array[-1], array[:, 0], array[:, -1]], axis=0
+        ).reshape(-1, *array.shape[2:])
+        colour = np.median(border, axis=0).astype(np.uint8)
+    else:
+        colour = np.full(array.shape[2:], fill, np.uint8)
+    canvas = np.empty((side, side, *array.shape[2:]), np.uint8)
+    canvas[...] = colour
+    top, left = (side - height) // 2, (side - width) // 2
+    canvas[top : top + height, left : left + width] = array
+    interpolation = cv2.INTER_AREA if side >= size else cv2.INTER_LINEAR
+    out = cv2.resize(canvas, (size, size), interpolation=interpolation)
+    return out.reshape(size, size, *array.shape[2:])
+
+
+def label_from_path(path: PathLike, root: PathLike | None = None) -> int | None:
+    """The digit label of a photo: its folder's name `0`..`9`, else a leading digit."""
+    file = Path(path)
+    if root is not None and file.parent != Path(root) and re.fullmatch(r"[0-9]", file.parent.name):
+        return int(file.parent.name)
+    if root is None and re.fullmatch(r"[0-9]", file.parent.name):
+        return int(file.parent.name)
+    match = re.match(r"([0-9])(?![0-9])", file.name)
+    return int(match.group(1)) if match else None
+
+
+def list_images(directory: PathLike) -> list[Path]:
+    """Image files (by extension) under `directory`, recursively, sorted."""
+    root = Path(directory)
+    return sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+    )
+
+
+def load_image_folder(
+    directory: PathLike,
+    *,
+    size: int = 256,
+    grayscale: bool = False,
+    max_pixels: int | None = None,
+    return_paths: bool = False,
+) -> tuple:
+    """Loads a folder of labelled digit photos as one batch for `HandwritingPreprocess`.
+
+    The label of each photo comes from the name of its folder (`0` to `9`, e.g.
+    `photos/7/img_001.jpg`) or else from a leading digit in the file name followed
+    by a non-digit (`7.jpg`, `3_anna.png`, `5-b.jpeg`; not `12.jpg`). Files without a
+    label are skipped with a `UserWarning` naming them. Photos are read with
+    `read_image` (EXIF orientation applied) and brought to a common `size x size`
+    by `letterbox`: padded to a square with their border colour, keeping the aspect
+    ratio, then resized.
+
+    Args:
+        directory: Folder to search (recursively) for `.png`, `.jpg`, `.jpeg`,
+            `.bmp`, `.webp`, `.tif` and `.tiff` files.
+        size: Side of the letterboxed square photos.
+        grayscale: Return `(N, size, size, 1)` grayscale instead of RGB.
+        max_pixels: Passed to `read_image`.
+        return_paths: Also return the list of file paths.
+
+    Returns:
+        `(images, labels)`: `(N, size, size, 3)` (or `(..., 1)`) uint8 and `(N,)` int64,
+        sorted by path; plus the paths with `return_paths=True`.
+
+    Raises:
+        FileNotFoundError: If `directory` does not exist.
+        ValueError: If it is not a directory, holds no labelled image, or a labelled
+            file cannot be read (the message names the file).
+
+    Example:
+
+    >>> images, labels = rotkeras.datasets.load_image_folder("my_digits")  # doctest: +SKIP
+    >>> x = rotkeras.layers.HandwritingPreprocess()(images)  # (N, 28, 28, 1)
+    """
+    root = Path(directory).expanduser()
+    if not root.exists():
+        raise FileNotFoundError(f"Image folder not found: {root}")
+    if not root.is_dir():
+        raise ValueError(f"Expected a folder of images, got a file: {root}")
+    images, labels, paths, unlabelled = [], [], [], []
+    for file in list_images(root):
+        label = label_from_path(file, root)
+        if label is None:
+            unlabelled.append(file)
+            continue
+        image = read_image(file, grayscale=grayscale, max_pixels=max_pixels)
+        boxed = letterbox(image, size)
+        images.append(boxed[..., None] if grayscale else boxed)
+        labels.append(label)
+        paths.append(str(file))
+    if unlabelled:
+        names = ", ".join(str(p) for p in unlabelled[:5])
+        more = f" and {len(unlabelled) - 5} more" if len(unlabelled) > 5 else ""
+        warnings.warn(
+            f"Skipped {len(unlabelled)} image(s) without a label (no folder 0-9 and no "
+            f"leading digit in the name): {names}{more}",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not images:
+        raise ValueError(
+            f"No labelled images found in {root} (put photos in folders named 0-9 or start "
+            "their names with the digit, e.g. 7_photo.jpg)"
+        )
+    out = (np.stack(images), np.asarray(labels, np.int64))
+    return (*out, paths) if return_paths else out

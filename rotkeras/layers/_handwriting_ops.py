@@ -1,0 +1,410 @@
+"""Backend-agnostic building blocks of `HandwritingPreprocess` (internal).
+
+Everything here is written with `keras.ops` and static shapes so that it runs on
+TensorFlow, JAX and PyTorch, inside `tf.data` and under `jit_compile`. Per-sample
+decisions (polarity, crop box, scale, centring) are expressed as tensors and applied
+through one separable resampling matrix per sample and axis; there is no Python control
+flow on tensor values.
+
+Conventions: images are `(batch, height, width)` float32 grayscale in `[0, 1]`; pixel
+coordinates are pixel *indices* (the centre of pixel `i` is at coordinate `i`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from keras import ops
+
+EPSILON = 1e-6
+
+# ITU-R BT.601 luma weights, as OpenCV's RGB2GRAY; OpenCV's fixed-point version (`>> 15`)
+# for 8-bit images (bit-exact with `cv2.cvtColor` of OpenCV 4.x/5.x).
+LUMA = (0.299, 0.587, 0.114)
+_LUMA_FIXED = (9798, 19235, 3735)
+
+
+# ----------------------------------------------------------------------------- input
+def to_gray(images: Any, channels: int, *, cv2_rounding: bool) -> Any:
+    """`(B, H, W, C)` uint8/float -> `(B, H, W)` float32 grayscale in the input's units.
+
+    With `cv2_rounding` and an integer input, reproduces OpenCV's fixed-point
+    `cvtColor(RGB2GRAY)` exactly (`(9798 R + 19235 G + 3735 B + 16384) >> 15`).
+    """
+    dtype = str(images.dtype)
+    is_int = "int" in dtype
+    if channels == 1:
+        return ops.cast(images[..., 0], "float32")
+    if is_int and cv2_rounding:
+        x = ops.cast(images[..., :3], "int32")
+        total = (
+            x[..., 0] * _LUMA_FIXED[0] + x[..., 1] * _LUMA_FIXED[1] + x[..., 2] * _LUMA_FIXED[2]
+        )
+        return ops.cast(ops.floor_divide(total + 16384, 32768), "float32")
+    x = ops.cast(images[..., :3], "float32")
+    return x[..., 0] * LUMA[0] + x[..., 1] * LUMA[1] + x[..., 2] * LUMA[2]
+
+
+def to_unit_range(gray: Any, is_int: bool) -> Any:
+    """Integer images are divided by 255; float images whose sample max exceeds 1.5 too."""
+    if is_int:
+        return gray / 255.0
+    peak = ops.max(gray, axis=(1, 2), keepdims=True)
+    return ops.where(peak > 1.5, gray / 255.0, gray)
+
+
+# ------------------------------------------------------------------- cv2-style resizing
+def cv2_area_matrix(src: int, dst: int) -> np.ndarray:
+    """`(dst, src)` weights of OpenCV's `INTER_AREA` along one axis when shrinking."""
+    scale = src / dst
+    weights = np.zeros((dst, src), np.float64)
+    for dx in range(dst):
+        fsx1 = dx * scale
+        fsx2 = fsx1 + scale
+        cell = min(scale, src - fsx1)
+        sx1 = math.ceil(fsx1)
+        sx2 = min(math.floor(fsx2), src - 1)
+        sx1 = min(sx1, sx2)
+        if sx1 - fsx1 > 1e-3:
+            weights[dx, sx1 - 1] += (sx1 - fsx1) / cell
+        for sx in range(sx1, sx2):
+            weights[dx, sx] += 1.0 / cell
+        if fsx2 - sx2 > 1e-3:
+            weights[dx, sx2] += min(min(fsx2 - sx2, 1.0), cell) / cell
+    return weights
+
+
+def cv2_area_upscale_matrix(src: int, dst: int) -> np.ndarray:
+    """`(dst, src)` weights OpenCV uses for `INTER_AREA` when an axis is not shrunk."""
+    inv_scale = dst / src
+    scale = 1.0 / inv_scale
+    weights = np.zeros((dst, src), np.float64)
+    for dx in range(dst):
+        sx = math.floor(dx * scale)
+        fx = (dx + 1) - (sx + 1) * inv_scale
+        fx = 0.0 if fx <= 0 else fx - math.floor(fx)
+        if sx < 0:
+            sx, fx = 0, 0.0
+        if sx >= src - 1:
+            sx, fx = src - 1, 0.0
+        weights[dx, sx] += 1.0 - fx
+        if fx:
+            weights[dx, sx + 1] += fx
+    return weights
+
+
+def cv2_inter_area_matrices(height: int, width: int, out_h: int, out_w: int) -> tuple:
+    """Row and column weight matrices equivalent to `cv2.resize(..., INTER_AREA)`."""
+    if height >= out_h and width >= out_w:
+        return cv2_area_matrix(height, out_h), cv2_area_matrix(width, out_w)
+    return cv2_area_upscale_matrix(height, out_h), cv2_area_upscale_matrix(width, out_w)
+
+
+def resize_with_matrices(gray: Any, rows: np.ndarray, cols: np.ndarray) -> Any:
+    """`rows @ gray @ cols.T` for every sample of a `(B, H, W)` batch."""
+    rows_t = ops.convert_to_tensor(rows.astype("float32"))
+    cols_t = ops.convert_to_tensor(cols.T.astype("float32"))
+    out = ops.einsum("ih,bhw->biw", rows_t, gray)
+    return ops.einsum("biw,wj->bij", out, cols_t)
+
+
+def area_resize(gray: Any, out_h: int, out_w: int) -> Any:
+    """Anti-aliased (area-averaging) resize of `(B, H, W)`; static `H, W` use exact weights."""
+    height, width = gray.shape[1], gray.shape[2]
+    if height is None or width is None:
+        resized = ops.image.resize(
+            gray[..., None], (out_h, out_w), interpolation="bilinear", antialias=True,
+            data_format="channels_last",
+        )
+        return resized[..., 0]
+    if (height, width) == (out_h, out_w):
+        return gray
+    height, width = int(height), int(width)
+    if height >= out_h and width >= out_w:
+        # Cheap exact pre-shrink by an integer factor, then exact area weights.
+        fy, fx = height // out_h, width // out_w
+        if fy > 1 or fx > 1:
+            gray = gray[:, : (height // fy) * fy, : (width // fx) * fx]
+            pooled = ops.average_pool(
+                gray[..., None], (fy, fx), strides=(fy, fx), padding="valid",
+                data_format="channels_last",
+            )
+            gray = pooled[..., 0]
+            height, width = height // fy, width // fx
+        rows, cols = cv2_area_matrix(height, out_h), cv2_area_matrix(width, out_w)
+    else:
+        rows = _linear_matrix(height, out_h)
+        cols = _linear_matrix(width, out_w)
+    return resize_with_matrices(gray, rows, cols)
+
+
+def _linear_matrix(src: int, dst: int) -> np.ndarray:
+    """`(dst, src)` weights of half-pixel-centred linear interpolation (for enlarging)."""
+    weights = np.zeros((dst, src), np.float64)
+    for d in range(dst):
+        x = min(max((d + 0.5) * src / dst - 0.5, 0.0), src - 1.0)
+        x0 = int(math.floor(x))
+        x1 = min(x0 + 1, src - 1)
+        f = x - x0
+        weights[d, x0] += 1 - f
+        weights[d, x1] += f
+    return weights
+
+
+# --------------------------------------------------------------------------- morphology
+def _pool(x: Any, size: tuple[int, int]) -> Any:
+    return ops.max_pool(
+        x[..., None], size, strides=(1, 1), padding="same", data_format="channels_last"
+    )[..., 0]
+
+
+def dilate(x: Any, size: tuple[int, int]) -> Any:
+    """Grey dilation (moving max) of `(B, H, W)` values in `[0, 1]` with a rectangle."""
+    if size[0] > 1:
+        x = _pool(x, (size[0], 1))
+    if size[1] > 1:
+        x = _pool(x, (1, size[1]))
+    return x
+
+
+def erode(x: Any, size: tuple[int, int]) -> Any:
+    """Grey erosion (moving min) of values in `[0, 1]` (the padding acts as `1`)."""
+    return 1.0 - dilate(1.0 - x, size)
+
+
+def opening(x: Any, size: tuple[int, int]) -> Any:
+    """Removes bright structures smaller than `size` (erosion then dilation)."""
+    return dilate(erode(x, size), size)
+
+
+def box_blur(x: Any, size: int) -> Any:
+    """Moving average of `(B, H, W)` with a `size x size` window (separable)."""
+    if size <= 1:
+        return x
+    out = x[..., None]
+    for window in ((size, 1), (1, size)):
+        out = ops.average_pool(
+            out, window, strides=(1, 1), padding="same", data_format="channels_last"
+        )
+    return out[..., 0]
+
+
+def odd(value: float, minimum: int = 1) -> int:
+    """The odd integer nearest to `value`, at least `minimum`."""
+    n = max(int(round(value)), minimum)
+    return n if n % 2 else n + 1
+
+
+# ----------------------------------------------------------------------------- statistics
+def top_mean(x: Any, fraction: float, minimum: int = 4) -> Any:
+    """Per-sample mean of the largest `fraction` of the values of `(B, H, W)` -> `(B,)`."""
+    n = int(x.shape[1]) * int(x.shape[2])
+    k = int(min(n, max(minimum, round(fraction * n))))
+    flat = ops.reshape(x, (-1, n))
+    values, _ = ops.top_k(flat, k, sorted=False)
+    return ops.mean(values, axis=1)
+
+
+def mass_quantile_bounds(profile: Any, low: float, high: float) -> tuple[Any, Any]:
+    """Indices where the cumulative mass of `(B, N)` profiles crosses `low` and `high`."""
+    total = ops.sum(profile, axis=1, keepdims=True)
+    cdf = ops.cumsum(profile, axis=1) / ops.maximum(total, EPSILON)
+    lo = ops.sum(ops.cast(cdf < low, "float32"), axis=1)
+    hi = ops.sum(ops.cast(cdf < high, "float32"), axis=1)
+    return lo, ops.maximum(hi, lo)
+
+
+def interval_mask(length: int, lo: Any, hi: Any) -> Any:
+    """`(B, length)` mask of `lo <= i <= hi`."""
+    idx = ops.arange(length, dtype="float32")[None, :]
+    return ops.cast((idx >= lo[:, None]) & (idx <= hi[:, None]), "float32")
+
+
+def resampling_matrix(length: int, out_size: int, centre: Any, target: float, scale: Any) -> Any:
+    """`(B, out_size, length)` anti-aliased linear resampling weights along one axis.
+
+    Output index `i` looks at input coordinate `centre + (i - target) / scale`, with a
+    triangle kernel whose half-width is `max(1, 1 / scale)` input pixels (a tent filter
+    that low-passes when shrinking); regions outside the input read as zero.
+    """
+    out_idx = ops.arange(out_size, dtype="float32")[None, :, None]
+    src_idx = ops.arange(length, dtype="float32")[None, None, :]
+    coord = centre[:, None, None] + (out_idx - target) / scale[:, None, None]
+    radius = ops.maximum(1.0, 1.0 / scale)[:, None, None]
+    return ops.relu(1.0 - ops.abs(src_idx - coord) / radius) / radius
+
+
+# ------------------------------------------------------------------------------ pipelines
+def tutorial_pipeline(gray255: Any, is_int: bool, output_size: int) -> Any:
+    """The article's preprocessing: INTER_AREA resize, `/255`, `1 - x` -> `(B, S, S)`."""
+    height, width = gray255.shape[1], gray255.shape[2]
+    if height is None or width is None:
+        small = area_resize(gray255, output_size, output_size)
+    else:
+        rows, cols = cv2_inter_area_matrices(int(height), int(width), output_size, output_size)
+        small = resize_with_matrices(gray255, rows, cols)
+    if is_int:
+        small = ops.floor(small + 0.5)  # cv2 returns uint8 (rounded half up) for uint8
+        return 1.0 - small / 255.0
+    peak = ops.max(gray255, axis=(1, 2), keepdims=True)
+    return 1.0 - ops.where(peak > 1.5, small / 255.0, small)
+
+
+def working_shape(height: int | None, width: int | None, working_size: int) -> tuple[int, int]:
+    """Static working resolution: the longer side becomes `working_size`, aspect kept."""
+    if height is None or width is None:
+        return working_size, working_size
+    longest = max(height, width)
+    return (
+        max(8, int(round(height * working_size / longest))),
+        max(8, int(round(width * working_size / longest))),
+    )
+
+
+def mnist_pipeline(
+    gray: Any,
+    *,
+    output_size: int,
+    box_size: int,
+    working_size: int,
+    polarity: str,
+    remove_lines: bool,
+    threshold: float,
+    min_contrast: float,
+    thicken: bool,
+) -> Any:
+    """MNIST-style normalisation of `(B, H, W)` grayscale in `[0, 1]` -> `(B, S, S)`.
+
+    Steps: working resolution; polarity (ink made bright); background and lighting
+    removal by a large grey opening (top-hat); ruled-line suppression; soft threshold;
+    robust crop to the ink; scale the longer side of the box to `box_size`; centre of
+    mass to the frame centre; optional thickening of hairline strokes; max -> 1.
+    """
+    in_h, in_w = gray.shape[1], gray.shape[2]
+    work_h, work_w = working_shape(in_h, in_w, working_size)
+    # Physical size of a working pixel (in input pixels), per axis: aspect-true geometry
+    # even when the input size is only known at run time.
+    shape = ops.shape(gray)
+    pix_y = ops.cast(shape[1], "float32") / work_h
+    pix_x = ops.cast(shape[2], "float32") / work_w
+    work = area_resize(gray, work_h, work_w)
+    longest = max(work_h, work_w)
+    kernel = odd(longest / 3.0, 3)
+
+    # 1. Polarity: the ink is the minority that departs most from its neighbourhood.
+    smooth = box_blur(work, 3)
+    local = _safe_box_blur(work, odd(longest / 1.5, 3))
+    dark_score = top_mean(local - smooth, 0.003)
+    light_score = top_mean(smooth - local, 0.003)
+    if polarity == "auto":
+        dark = ops.cast(dark_score >= light_score, "float32")
+    elif polarity == "dark_on_light":
+        dark = ops.ones_like(dark_score)
+    else:
+        dark = ops.zeros_like(dark_score)
+    dark = dark[:, None, None]
+    bright_ink = dark * (1.0 - work) + (1.0 - dark) * work
+
+    # 2. Background and lighting: white top-hat with a window wider than the strokes.
+    background = opening(bright_ink, (kernel, kernel))
+    ink = ops.relu(bright_ink - background)
+
+    # 3. Paper texture: remove the typical (median) top-hat response of the paper.
+    noise = ops.median(ops.reshape(ink, (-1, work_h * work_w)), axis=1)
+    ink = ops.relu(ink - 3.0 * noise[:, None, None])
+
+    # 4. Ruled / squared paper: long, thin, nearly axis-aligned structures.
+    if remove_lines:
+        ink = _remove_lines(ink, work_h, work_w)
+
+    # 5. Where is the digit? Ink density (mean ink in a window about a tenth of the image)
+    # is highest on the digit and low on isolated specks and line remnants.
+    density = _safe_box_blur(ink, odd(longest / 10.0, 3))
+    density = density / ops.maximum(ops.max(density, axis=(1, 2), keepdims=True), EPSILON)
+    region = ops.cast(density >= 0.2, "float32")
+    peak = top_mean(box_blur(ink, 3) * region, 0.0005, 2)
+    level = (threshold * peak)[:, None, None]
+    ink = ops.relu(ink - level) / ops.maximum(peak[:, None, None] - level, EPSILON)
+    ink = ops.minimum(ink, 1.0)
+    visible = ops.cast(peak >= min_contrast, "float32")
+
+    # 6. Robust crop: density-weighted mass quantiles, then the exact extent of the
+    # strokes near that core.
+    weighted = ink * density
+    y0, y1 = mass_quantile_bounds(ops.sum(weighted, axis=2), 0.02, 0.98)
+    x0, x1 = mass_quantile_bounds(ops.sum(weighted, axis=1), 0.02, 0.98)
+    margin = 0.35 * ops.maximum((y1 - y0 + 1.0) * pix_y, (x1 - x0 + 1.0) * pix_x) + 2.0
+    my, mx = margin / pix_y, margin / pix_x
+    rows = interval_mask(work_h, y0 - my, y1 + my)
+    cols = interval_mask(work_w, x0 - mx, x1 + mx)
+    ink = ink * rows[:, :, None] * cols[:, None, :]
+    # The box itself: strong strokes only, so faint remnants (lines, texture) near the
+    # digit do not enlarge it.
+    strong = ink * ops.cast(ink >= 0.35, "float32")
+    y0, y1 = mass_quantile_bounds(ops.sum(strong, axis=2), 0.003, 0.997)
+    x0, x1 = mass_quantile_bounds(ops.sum(strong, axis=1), 0.003, 0.997)
+
+    # 7. Scale the longer side of the box to `box_size`; centre of mass to the centre.
+    box = ops.maximum((y1 - y0 + 1.0) * pix_y, (x1 - x0 + 1.0) * pix_x)
+    scale = box_size / ops.maximum(box, 1.0)  # output pixels per input pixel
+    mass = ops.sum(ink, axis=(1, 2))
+    safe_mass = ops.maximum(mass, EPSILON)
+    cy = ops.sum(ops.sum(ink, axis=2) * ops.arange(work_h, dtype="float32"), axis=1) / safe_mass
+    cx = ops.sum(ops.sum(ink, axis=1) * ops.arange(work_w, dtype="float32"), axis=1) / safe_mass
+    target = output_size / 2.0
+    row_w = resampling_matrix(work_h, output_size, cy, target, scale * pix_y)
+    col_w = resampling_matrix(work_w, output_size, cx, target, scale * pix_x)
+    out = ops.einsum("bih,bhw->biw", row_w, ink)
+    out = ops.einsum("biw,bjw->bij", out, col_w)
+
+    # 8. Hairline strokes (thin pen far from the camera) are thickened towards MNIST's.
+    if thicken:
+        out = _thicken(out)
+    top = ops.max(out, axis=(1, 2), keepdims=True)
+    out = ops.clip(out / ops.maximum(top, EPSILON), 0.0, 1.0)
+    keep = visible * ops.cast(mass > EPSILON, "float32")
+    return out * keep[:, None, None]
+
+
+def _safe_box_blur(x: Any, size: int) -> Any:
+    """Box blur normalised by the window's in-image area (no darkening at the borders)."""
+    ones = ops.ones_like(x[:1])
+    return box_blur(x, size) / ops.maximum(box_blur(ones, size), EPSILON)
+
+
+def _remove_lines(ink: Any, work_h: int, work_w: int) -> Any:
+    """Subtracts thin ink lying on long horizontal/vertical lines (ruled/squared paper).
+
+    Only structures at most a few working pixels thick that run across most of the image
+    (0.7 of its width or height, tilted by up to about 2 degrees) count as lines; strokes
+    crossing a line lose the few pixels they share with it. When (almost) nothing would
+    be left, as for a tightly cropped thin "1", the ink is kept unchanged.
+    """
+    thick = 5  # strokes at least this thick (working pixels) are never lines
+    band = 5  # tolerance for slightly tilted lines
+    long_h = odd(0.7 * work_w, 3)
+    long_v = odd(0.7 * work_h, 3)
+    thin_h = ops.relu(ink - opening(ink, (thick, 1)))
+    thin_v = ops.relu(ink - opening(ink, (1, thick)))
+    horizontal = ops.minimum(thin_h, opening(dilate(thin_h, (band, 1)), (1, long_h)))
+    vertical = ops.minimum(thin_v, opening(dilate(thin_v, (1, band)), (long_v, 1)))
+    cleaned = ops.relu(ink - ops.maximum(horizontal, vertical))
+    before = ops.sum(ink, axis=(1, 2))
+    after = ops.sum(cleaned, axis=(1, 2))
+    use = ops.cast(after >= 0.05 * before, "float32")[:, None, None]
+    return use * cleaned + (1.0 - use) * ink
+
+
+def _thicken(out: Any) -> Any:
+    """Dilates strokes whose estimated width (2 area / perimeter) is under ~1.3 px."""
+    area = ops.sum(out, axis=(1, 2))
+    perimeter = ops.sum(ops.abs(out[:, 1:, :] - out[:, :-1, :]), axis=(1, 2)) + ops.sum(
+        ops.abs(out[:, :, 1:] - out[:, :, :-1]), axis=(1, 2)
+    )
+    top = ops.maximum(ops.max(out, axis=(1, 2)), EPSILON)
+    width = 2.0 * area / ops.maximum(perimeter, EPSILON)
+    thin = ops.cast(width < 1.3 * top, "float32")[:, None, None]
+    grown = ops.maximum(out, 0.6 * dilate(out, (3, 3)))
+    return thin * grown + (1.0 - thin) * out

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rotkeras.datasets import letterbox, load_image_folder, make_synthetic_photos, read_image
+from rotkeras.datasets.photos import image_header_size, label_from_path
+
+cv2 = pytest.importorskip("cv2")
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
+
+
+def test_read_image_rgb_and_grayscale() -> None:
+    image = read_image(FIXTURES / "3_screen.png")
+    assert image.shape == (100, 100, 3) and image.dtype == np.uint8
+    gray = read_image(FIXTURES / "3_screen.png", grayscale=True)
+    assert gray.shape == (100, 100)
+    bgr = cv2.imread(str(FIXTURES / "7_paper.jpg"))
+    np.testing.assert_array_equal(read_image(FIXTURES / "7_paper.jpg"), bgr[..., ::-1])
+
+
+def test_read_image_honours_exif_orientation() -> None:
+    image = read_image(FIXTURES / "5_exif_rot90.jpg")
+    assert image.shape == (128, 96, 3)  # stored as 96x128 landscape, shown portrait
+    top, bottom = image[:6].reshape(-1, 3).mean(0), image[-6:].reshape(-1, 3).mean(0)
+    assert top[0] > 200 and top[1] < 60  # the red band is at the top (RGB order)
+    assert abs(bottom[0] - bottom[1]) < 30
+
+
+def test_read_image_unicode_path(tmp_path) -> None:
+    target = tmp_path / "chiffre_é_数字.png"
+    shutil.copy(FIXTURES / "3_screen.png", target)
+    assert read_image(target).shape == (100, 100, 3)
+
+
+def test_read_image_errors(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="nope.png"):
+        read_image(tmp_path / "nope.png")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.*empty.png"):
+        read_image(empty)
+    text = tmp_path / "notes.jpg"
+    text.write_text("this is not a photo")
+    with pytest.raises(ValueError, match="Cannot decode.*notes.jpg"):
+        read_image(text)
+    with pytest.raises(ValueError, match="directory"):
+        read_image(tmp_path)
+
+
+def test_read_image_refuses_huge_images_before_decoding(tmp_path, monkeypatch) -> None:
+    # A PNG header claiming 100000 x 100000 pixels, with no pixel data at all.
+    fake = tmp_path / "huge.png"
+    header = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR"
+    fake.write_bytes(header + (100000).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00" * 4)
+    with pytest.raises(ValueError, match="more than the limit"):
+        read_image(fake)
+    with pytest.raises(ValueError, match="19200 pixels, more than the limit of 10000"):
+        read_image(FIXTURES / "7_paper.jpg", max_pixels=10000)
+    monkeypatch.setenv("ROTKERAS_MAX_IMAGE_PIXELS", "5000")
+    with pytest.raises(ValueError, match="limit of 5000"):
+        read_image(FIXTURES / "3_screen.png")
+    monkeypatch.setenv("ROTKERAS_MAX_IMAGE_PIXELS", "lots")
+    with pytest.raises(ValueError, match="lots"):
+        read_image(FIXTURES / "3_screen.png")
+
+
+def test_header_sizes() -> None:
+    assert image_header_size((FIXTURES / "7_paper.jpg").read_bytes()) == (120, 160)
+    assert image_header_size((FIXTURES / "2_tight.png").read_bytes()) == (64, 64)
+    assert image_header_size(b"GIF89a....") is None
+
+
+def test_letterbox_keeps_aspect_and_pads_with_border_colour() -> None:
+    image = np.full((50, 100, 3), 200, np.uint8)
+    image[20:30, 45:55] = 0
+    boxed = letterbox(image, 64)
+    assert boxed.shape == (64, 64, 3) and boxed.dtype == np.uint8
+    assert (boxed[:10] == 200).all() and (boxed[-10:] == 200).all()
+    assert boxed[32, 32, 0] < 50
+    assert letterbox(image[..., 0], 32).shape == (32, 32)
+
+
+def test_labels_from_names_and_folders(tmp_path) -> None:
+    assert label_from_path("photos/7/img_12.jpg") == 7
+    assert label_from_path("3_anna.png") == 3
+    assert label_from_path("12.png") is None
+    assert label_from_path("photo.png") is None
+
+
+def test_load_image_folder(tmp_path) -> None:
+    (tmp_path / "4").mkdir()
+    shutil.copy(FIXTURES / "7_paper.jpg", tmp_path / "4" / "x.jpg")  # folder wins
+    shutil.copy(FIXTURES / "3_screen.png", tmp_path / "3_screen.png")
+    shutil.copy(FIXTURES / "2_tight.png", tmp_path / "unlabelled.png")
+    with pytest.warns(UserWarning, match="unlabelled.png"):
+        images, labels, paths = load_image_folder(tmp_path, size=64, return_paths=True)
+    assert images.shape == (2, 64, 64, 3) and images.dtype == np.uint8
+    assert labels.tolist() == [3, 4]
+    assert [Path(p).name for p in paths] == ["3_screen.png", "x.jpg"]
+    gray, _ = load_image_folder(FIXTURES, size=32, grayscale=True)
+    assert gray.shape == (5, 32, 32, 1)
+
+
+def test_load_image_folder_errors(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="missing"):
+        load_image_folder(tmp_path / "missing")
+    with pytest.raises(ValueError, match="No labelled images"):
+        load_image_folder(tmp_path)
+    (tmp_path / "5_broken.jpg").write_text("not an image")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="5_broken.jpg"):
+            load_image_folder(tmp_path)
+
+
+def test_make_synthetic_photos_is_seeded_and_varied() -> None:
+    digits = np.zeros((3, 28, 28), np.uint8)
+    digits[:, 6:22, 12:16] = 255
+    labels = np.array([1, 1, 1])
+    a, la, kinds = make_synthetic_photos(10, digits, labels, size=(48, 64), seed=3,
+                                         return_kinds=True)
+    b, lb = make_synthetic_photos(10, digits, labels, size=(48, 64), seed=3)
+    assert a.shape == (10, 48, 64, 3) and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(la, lb)
+    assert set(kinds) <= {"paper", "ruled", "squared", "tight", "screen"}
+    c, _ = make_synthetic_photos(10, digits, labels, size=(48, 64), seed=4)
+    assert not np.array_equal(a, c)
+    screens, _ = make_synthetic_photos(2, digits, labels, size=48, mix={"screen": 1.0})
+    assert np.median(screens) < 128  # light strokes on a dark screen
+
+
+def test_make_synthetic_photos_bad_arguments() -> None:
+    digits = np.zeros((1, 28, 28), np.uint8)
+    with pytest.raises(ValueError, match="n=0"):
+        make_synthetic_photos(0, digits, np.array([0]))
+    with pytest.raises(ValueError, match="size"):
+        make_synthetic_photos(1, digits, np.array([0]), size=8)
+    with pytest.raises(ValueError, match="mix"):
+        make_synthetic_photos(1, digits, np.array([0]), mix={"sky": 1.0})

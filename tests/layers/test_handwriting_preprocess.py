@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from rotkeras.layers import HandwritingPreprocess
+from tests.helpers import (
+    assert_config_round_trip,
+    in_functional_model,
+    map_with_tf_data,
+    save_and_load,
+    to_numpy,
+)
+
+cv2 = pytest.importorskip("cv2")
+
+IDX = np.arange(28)
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    mass = image.sum()
+    return (image.sum(1) * IDX).sum() / mass, (image.sum(0) * IDX).sum() / mass
+
+
+def digit_glyph(height: int = 60, thickness: int = 7) -> np.ndarray:
+    """A dark-on-white '4'-like glyph (uint8, 0 = ink) drawn with straight strokes."""
+    w = int(height * 0.7)
+    glyph = np.full((height, w), 255, np.uint8)
+    cv2.line(glyph, (w - 12, 3), (4, int(height * 0.65)), 0, thickness)
+    cv2.line(glyph, (4, int(height * 0.65)), (w - 3, int(height * 0.65)), 0, thickness)
+    cv2.line(glyph, (w - 14, 3), (w - 14, height - 3), 0, thickness)
+    return glyph
+
+
+def photo_with_glyph(rng, h=300, w=400, top=30, left=250, dark_on_light=True, noise=6.0):
+    """A noisy canvas with a lighting gradient and the glyph pasted off-centre."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    paper = 200 - 50 * xx / w + rng.normal(0, noise, (h, w))
+    glyph = digit_glyph()
+    gh, gw = glyph.shape
+    region = paper[top : top + gh, left : left + gw]
+    ink = glyph < 128
+    region[ink] = 40 + rng.normal(0, noise, ink.sum())
+    for _ in range(5):  # specks
+        y, x = rng.integers(0, h - 2), rng.integers(0, w - 2)
+        paper[y : y + 2, x : x + 2] = 60
+    image = np.clip(paper, 0, 255).astype(np.uint8)
+    if not dark_on_light:
+        image = 255 - image
+    return np.repeat(image[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype"),
+    [
+        ((2, 32, 32, 1), "uint8"),
+        ((3, 100, 80, 3), "uint8"),
+        ((2, 64, 200, 3), "float32"),
+        ((1, 300, 300, 4), "uint8"),
+        ((2, 28, 28, 1), "float32"),
+    ],
+)
+def test_shape_range_dtype(shape, dtype, rng) -> None:
+    x = rng.integers(0, 256, shape).astype(dtype)
+    if dtype == "float32":
+        x = x / 255.0
+    x[:, shape[1] // 4 : shape[1] // 2, shape[2] // 3 : shape[2] // 3 + 3] = 0
+    for mode in ("mnist", "tutorial"):
+        out = to_numpy(HandwritingPreprocess(mode=mode)(x.astype(dtype)))
+        assert out.shape == (shape[0], 28, 28, 1)
+        assert out.dtype == np.float32
+        assert np.isfinite(out).all()
+        assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_unbatched_channels_first_and_sizes(rng) -> None:
+    photo = photo_with_glyph(rng)
+    single = to_numpy(HandwritingPreprocess()(photo))
+    assert single.shape == (28, 28, 1)
+    first = HandwritingPreprocess(data_format="channels_first")
+    cf = to_numpy(first(photo.transpose(2, 0, 1)[None]))
+    assert cf.shape == (1, 1, 28, 28)
+    np.testing.assert_allclose(cf[0, 0], single[..., 0], atol=1e-5)
+    other = to_numpy(HandwritingPreprocess(output_size=32, box_size=24)(photo[None]))
+    assert other.shape == (1, 32, 32, 1)
+
+
+@pytest.mark.parametrize("dark_on_light", [True, False])
+def test_off_centre_digit_in_noisy_canvas_comes_out_centred(dark_on_light, rng) -> None:
+    photo = photo_with_glyph(rng, dark_on_light=dark_on_light)
+    out = to_numpy(HandwritingPreprocess()(photo[None]))[0, ..., 0]
+    cy, cx = centre_of_mass(out)
+    # Centre of mass at MNIST's (14, 14), within 1 px of the frame centre 13.5 as well.
+    assert abs(cy - 14.0) < 1.0 and abs(cx - 14.0) < 1.0
+    assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+    # Longer side of the digit's box scaled to ~20 px; the digit is bright, background black.
+    rows = np.nonzero(out.max(1) > 0.3)[0]
+    assert 17 <= rows.max() - rows.min() + 1 <= 23
+    assert out.max() == pytest.approx(1.0)
+    assert np.median(out) == 0.0
+    corners = np.concatenate([out[:3, :3].ravel(), out[-3:, -3:].ravel()])
+    assert corners.max() < 0.05
+
+
+def test_polarity_both_ways_gives_the_same_digit(rng) -> None:
+    dark = photo_with_glyph(rng, dark_on_light=True, noise=0.0)
+    light = 255 - dark
+    out = to_numpy(HandwritingPreprocess()(np.stack([dark, light])))[..., 0]
+    np.testing.assert_allclose(out[0], out[1], atol=0.05)
+    assert out[0].sum() > 20  # a digit, not an empty frame
+    forced = to_numpy(HandwritingPreprocess(polarity="dark_on_light")(np.stack([dark, light])))
+    np.testing.assert_allclose(forced[0, ..., 0], out[0], atol=1e-5)
+    assert np.abs(forced[1, ..., 0] - out[1]).max() > 0.5  # forcing the wrong way differs
+
+
+@pytest.mark.parametrize("shape", [(56, 56), (84, 112), (100, 75), (29, 41), (20, 20)])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_tutorial_mode_equals_article_cv2_pipeline(shape, channels, rng) -> None:
+    x = rng.integers(0, 256, (2, *shape, channels), dtype=np.uint8)
+    out = to_numpy(HandwritingPreprocess(mode="tutorial")(x))[..., 0]
+    for image, got in zip(x, out, strict=True):
+        gray = image[..., 0] if channels == 1 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        small = cv2.resize(gray, (28, 28), interpolation=cv2.INTER_AREA)
+        expected = 1.0 - small / 255.0
+        np.testing.assert_allclose(got, expected, atol=1.0 / 255 + 1e-4)
+
+
+def test_blank_and_all_ink_images_are_zero_not_nan() -> None:
+    x = np.stack(
+        [
+            np.full((64, 64, 3), 255, np.uint8),
+            np.zeros((64, 64, 3), np.uint8),
+            np.full((64, 64, 3), 128, np.uint8),
+        ]
+    )
+    out = to_numpy(HandwritingPreprocess()(x))
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out, 0.0)
+    floats = to_numpy(HandwritingPreprocess()(np.zeros((1, 40, 30, 1), np.float32)))
+    np.testing.assert_array_equal(floats, 0.0)
+
+
+def test_float_input_in_0_255_matches_uint8(rng) -> None:
+    photo = photo_with_glyph(rng)[None]
+    a = to_numpy(HandwritingPreprocess()(photo))
+    b = to_numpy(HandwritingPreprocess()(photo.astype("float32")))
+    c = to_numpy(HandwritingPreprocess()(photo.astype("float32") / 255.0))
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    np.testing.assert_allclose(a, c, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"mode": "fancy"}, "mode"),
+        ({"polarity": "dark"}, "polarity"),
+        ({"box_size": 30}, "box_size"),
+        ({"output_size": 0}, "output_size"),
+        ({"working_size": 16}, "working_size"),
+        ({"threshold": 1.0}, "threshold"),
+    ],
+)
+def test_bad_arguments(kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        HandwritingPreprocess(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("x", "error", "message"),
+    [
+        (np.zeros((8, 8), np.uint8), ValueError, "shape"),
+        (np.zeros((1, 8, 8, 2), np.uint8), ValueError, "channels"),
+        (np.zeros((0, 8, 8, 1), np.uint8), ValueError, "empty"),
+        (np.zeros((1, 8, 8, 1), bool), TypeError, "bool"),
+    ],
+)
+def test_bad_inputs(x, error, message) -> None:
+    with pytest.raises(error, match=message):
+        HandwritingPreprocess()(x)
+
+
+def test_config_save_load_and_functional_model(tmp_path, rng) -> None:
+    layer = HandwritingPreprocess(polarity="dark_on_light", box_size=18, thicken=False)
+    assert_config_round_trip(layer)
+    photos = np.stack([photo_with_glyph(rng, h=96, w=128, top=10, left=40)] * 2)
+    inputs = keras.Input((96, 128, 3), dtype="uint8")
+    x = layer(inputs)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3)(x))
+    assert model.output_shape == (None, 3)
+    expected = to_numpy(model(photos))
+    loaded = save_and_load(model, tmp_path)
+    np.testing.assert_allclose(to_numpy(loaded(photos)), expected, atol=1e-5)
+    functional = in_functional_model(HandwritingPreprocess(), (96, 128, 3))
+    predicted = functional.predict(photos.astype("float32"), verbose=0)
+    np.testing.assert_allclose(
+        predicted, to_numpy(HandwritingPreprocess()(photos.astype("float32"))), atol=1e-4
+    )
+
+
+def test_in_tf_data(rng) -> None:
+    photos = np.stack([photo_with_glyph(rng, h=96, w=128, top=10, left=40)] * 3)
+    layer = HandwritingPreprocess()
+    batches = map_with_tf_data(layer, photos, batch_size=2)
+    assert [b.shape for b in batches] == [(2, 28, 28, 1), (1, 28, 28, 1)]
+    assert all(b.dtype == np.float32 for b in batches)
+    np.testing.assert_allclose(np.concatenate(batches), to_numpy(layer(photos)), atol=1e-4)

@@ -59,6 +59,7 @@ def evaluate_photos(
         "count": len(labels),
         "accuracy": accuracy,
         "files": [str(p) for p in paths],
+        "figures": [figure] if figure else [],
         "report_lines": lines,
     }
 

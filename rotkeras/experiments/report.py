@@ -34,6 +34,7 @@ def write_report(out: Path, results: dict[str, Any], config: Any) -> dict[str, A
     import keras
 
     figures = _write_figures(out, results)
+    figures += results.get("photos", {}).get("figures", [])
     metrics = {
         "meta": {
             "rotkeras": __version__,

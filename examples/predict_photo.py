@@ -25,7 +25,8 @@ from rotkeras.datasets import (
     read_image,
     to_float_images,
 )
-from rotkeras.experiments.predict import collect_files, contact_sheet
+from rotkeras.datasets.photos import write_contact_sheet
+from rotkeras.experiments.predict import collect_files
 from rotkeras.layers import HandwritingPreprocess
 from rotkeras.models import mnist_cnn
 
@@ -75,10 +76,8 @@ def main() -> None:
         print(f"accuracy: HandwritingPreprocess {np.mean(p_mnist.argmax(1) == labels):.3f}, "
               f"tutorial {np.mean(p_tutorial.argmax(1) == labels):.3f}")
     if args.save_inputs:
-        import cv2
-
         captions = [str(int(p.argmax())) for p in p_mnist]
-        cv2.imwrite(args.save_inputs, contact_sheet(x_mnist[..., 0], captions))
+        write_contact_sheet(args.save_inputs, x_mnist[..., 0], captions)
 
 
 if __name__ == "__main__":

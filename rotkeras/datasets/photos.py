@@ -6,6 +6,7 @@ import os
 import re
 import struct
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -260,3 +261,42 @@ def load_image_folder(
         )
     out = (np.stack(images), np.asarray(labels, np.int64))
     return (*out, paths) if return_paths else out
+
+
+def contact_sheet(images: np.ndarray, labels: Sequence[str], columns: int = 8) -> np.ndarray:
+    """Tiles `(N, 28, 28)` images in `[0, 1]` (scaled 4x) with a caption under each."""
+    import cv2
+
+    tile, caption = 112, 16
+    rows = max(1, -(-len(images) // columns))
+    sheet = np.full((rows * (tile + caption), columns * tile), 64, np.uint8)
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+        r, c = divmod(i, columns)
+        big = cv2.resize(
+            (np.clip(image, 0, 1) * 255).astype(np.uint8), (tile, tile),
+            interpolation=cv2.INTER_NEAREST,
+        )
+        y, x = r * (tile + caption), c * tile
+        sheet[y : y + tile, x : x + tile] = big
+        sheet[y : y + tile, x] = 128
+        cv2.putText(
+            sheet, label[:16], (x + 2, y + tile + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, 255, 1
+        )
+    return sheet
+
+
+def write_contact_sheet(
+    path: PathLike, images: np.ndarray, labels: Sequence[str], columns: int = 8
+) -> Path:
+    """Writes `contact_sheet(images, labels, columns)` as an image file; returns its path.
+
+    Raises:
+        ValueError: If the file cannot be written (e.g. an unknown extension).
+    """
+    import cv2
+
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(target), contact_sheet(images, labels, columns)):
+        raise ValueError(f"Cannot write the contact sheet to {target} (use a .png path)")
+    return target

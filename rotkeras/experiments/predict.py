@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from rotkeras.datasets.photos import letterbox, list_images, read_image
+from rotkeras.datasets.photos import letterbox, list_images, read_image, write_contact_sheet
 
 
 def collect_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -20,28 +20,6 @@ def collect_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
         path = Path(item).expanduser()
         files.extend(list_images(path) if path.is_dir() else [path])
     return files
-
-
-def contact_sheet(images: np.ndarray, labels: Sequence[str], columns: int = 8) -> np.ndarray:
-    """Tiles `(N, 28, 28)` images in `[0, 1]` (scaled 4x) with a caption under each."""
-    import cv2
-
-    tile, caption = 112, 16
-    rows = max(1, -(-len(images) // columns))
-    sheet = np.full((rows * (tile + caption), columns * tile), 64, np.uint8)
-    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
-        r, c = divmod(i, columns)
-        big = cv2.resize(
-            (np.clip(image, 0, 1) * 255).astype(np.uint8), (tile, tile),
-            interpolation=cv2.INTER_NEAREST,
-        )
-        y, x = r * (tile + caption), c * tile
-        sheet[y : y + tile, x : x + tile] = big
-        sheet[y : y + tile, x] = 128
-        cv2.putText(
-            sheet, label[:16], (x + 2, y + tile + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, 255, 1
-        )
-    return sheet
 
 
 def run_predict(
@@ -127,14 +105,9 @@ def run_predict(
         for name, digit, confidence in rows:
             print(f"{name:<{width}}  {digit:>5}  {confidence:>10.3f}", file=out)
     if save_inputs is not None and seen:
-        import cv2
-
         images = np.concatenate(seen)[..., 0]
         captions = [f"{Path(n).name} -> {d}" for n, d, _ in rows]
-        target = Path(save_inputs).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(target), contact_sheet(images, captions)):
-            raise ValueError(f"Cannot write the contact sheet to {target} (use a .png path)")
+        target = write_contact_sheet(save_inputs, images, captions)
         print(f"inputs saved to {target}", file=out)
     if failures:
         print(f"rotkeras predict: {failures} of {len(files)} file(s) could not be read", file=err)

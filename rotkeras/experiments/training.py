@@ -1,11 +1,137 @@
-"""The recommended way to train rotkeras models (used by `rotkeras reproduce`)."""
+"""The recommended way to train rotkeras models (used by `rotkeras reproduce`).
+
+`fit_classifier` trains a compiled model on in-memory arrays the fast way for the
+active backend while keeping the tutorial's recipe (same batch size, optimiser, loss,
+number of updates, one shuffle per epoch), so results stay those of the tutorial:
+
+- On TensorFlow, the arrays are fed through a `tf.data` pipeline: the *indices* are
+  shuffled once per epoch (a stateless shuffle seeded by `(seed, epoch)`, so a resumed
+  training sees the same batches as an uninterrupted one), batched, and each batch is
+  gathered from the arrays in one op and prefetched, so input preparation overlaps the
+  training step. On JAX and PyTorch, Keras' own array iterator is faster (measured):
+  the arrays go to `model.fit` as they are. `pipeline=` forces either.
+- Augmentation layers such as `rotkeras.layers.RandomRightAngleRotation` stay *inside*
+  the model, where they are compiled into the train step with the network.
+- Compilation settings (`jit_compile`, `steps_per_execution`) are the model's own, as
+  set by `rotkeras.models.mnist_cnn(...)`: `jit_compile="auto"` uses XLA/jit where it
+  pays (JAX always, TensorFlow on GPUs; XLA on a TensorFlow *CPU* is about twice as slow
+  per epoch for this network, measured in `benchmarks/`). `steps_per_execution` can be
+  overridden per call.
+
+See the "Performance" page of the documentation for measurements.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
+
+PIPELINES = ("auto", "tf.data", "numpy")
+
+
+def _check_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim < 2:
+        raise ValueError(
+            f"`x` must be a batch of samples (rank >= 2); received shape {x.shape}"
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"`x` must not be empty; received shape {x.shape}")
+    if y.shape[:1] != x.shape[:1]:
+        raise ValueError(
+            "`x` and `y` must have the same number of samples; received "
+            f"x.shape={x.shape} and y.shape={y.shape}"
+        )
+    return x, y
+
+
+def resolve_pipeline(pipeline: str = "auto") -> str:
+    """Returns the input pipeline `fit_classifier` uses: `"tf.data"` or `"numpy"`.
+
+    Args:
+        pipeline: `"auto"`, `"tf.data"` or `"numpy"` (plain `model.fit` on the arrays,
+            like the tutorial). `"auto"` is `"tf.data"` on the TensorFlow backend and
+            `"numpy"` on JAX and PyTorch: feeding a JAX train step from a `tf.data`
+            pipeline made epochs about twice as long on a 2-core CPU (TensorFlow's
+            threads compete with XLA's), see `benchmarks/`.
+
+    Returns:
+        The resolved pipeline name.
+    """
+    if pipeline not in PIPELINES:
+        raise ValueError(f"`pipeline` must be one of {PIPELINES}; received pipeline={pipeline!r}")
+    if pipeline == "auto":
+        if keras.backend.backend() == "tensorflow" and importlib.util.find_spec("tensorflow"):
+            return "tf.data"
+        return "numpy"
+    return pipeline
+
+
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int = 64,
+    *,
+    shuffle: bool = True,
+    seed: int = 0,
+    epochs: int | None = None,
+    initial_epoch: int = 0,
+) -> Any:
+    """Builds the recommended `tf.data` pipeline over in-memory arrays.
+
+    The order of epoch `e` is a fixed permutation of the sample indices drawn from
+    `(seed, e)` alone (a stateless shuffle), so a training resumed at epoch `e` sees
+    exactly the batches an uninterrupted one would. Indices are batched and every
+    batch is gathered from the arrays with a single op, then prefetched; shuffling
+    indices rather than samples avoids filling a shuffle buffer with the whole data set.
+
+    Args:
+        x: Inputs, `(N, ...)`.
+        y: Targets, `(N, ...)`.
+        batch_size: Batch size (each epoch's last batch may be smaller, like `model.fit`).
+        shuffle: Whether to shuffle (differently every epoch).
+        seed: Shuffle seed.
+        epochs: With `None`, the dataset is one epoch (epoch `initial_epoch`'s order);
+            otherwise it holds epochs `initial_epoch .. epochs - 1` back to back
+            (`ceil(N / batch_size)` batches each), to be used with `steps_per_epoch`.
+        initial_epoch: First epoch in the dataset.
+
+    Returns:
+        A `tf.data.Dataset` of `(x_batch, y_batch)`.
+    """
+    import tensorflow as tf
+
+    x, y = _check_arrays(x, y)
+    num = x.shape[0]
+    x_t = tf.constant(x)
+    y_t = tf.constant(y)
+    last = initial_epoch + 1 if epochs is None else epochs
+    seed_t = tf.constant(int(seed), tf.int64)
+
+    def epoch_indices(epoch: Any) -> Any:
+        indices = tf.range(num, dtype=tf.int64)
+        if shuffle:
+            indices = tf.random.experimental.stateless_shuffle(
+                indices, seed=tf.stack([seed_t, epoch])
+            )
+        return tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+
+    dataset = tf.data.Dataset.range(initial_epoch, last).flat_map(epoch_indices)
+    # flat_map hides the length; Keras needs it to end evaluation loops cleanly.
+    batches = max(last - initial_epoch, 0) * math.ceil(num / batch_size)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
+    dataset = dataset.map(
+        lambda i: (tf.gather(x_t, i), tf.gather(y_t, i)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def fit_classifier(
@@ -19,31 +145,99 @@ def fit_classifier(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     initial_epoch: int = 0,
     verbose: int | str = "auto",
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    pipeline: str = "auto",
+    steps_per_execution: int | None = None,
 ) -> keras.callbacks.History:
-    """Trains a compiled classifier on in-memory arrays, shuffling every epoch.
+    """Trains a compiled classifier on in-memory arrays, the fast way for the backend.
+
+    Same recipe as `model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True)`
+    (same number of updates per epoch, one fresh seeded shuffle per epoch). On the
+    TensorFlow backend the data go through a prefetching `tf.data` pipeline whose epoch
+    orders depend only on `(seed, epoch)` (see `make_dataset`), so resuming at
+    `initial_epoch` reproduces an uninterrupted run; on JAX and PyTorch through Keras'
+    array iterator (the faster there). Works with `keras.callbacks.BackupAndRestore` and
+    any other callback, on the TensorFlow, JAX and PyTorch backends.
 
     Args:
-        model: A compiled Keras model (augmentation layers, if any, inside it).
+        model: A compiled Keras model (augmentation layers, if any, inside it), e.g.
+            from `rotkeras.models.mnist_cnn(...)`.
         x: Training inputs, float32 `(N, H, W, C)`.
         y: Integer labels `(N,)` (or one-hot, matching the model's loss).
         epochs: Number of epochs to train up to.
         batch_size: Batch size.
-        seed: Seed for shuffling.
+        seed: Seed for weight-independent randomness (`keras.utils.set_random_seed`)
+            and for shuffling.
         callbacks: Keras callbacks (e.g. `keras.callbacks.BackupAndRestore`).
         initial_epoch: Epoch to start from.
         verbose: Passed to `model.fit`.
+        validation_data: Optional `(x_val, y_val)` arrays evaluated after every epoch.
+        pipeline: `"auto"` (default: `"tf.data"` on the TensorFlow backend, `"numpy"`
+            on JAX and PyTorch), `"tf.data"` or `"numpy"` (plain `model.fit` on the
+            arrays).
+        steps_per_execution: If given, overrides the model's compiled
+            `steps_per_execution` (train steps run per call of the compiled function).
 
     Returns:
         The `History` of `model.fit`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import rotkeras
+    >>> from rotkeras.experiments.training import fit_classifier
+    >>> model = rotkeras.models.mnist_cnn()
+    >>> x = np.random.rand(32, 28, 28, 1).astype("float32")
+    >>> y = np.random.randint(0, 10, 32)
+    >>> history = fit_classifier(model, x, y, epochs=1, batch_size=16, verbose=0)
+    >>> len(history.history["loss"])
+    1
     """
+    if not getattr(model, "compiled", False):
+        raise ValueError(
+            f"`model` must be compiled before training; received an uncompiled {model.name!r}"
+        )
+    x, y = _check_arrays(x, y)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer; received {batch_size!r}")
+    resolved = resolve_pipeline(pipeline)
+    if steps_per_execution is not None:
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \
+                or steps_per_execution < 1:
+            raise ValueError(
+                "`steps_per_execution` must be a positive integer or None; received "
+                f"steps_per_execution={steps_per_execution!r}"
+            )
+        if steps_per_execution > 1 and keras.backend.backend() == "torch":
+            raise ValueError(
+                "`steps_per_execution` must be 1 with the PyTorch backend; received "
+                f"steps_per_execution={steps_per_execution!r}"
+            )
+        if steps_per_execution != model.steps_per_execution:
+            model.steps_per_execution = steps_per_execution
+            # Compiled step functions depend on it: rebuild them on the next fit.
+            model.train_function = None
+            model.test_function = None
+            model.predict_function = None
     keras.utils.set_random_seed(seed)
-    return model.fit(
-        x,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        callbacks=list(callbacks),
-        initial_epoch=initial_epoch,
-        verbose=verbose,
-    )
+    fit_kwargs: dict[str, Any] = {
+        "epochs": epochs,
+        "callbacks": list(callbacks),
+        "initial_epoch": initial_epoch,
+        "verbose": verbose,
+    }
+    if resolved == "numpy":
+        fit_kwargs["validation_data"] = validation_data
+        return model.fit(x, y, batch_size=batch_size, shuffle=True, **fit_kwargs)
+    # All epochs in one dataset, each in the order given by (seed, epoch): identical
+    # batches whether or not the training was interrupted and resumed at `initial_epoch`.
+    dataset = make_dataset(x, y, batch_size, shuffle=True, seed=seed, epochs=epochs,
+                           initial_epoch=initial_epoch)
+    fit_kwargs["steps_per_epoch"] = math.ceil(x.shape[0] / batch_size)
+    if validation_data is not None:
+        x_val, y_val = _check_arrays(*validation_data)
+        fit_kwargs["validation_data"] = make_dataset(
+            x_val, y_val, max(batch_size, 256), shuffle=False
+        )
+    return model.fit(dataset, shuffle=False, **fit_kwargs)

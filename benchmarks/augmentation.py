@@ -1,0 +1,180 @@
+"""Rotation augmentation throughput: images/second on 28x28x1 batches of 1024.
+
+Compares, in one process and one run, on the active Keras backend:
+
+- the tutorial's per-image `scipy.ndimage.rotate` (random angle of 90, -90, 180);
+- `keras.layers.RandomRotation` (eager, and inside `tf.data`);
+- `rotkeras.layers.RandomRightAngleRotation` (eager, and inside `tf.data`);
+- `np.copy` of the same batch, the memory floor.
+
+Run on its own (prints a markdown table)::
+
+    KERAS_BACKEND=tensorflow python -m benchmarks.augmentation [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import best_rate, machine, markdown_table
+
+BATCH = 1024
+
+
+def _sync(x: Any) -> Any:
+    import keras
+
+    return keras.ops.convert_to_numpy(x)
+
+
+def _tf_data_rate(layer: Any, batch: np.ndarray, batches: int, repeats: int) -> float:
+    import time
+
+    import tensorflow as tf
+
+    def run() -> float:
+        dataset = (
+            tf.data.Dataset.from_tensors(batch).repeat(batches).map(layer)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        start = time.perf_counter()
+        for _ in dataset:
+            pass
+        return batches * len(batch) / (time.perf_counter() - start)
+
+    run()  # warm-up (tracing)
+    return max(run() for _ in range(repeats))
+
+
+def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """Measures every method; returns a JSON-serialisable dict with `rows`."""
+    import keras
+    import scipy.ndimage
+
+    from rotkeras.layers import RandomRightAngleRotation
+
+    rng = np.random.default_rng(seed)
+    batch = rng.random((BATCH, 28, 28, 1), dtype=np.float32)
+    min_seconds = 0.2 if quick else 1.0
+    repeats = 2 if quick else 3
+    tf_batches = 4 if quick else 40
+    results: dict[str, float] = {}
+    notes: dict[str, str] = {}
+
+    angles = np.array([90, -90, 180])
+
+    def scipy_rotate() -> np.ndarray:
+        out = np.empty_like(batch)
+        for i, image in enumerate(batch):
+            out[i] = scipy.ndimage.rotate(image, rng.choice(angles), reshape=False)
+        return out
+
+    def copy() -> np.ndarray:
+        return np.copy(batch)
+
+    keras_layer = keras.layers.RandomRotation(0.5, seed=seed)
+    ours = RandomRightAngleRotation(seed=seed)
+    scipy_min = 0.1 if quick else min_seconds
+    results["scipy.ndimage.rotate, per image (tutorial)"] = best_rate(
+        scipy_rotate, BATCH, min_seconds=scipy_min, repeats=1 if quick else repeats
+    )
+    results["keras.layers.RandomRotation, eager"] = best_rate(
+        lambda: _sync(keras_layer(batch, training=True)), BATCH,
+        min_seconds=min_seconds, repeats=repeats,
+    )
+    results["RandomRightAngleRotation, eager"] = best_rate(
+        lambda: _sync(ours(batch, training=True)), BATCH, min_seconds=min_seconds,
+        repeats=repeats,
+    )
+    try:
+        results["keras.layers.RandomRotation, tf.data"] = _tf_data_rate(
+            keras_layer, batch, tf_batches, repeats
+        )
+        results["RandomRightAngleRotation, tf.data"] = _tf_data_rate(
+            ours, batch, tf_batches, repeats
+        )
+    except ImportError as error:  # pragma: no cover - TensorFlow is a dependency
+        notes["tf.data"] = f"skipped: {error}"
+    results["np.copy (memory floor)"] = best_rate(
+        copy, BATCH, min_seconds=min_seconds, repeats=repeats
+    )
+    ours_eager = results["RandomRightAngleRotation, eager"]
+    ours_best = max(
+        ours_eager, results.get("RandomRightAngleRotation, tf.data", 0.0)
+    )
+    ratios = {
+        "ours_eager_vs_keras_eager": ours_eager / results["keras.layers.RandomRotation, eager"],
+        "ours_eager_vs_scipy": ours_eager / results["scipy.ndimage.rotate, per image (tutorial)"],
+        "copy_vs_ours_eager": results["np.copy (memory floor)"] / ours_eager,
+        "copy_vs_ours_best": results["np.copy (memory floor)"] / ours_best,
+    }
+    if "keras.layers.RandomRotation, tf.data" in results:
+        ratios["ours_tf_data_vs_keras_tf_data"] = (
+            results["RandomRightAngleRotation, tf.data"]
+            / results["keras.layers.RandomRotation, tf.data"]
+        )
+    rows = [
+        {"method": name, "images_per_second": rate, "vs_this_layer_eager": rate / ours_eager}
+        for name, rate in results.items()
+    ]
+    return {
+        "benchmark": "augmentation",
+        "backend": keras.backend.backend(),
+        "batch_shape": [BATCH, 28, 28, 1],
+        "quick": quick,
+        "rows": rows,
+        "ratios": ratios,
+        "notes": notes,
+        "machine": machine(),
+    }
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    """The result of `run` as a markdown table plus the headline ratios."""
+    table = markdown_table(
+        ["method", "images/s", "relative to RandomRightAngleRotation (eager)"],
+        [
+            [row["method"], row["images_per_second"], f"{row['vs_this_layer_eager']:.3g}x"]
+            for row in result["rows"]
+        ],
+    )
+    r = result["ratios"]
+    lines = [
+        table,
+        "",
+        f"- RandomRightAngleRotation (eager) vs keras.layers.RandomRotation (eager): "
+        f"**{r['ours_eager_vs_keras_eager']:.1f}x** faster",
+        f"- RandomRightAngleRotation (eager) vs per-image scipy: "
+        f"**{r['ours_eager_vs_scipy']:.0f}x** faster",
+        f"- np.copy vs RandomRightAngleRotation: {r['copy_vs_ours_eager']:.1f}x (eager), "
+        f"{r['copy_vs_ours_best']:.1f}x (fastest of eager/tf.data)",
+    ]
+    if "ours_tf_data_vs_keras_tf_data" in r:
+        lines.append(
+            "- in tf.data, RandomRightAngleRotation vs keras.layers.RandomRotation: "
+            f"{r['ours_tf_data_vs_keras_tf_data']:.1f}x faster"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short timings (smoke test)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        import keras
+
+        print(f"Augmentation, backend {keras.backend.backend()}, batches of {BATCH}x28x28x1\n")
+        print(to_markdown(result))
+
+
+if __name__ == "__main__":
+    main()

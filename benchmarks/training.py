@@ -1,0 +1,326 @@
+"""Training speed: seconds per epoch of `mnist_cnn` at batch 64, side by side.
+
+Paths, all in one process on the active Keras backend, their epochs interleaved
+(round-robin, order rotated every round) so that load from other processes hits them
+alike:
+
+- `tutorial fit`: the tutorial's `model.fit(x, y, batch_size=64)` on NumPy arrays;
+- `tutorial fit + keras RandomRotation`: the same with `keras.layers.RandomRotation`
+  inside the model (timed on a slice of the data: it is slow);
+- `rotkeras fit_classifier`: the recommended path
+  (`rotkeras.experiments.training.fit_classifier`, what `rotkeras reproduce` uses);
+- `rotkeras fit_classifier + RandomRightAngleRotation`: the same with on-the-fly rotation
+  augmentation inside the model;
+- on JAX, `hand-written JAX loop`: a jitted `lax.scan` per epoch with the data on the
+  device (`benchmarks/jax_floor.py`), the floor.
+
+Every path first trains a short warm-up (`warmup` samples, so that tracing and
+compilation are not timed), then `epochs` timed epochs. Epoch time is measured from
+`on_epoch_begin` to `on_epoch_end` (the floor: around its jitted epoch call).
+Accuracy is measured on the upright test set and on the test set turned by random
+right angles.
+
+Run on its own::
+
+    KERAS_BACKEND=tensorflow python -m benchmarks.training [--quick] [--epochs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import load_data, machine, markdown_table, rotate_test_set
+
+BATCH = 64
+FLOOR = "hand-written JAX loop (data on device)"
+
+
+def _cpu_time() -> float:
+    """CPU seconds used by this process so far (all threads, user + system)."""
+    times = os.times()
+    return times.user + times.system
+
+
+class _EpochTimer:
+    """A Keras callback recording the duration of each epoch."""
+
+    def __new__(cls) -> Any:
+        import keras
+
+        class Timer(keras.callbacks.Callback):
+            def __init__(self) -> None:
+                super().__init__()
+                self.seconds: list[float] = []
+                self.cpu_seconds: list[float] = []
+
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                self._start = time.perf_counter()
+                self._cpu = _cpu_time()
+
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                self.seconds.append(time.perf_counter() - self._start)
+                self.cpu_seconds.append(_cpu_time() - self._cpu)
+
+        return Timer()
+
+
+class _Path:
+    def __init__(self, name: str, samples: int, epoch: Callable[[int], tuple[float, float]],
+                 accuracy: Callable[[np.ndarray, np.ndarray], float]) -> None:
+        self.name = name
+        self.samples = samples
+        self.epoch = epoch
+        self.accuracy = accuracy
+        self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
+
+
+def _keras_paths(data: dict[str, np.ndarray], seed: int, keras_rotation_samples: int,
+                 warmup: int) -> list[_Path]:
+    import keras
+
+    from rotkeras.experiments.training import fit_classifier
+    from rotkeras.layers import RandomRightAngleRotation
+    from rotkeras.models import mnist_cnn
+
+    x, y = data["x_train"], data["y_train"]
+    paths = []
+
+    def keras_accuracy(model: keras.Model) -> Callable[[np.ndarray, np.ndarray], float]:
+        def accuracy(xt: np.ndarray, yt: np.ndarray) -> float:
+            return float(model.evaluate(xt, yt, batch_size=1000, verbose=0)[1])
+
+        return accuracy
+
+    def tutorial(name: str, preprocessing: Any, xs: np.ndarray, ys: np.ndarray) -> _Path:
+        keras.utils.set_random_seed(seed)
+        model = mnist_cnn(preprocessing=preprocessing)
+        model.fit(xs[:warmup], ys[:warmup], batch_size=BATCH, epochs=1, verbose=0)
+
+        def epoch(index: int) -> tuple[float, float]:
+            timer = _EpochTimer()
+            model.fit(xs, ys, batch_size=BATCH, epochs=1, shuffle=True, verbose=0,
+                      callbacks=[timer])
+            return timer.seconds[0], timer.cpu_seconds[0]
+
+        return _Path(name, len(xs), epoch, keras_accuracy(model))
+
+    def recommended(name: str, preprocessing: Any) -> _Path:
+        keras.utils.set_random_seed(seed)
+        model = mnist_cnn(preprocessing=preprocessing)
+        fit_classifier(model, x[:warmup], y[:warmup], epochs=1, batch_size=BATCH,
+                       seed=seed, verbose=0)
+
+        def epoch(index: int) -> tuple[float, float]:
+            timer = _EpochTimer()
+            # One call per epoch (to interleave the paths): vary the shuffle seed.
+            fit_classifier(model, x, y, epochs=1, batch_size=BATCH, seed=seed + 1 + index,
+                           verbose=0, callbacks=[timer])
+            return timer.seconds[0], timer.cpu_seconds[0]
+
+        return _Path(name, len(x), epoch, keras_accuracy(model))
+
+    paths.append(tutorial("tutorial fit (NumPy arrays)", None, x, y))
+    paths.append(recommended("rotkeras fit_classifier", None))
+    paths.append(recommended("rotkeras fit_classifier + RandomRightAngleRotation",
+                             RandomRightAngleRotation(seed=seed)))
+    paths.append(tutorial("tutorial fit + RandomRightAngleRotation",
+                          RandomRightAngleRotation(seed=seed), x, y))
+    if keras_rotation_samples:
+        n = min(keras_rotation_samples, len(x))
+        paths.append(tutorial("tutorial fit + keras.layers.RandomRotation",
+                              keras.layers.RandomRotation(0.5, seed=seed), x[:n], y[:n]))
+    return paths
+
+
+def _jax_floor_path(data: dict[str, np.ndarray], seed: int, warmup: int) -> _Path:
+    from benchmarks.jax_floor import JaxFloorTrainer
+
+    x, y = data["x_train"], data["y_train"]
+    # Compile the epoch function ahead of time (it depends only on shapes) instead of
+    # training a warm-up epoch, which would cost a full epoch here; then train the same
+    # warm-up samples as the other paths so that every path sees the same updates.
+    warm = JaxFloorTrainer(x[:warmup], y[:warmup], batch_size=BATCH, seed=seed)
+    warm.train_epoch()
+    trainer = JaxFloorTrainer(x, y, batch_size=BATCH, seed=seed)
+    trainer.params, trainer.opt_state = warm.params, warm.opt_state
+    trainer.compile()
+
+    def epoch(index: int) -> tuple[float, float]:
+        start, cpu = time.perf_counter(), _cpu_time()
+        trainer.train_epoch()
+        return time.perf_counter() - start, _cpu_time() - cpu
+
+    return _Path(f"{FLOOR}, {trainer.mode}", len(x), epoch, trainer.accuracy)
+
+
+def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
+        data_path: str | None = None, seed: int = 0,
+        keras_rotation_samples: int | None = None) -> dict[str, Any]:
+    """Trains every path for `epochs` interleaved epochs; returns a JSON-able dict."""
+    import keras
+
+    data = load_data(data_path, quick, seed)
+    if quick:
+        limit = min(limit or 256, 256)
+        epochs = 1
+    if limit is not None:
+        data["x_train"], data["y_train"] = data["x_train"][:limit], data["y_train"][:limit]
+    if quick:
+        data["x_test"], data["y_test"] = data["x_test"][:200], data["y_test"][:200]
+    num = len(data["x_train"])
+    warmup = min(num, 10 * BATCH + BATCH // 2)  # a full and a partial batch shape
+    if keras_rotation_samples is None:
+        keras_rotation_samples = min(num, 128 if quick else 3200)
+    paths = _keras_paths(data, seed, keras_rotation_samples, warmup)
+    if keras.backend.backend() == "jax":
+        paths.append(_jax_floor_path(data, seed, warmup))
+    for index in range(epochs):
+        order = paths[index % len(paths):] + paths[: index % len(paths)]
+        for path in order:
+            wall, cpu = path.epoch(index)
+            path.seconds.append(wall)
+            path.cpu_seconds.append(cpu)
+    x_rot = rotate_test_set(data["x_test"], seed)
+    rows = []
+    for path in paths:
+        sec = float(np.median(path.seconds))
+        per_60k = sec * 60000 / path.samples
+        rows.append({
+            "path": path.name,
+            "samples_per_epoch": path.samples,
+            "steps_per_epoch": math.ceil(path.samples / BATCH),
+            "epoch_seconds": path.seconds,
+            "seconds_per_epoch": sec,
+            "ms_per_step": 1000 * sec / math.ceil(path.samples / BATCH),
+            "epoch_cpu_seconds": path.cpu_seconds,
+            "cpu_ms_per_step": 1000 * float(np.median(path.cpu_seconds))
+            / math.ceil(path.samples / BATCH),
+            "seconds_per_60k_epoch": per_60k,
+            "test_accuracy": path.accuracy(data["x_test"], data["y_test"]),
+            "rotated_test_accuracy": path.accuracy(x_rot, data["y_test"]),
+            "trained_epochs": epochs if path.samples == num else None,
+        })
+    by_name = {row["path"]: row for row in rows}
+    base = by_name["tutorial fit (NumPy arrays)"]["ms_per_step"]
+    for row in rows:
+        row["speedup_vs_tutorial_fit"] = base / row["ms_per_step"]
+    rec = by_name["rotkeras fit_classifier"]["ms_per_step"]
+    rec_aug = by_name["rotkeras fit_classifier + RandomRightAngleRotation"]["ms_per_step"]
+    tut_aug = by_name["tutorial fit + RandomRightAngleRotation"]["ms_per_step"]
+    cpu = {row["path"]: row["cpu_ms_per_step"] for row in rows}
+    ratios = {
+        "cpu_recommended_aug_vs_tutorial_fit": (
+            cpu["rotkeras fit_classifier + RandomRightAngleRotation"]
+            / cpu["tutorial fit (NumPy arrays)"]
+        ),
+        "cpu_augmentation_overhead_recommended": (
+            cpu["rotkeras fit_classifier + RandomRightAngleRotation"]
+            / cpu["rotkeras fit_classifier"] - 1
+        ),
+        "recommended_aug_vs_tutorial_fit": rec_aug / base,
+        "augmentation_overhead_recommended": rec_aug / rec - 1,
+        "augmentation_overhead_tutorial_fit": tut_aug / base - 1,
+    }
+    floor = next((row for row in rows if row["path"].startswith(FLOOR)), None)
+    if floor:
+        ratios["recommended_vs_jax_floor"] = rec / floor["ms_per_step"]
+        ratios["recommended_aug_vs_jax_floor"] = rec_aug / floor["ms_per_step"]
+    keras_rot = by_name.get("tutorial fit + keras.layers.RandomRotation")
+    if keras_rot:
+        ratios["keras_random_rotation_vs_tutorial_fit"] = keras_rot["ms_per_step"] / base
+    return {
+        "benchmark": "training",
+        "backend": keras.backend.backend(),
+        "quick": quick,
+        "epochs": epochs,
+        "train_samples": num,
+        "test_samples": len(data["x_test"]),
+        "warmup_samples": warmup,
+        "data": str(data["source"]),
+        "rows": rows,
+        "ratios": ratios,
+        "machine": machine(),
+    }
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    """The result of `run` as a markdown table plus the headline ratios."""
+    rows = []
+    for row in result["rows"]:
+        trained = row["trained_epochs"]
+        rows.append([
+            row["path"],
+            f"{row['seconds_per_epoch']:.2f}" + (
+                "" if row["samples_per_epoch"] == result["train_samples"]
+                else f" ({row['samples_per_epoch']} samples)"
+            ),
+            f"{row['seconds_per_60k_epoch']:.1f}",
+            f"{row['ms_per_step']:.2f}",
+            f"{row['cpu_ms_per_step']:.2f}" if "cpu_ms_per_step" in row else "n/a",
+            f"{row['speedup_vs_tutorial_fit']:.2f}x",
+            f"{100 * row['test_accuracy']:.2f}%" if trained else "n/a (partial data)",
+            f"{100 * row['rotated_test_accuracy']:.2f}%" if trained else "n/a",
+        ])
+    table = markdown_table(
+        ["path", "s/epoch", "s per 60k images", "ms/step", "CPU ms/step", "speed vs tutorial fit",
+         "test acc.", "rotated test acc."],
+        rows,
+    )
+    r = result["ratios"]
+    lines = [
+        table,
+        "",
+        f"- {result['train_samples']} training samples, {result['epochs']} timed epoch(s) "
+        f"per path (median shown) after a {result['warmup_samples']}-sample warm-up; "
+        f"batch {BATCH}; data: {result['data']}",
+        f"- recommended path with rotation augmentation / tutorial fit without: "
+        f"**{r['recommended_aug_vs_tutorial_fit']:.2f}x** the time per step",
+        f"- rotation augmentation overhead: {100 * r['augmentation_overhead_recommended']:+.1f}%"
+        f" (recommended path), {100 * r['augmentation_overhead_tutorial_fit']:+.1f}% "
+        "(tutorial fit)",
+    ]
+    if "cpu_recommended_aug_vs_tutorial_fit" in r:
+        lines.append(
+            "- in CPU time (less sensitive to other processes on a shared machine): "
+            f"recommended + augmentation / tutorial fit "
+            f"**{r['cpu_recommended_aug_vs_tutorial_fit']:.2f}x**, augmentation overhead "
+            f"{100 * r['cpu_augmentation_overhead_recommended']:+.1f}%"
+        )
+    if "recommended_vs_jax_floor" in r:
+        lines.append(
+            f"- recommended path / hand-written JAX floor: "
+            f"**{r['recommended_vs_jax_floor']:.2f}x** "
+            f"({r['recommended_aug_vs_jax_floor']:.2f}x with augmentation)"
+        )
+    if "keras_random_rotation_vs_tutorial_fit" in r:
+        lines.append(
+            "- keras.layers.RandomRotation inside the model: "
+            f"{r['keras_random_rotation_vs_tutorial_fit']:.1f}x the time per step of the "
+            "tutorial fit"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny run (smoke test)")
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs per path")
+    parser.add_argument("--limit", type=int, default=None, help="use N training images")
+    parser.add_argument("--data", default=None, help="mnist.npz (default: $ROTKERAS_MNIST)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick, epochs=args.epochs, limit=args.limit, data_path=args.data)
+    print(json.dumps(result, indent=2) if args.json else to_markdown(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Smoke tests of the benchmark suite (`benchmarks/`): tiny sizes, no timing assertions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import _common, augmentation, inference, run, training
+
+
+@pytest.fixture
+def no_mnist(monkeypatch):
+    """Makes the benchmarks use random stand-in data instead of a real MNIST file."""
+    monkeypatch.delenv("ROTKERAS_MNIST", raising=False)
+    monkeypatch.setattr(_common, "DEFAULT_MNIST", "/nonexistent/mnist.npz")
+
+
+def test_parse_limits():
+    assert run._parse_limits(None, ["tensorflow"]) == {}
+    assert run._parse_limits("100", ["jax"])["jax"] == 100
+    assert run._parse_limits("jax=5,torch=7", ["jax", "torch"]) == {"jax": 5, "torch": 7}
+    with pytest.raises(ValueError, match="numpy=3"):
+        run._parse_limits("numpy=3", ["jax"])
+
+
+def test_rotate_test_set_is_exact():
+    x = np.random.default_rng(0).random((16, 28, 28, 1), dtype=np.float32)
+    rotated = _common.rotate_test_set(x, seed=1)
+    for image, turned in zip(x, rotated, strict=True):
+        assert any(np.array_equal(np.rot90(image, k), turned) for k in range(4))
+
+
+def test_markdown_table():
+    table = _common.markdown_table(["a", "b"], [["x", 1234.5], ["y", float("nan")]])
+    assert table.splitlines() == ["| a | b |", "|---|---|", "| x | 1,234 |", "| y | n/a |"]
+
+
+def test_load_data_without_file(no_mnist):
+    data = _common.load_data(None, quick=True)
+    assert data["x_train"].shape[1:] == (28, 28, 1)
+    assert "random" in str(data["source"])
+
+
+@pytest.mark.slow
+def test_augmentation_quick():
+    result = augmentation.run(quick=True)
+    names = [row["method"] for row in result["rows"]]
+    assert "np.copy (memory floor)" in names
+    assert "RandomRightAngleRotation, tf.data" in names
+    assert all(row["images_per_second"] > 0 for row in result["rows"])
+    assert "faster" in augmentation.to_markdown(result)
+
+
+@pytest.mark.slow
+def test_inference_quick():
+    result = inference.run(quick=True, batch_size=64)
+    assert result["rows"][0]["model"] == "mnist_cnn"
+    assert all(row["images_per_second"] > 0 for row in result["rows"])
+    assert "images/s" in inference.to_markdown(result)
+
+
+@pytest.mark.slow
+def test_training_quick(no_mnist):
+    result = training.run(quick=True, keras_rotation_samples=64)
+    paths = [row["path"] for row in result["rows"]]
+    assert paths[:2] == ["tutorial fit (NumPy arrays)", "rotkeras fit_classifier"]
+    for row in result["rows"]:
+        assert len(row["epoch_seconds"]) == 1
+        assert 0.0 <= row["test_accuracy"] <= 1.0
+    assert "augmentation overhead" in training.to_markdown(result)

@@ -1,0 +1,175 @@
+"""Tests of the recommended training path (`fit_classifier`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import rotkeras
+from rotkeras.experiments.training import fit_classifier, make_dataset, resolve_pipeline
+from rotkeras.layers import RandomRightAngleRotation
+from tests.helpers import to_numpy
+
+
+def _tiny_model(augment: bool = False) -> keras.Model:
+    return rotkeras.models.mnist_cnn(
+        preprocessing=RandomRightAngleRotation(seed=3) if augment else None
+    )
+
+
+def _data(rng: np.random.Generator, n: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, n).astype("int32")
+    return x, y
+
+
+def _weights(model: keras.Model) -> list[np.ndarray]:
+    return [to_numpy(w) for w in model.get_weights()]
+
+
+def test_trains_for_the_requested_epochs(rng):
+    x, y = _data(rng)
+    model = _tiny_model(augment=True)
+    before = _weights(model)
+    history = fit_classifier(model, x, y, epochs=2, batch_size=16, seed=0, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert history.epoch == [0, 1]
+    assert all(np.isfinite(history.history["loss"]))
+    assert any(not np.array_equal(a, b) for a, b in zip(before, _weights(model), strict=True))
+
+
+def test_initial_epoch_and_validation_data(rng):
+    x, y = _data(rng)
+    model = _tiny_model()
+    history = fit_classifier(
+        model, x, y, epochs=3, initial_epoch=1, batch_size=16, verbose=0,
+        validation_data=(x[:10], y[:10]),
+    )
+    assert history.epoch == [1, 2]
+    assert len(history.history["val_accuracy"]) == 2
+
+
+@pytest.mark.slow
+def test_same_seed_same_result(rng):
+    x, y = _data(rng)
+    results = []
+    for _ in range(2):
+        keras.utils.set_random_seed(7)
+        model = _tiny_model(augment=True)
+        fit_classifier(model, x, y, epochs=2, batch_size=16, seed=5, verbose=0)
+        results.append(_weights(model))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("pipeline", ["tf.data", "numpy"])
+def test_one_update_per_batch(rng, pipeline):
+    x, y = _data(rng, n=40)  # a partial last batch
+    model = _tiny_model()
+    history = fit_classifier(model, x, y, epochs=2, batch_size=16, verbose=0,
+                             pipeline=pipeline)
+    # ceil(40 / 16) = 3 updates per epoch, like model.fit on arrays.
+    assert int(to_numpy(model.optimizer.iterations)) == 6
+    assert history.epoch == [0, 1]
+
+
+def test_steps_per_execution_override(rng):
+    x, y = _data(rng, n=48)
+    model = _tiny_model()
+    if keras.backend.backend() == "torch":
+        with pytest.raises(ValueError, match="PyTorch"):
+            fit_classifier(model, x, y, epochs=1, batch_size=16, steps_per_execution=3)
+        return
+    history = fit_classifier(model, x, y, epochs=1, batch_size=16, verbose=0,
+                             steps_per_execution=3)
+    assert model.steps_per_execution == 3
+    assert int(to_numpy(model.optimizer.iterations)) == 3
+    assert np.isfinite(history.history["loss"][0])
+
+
+class _StopAfter(keras.callbacks.Callback):
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise RuntimeError("interrupted")
+
+
+def test_backup_and_restore_resumes(rng, tmp_path: Path):
+    x, y = _data(rng)
+    backup = str(tmp_path / "backup")
+    model = _tiny_model(augment=True)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        fit_classifier(
+            model, x, y, epochs=3, batch_size=16, verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup), _StopAfter(1)],
+        )
+    resumed = _tiny_model(augment=True)
+    history = fit_classifier(
+        resumed, x, y, epochs=3, batch_size=16, verbose=0,
+        callbacks=[keras.callbacks.BackupAndRestore(backup)],
+    )
+    # Epochs 0 and 1 were backed up: only epoch 2 runs again.
+    assert history.epoch == [2]
+    assert int(to_numpy(resumed.optimizer.iterations)) == 6
+
+
+def test_make_dataset_covers_every_sample_once_per_epoch():
+    x = np.arange(10, dtype="float32").reshape(10, 1)
+    y = np.arange(10)
+    dataset = make_dataset(x, y, batch_size=4, seed=1, epochs=3)
+    batches = [(xb.numpy(), yb.numpy()) for xb, yb in dataset]
+    assert [len(b[1]) for b in batches] == [4, 4, 2] * 3  # each epoch ends with its own rest
+    for xb, yb in batches:
+        np.testing.assert_array_equal(xb[:, 0], yb)
+    orders = [np.concatenate([b[1] for b in batches[i : i + 3]]) for i in (0, 3, 6)]
+    for order in orders:
+        assert sorted(order.tolist()) == list(range(10))
+    assert orders[0].tolist() != orders[1].tolist()  # reshuffled every epoch
+    # Epoch e's order depends only on (seed, e): a resumed pipeline repeats it exactly.
+    resumed = make_dataset(x, y, batch_size=4, seed=1, epochs=3, initial_epoch=2)
+    np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in resumed]), orders[2])
+    single = make_dataset(x, y, batch_size=4, seed=1, initial_epoch=1)
+    np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in single]), orders[1])
+    unshuffled = make_dataset(x, y, batch_size=4, shuffle=False)
+    np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in unshuffled]), y)
+
+
+def test_resuming_gives_the_same_weights(rng):
+    x, y = _data(rng)
+    keras.utils.set_random_seed(11)
+    straight = _tiny_model()
+    initial = straight.get_weights()
+    # The tf.data pipeline (the default on TensorFlow) has (seed, epoch)-determined orders.
+    kwargs = {"batch_size": 16, "seed": 2, "verbose": 0, "pipeline": "tf.data"}
+    fit_classifier(straight, x, y, epochs=2, **kwargs)
+    resumed = _tiny_model()
+    resumed.set_weights(initial)
+    fit_classifier(resumed, x, y, epochs=1, **kwargs)
+    fit_classifier(resumed, x, y, epochs=2, initial_epoch=1, **kwargs)
+    for a, b in zip(_weights(straight), _weights(resumed), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_auto_pipeline_per_backend():
+    expected = "tf.data" if keras.backend.backend() == "tensorflow" else "numpy"
+    assert resolve_pipeline("auto") == expected
+    assert resolve_pipeline("numpy") == "numpy"
+
+
+def test_bad_arguments(rng):
+    x, y = _data(rng, n=8)
+    model = _tiny_model()
+    with pytest.raises(ValueError, match="same number of samples"):
+        fit_classifier(model, x, y[:4], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        fit_classifier(model, x, y, epochs=1, batch_size=0, verbose=0)
+    with pytest.raises(ValueError, match="pipeline"):
+        resolve_pipeline("pandas")
+    with pytest.raises(ValueError, match="uncompiled"):
+        fit_classifier(rotkeras.models.mnist_cnn(compile=False), x, y, epochs=1, verbose=0)

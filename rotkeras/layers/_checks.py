@@ -21,7 +21,3 @@ def check_nonempty_batch(x: Any, name: str) -> None:
     if len(x.shape) == 4 and x.shape[0] == 0:
         raise ValueError(f"`{name}` is an empty batch; received shape {tuple(x.shape)}")
 
-
-def is_tensor_like(x: Any) -> bool:
-    """True for tensors and arrays (anything with a shape and a dtype)."""
-    return hasattr(x, "shape") and hasattr(x, "dtype")

@@ -9,7 +9,7 @@ from keras import ops
 
 from rotkeras._validation import check_data_format, check_positive_int
 from rotkeras.layers import _handwriting_ops as hw
-from rotkeras.layers._checks import check_nonempty_batch, check_numeric, is_tensor_like
+from rotkeras.layers._checks import check_nonempty_batch, check_numeric
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 _MODES = ("mnist", "tutorial")
@@ -155,8 +155,7 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
         self._allow_non_tensor_positional_args = True
 
     def _check(self, images: Any) -> tuple[Any, int, bool]:
-        if not is_tensor_like(images):
-            images = ops.convert_to_tensor(images)
+        images = ops.convert_to_tensor(images)
         if len(images.shape) not in (3, 4):
             raise ValueError(
                 "`images` must be a 4D (batch, height, width, channels) or 3D "

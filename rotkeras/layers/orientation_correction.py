@@ -9,7 +9,7 @@ from keras import ops
 
 from rotkeras._validation import check_data_format, check_positive_int
 from rotkeras.layers import _affine, _rotation
-from rotkeras.layers._checks import check_numeric, is_tensor_like
+from rotkeras.layers._checks import check_numeric
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -132,10 +132,8 @@ class OrientationCorrection(TFDataCompatibleLayer):
 
     def call(self, inputs: Any) -> Any:
         images, probs = self._split_inputs(inputs)
-        if not is_tensor_like(images):
-            images = ops.convert_to_tensor(images)
-        if not is_tensor_like(probs):
-            probs = ops.convert_to_tensor(probs)
+        images = ops.convert_to_tensor(images)
+        probs = ops.convert_to_tensor(probs)
         check_numeric(images, "images")
         check_numeric(probs, "angle_probabilities")
         self._check_inputs(images.shape, probs.shape)

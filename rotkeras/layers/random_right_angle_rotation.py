@@ -10,7 +10,7 @@ from keras import ops
 
 from rotkeras._validation import check_data_format
 from rotkeras.layers import _rotation
-from rotkeras.layers._checks import check_nonempty_batch, check_numeric, is_tensor_like
+from rotkeras.layers._checks import check_nonempty_batch, check_numeric
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -132,9 +132,8 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
                 "A dict input needs an 'images' entry; received keys "
                 f"{sorted(data)}"
             )
-        images = data["images"]
-        if not is_tensor_like(images):
-            images = ops.convert_to_tensor(images)
+        # Convert once: every op below would otherwise convert a NumPy input again.
+        images = ops.convert_to_tensor(data["images"])
         rank = _rotation.check_image_rank(images)
         check_numeric(images, "images")
         check_nonempty_batch(images, "images")
@@ -171,7 +170,6 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         return outputs if isinstance(inputs, dict) else outputs["images"]
 
     def _rotate(self, images: Any, k: Any, batched: bool) -> Any:
-        images = ops.convert_to_tensor(images)
         if not batched:
             images = ops.expand_dims(images, 0)
         out = _rotation.rotate_batch(images, k, self.data_format, allow_odd=self._allow_odd)

@@ -9,7 +9,7 @@ from keras import ops
 
 from rotkeras._validation import check_data_format
 from rotkeras.layers import _rotation
-from rotkeras.layers._checks import check_nonempty_batch, check_numeric, is_tensor_like
+from rotkeras.layers._checks import check_nonempty_batch, check_numeric
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -86,8 +86,7 @@ class RightAngleRotation(TFDataCompatibleLayer):
         if "images" not in data:
             raise ValueError(f"A dict input needs an 'images' entry; received keys {sorted(data)}")
         images = data["images"]
-        if not is_tensor_like(images):
-            images = ops.convert_to_tensor(images)
+        images = ops.convert_to_tensor(images)
         rank = _rotation.check_image_rank(images)
         check_numeric(images, "images")
         check_nonempty_batch(images, "images")

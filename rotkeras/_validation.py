@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 
 def check_positive_int(value: object, name: str) -> int:
@@ -46,3 +49,17 @@ def check_data_format(value: str | None) -> str:
             f"received data_format={value!r}"
         )
     return value
+
+
+def check_image_array(x: Any, name: str = "x") -> np.ndarray:
+    """Returns `x` as a NumPy array of images `(N, H, W)` or `(N, H, W, C)`, N > 0, numeric."""
+    array = np.asarray(x)
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"`{name}` must be a numeric array; received dtype {array.dtype}")
+    if array.ndim not in (3, 4):
+        raise ValueError(
+            f"`{name}` must have shape (N, H, W) or (N, H, W, C); received shape {array.shape}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"`{name}` is empty; received shape {array.shape}")
+    return array

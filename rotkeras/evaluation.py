@@ -17,21 +17,14 @@ from typing import Any
 import keras
 import numpy as np
 
+from rotkeras._validation import check_image_array
 from rotkeras.datasets.rotated import rotate_images, rotate_right_angles
 
 __all__ = ["accuracy", "accuracy_per_angle", "rotation_robustness"]
 
 
 def _as_model_input(x: Any) -> np.ndarray:
-    array = np.asarray(x)
-    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"`x` must be a numeric array; received dtype {array.dtype}")
-    if array.ndim not in (3, 4):
-        raise ValueError(
-            f"`x` must have shape (N, H, W) or (N, H, W, C); received shape {array.shape}"
-        )
-    if array.shape[0] == 0:
-        raise ValueError(f"`x` is empty; received shape {array.shape}")
+    array = check_image_array(x, "x")
     if array.ndim == 3:
         array = array[..., np.newaxis]
     if np.issubdtype(array.dtype, np.integer):

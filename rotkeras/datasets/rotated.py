@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from rotkeras._validation import check_positive_int
+from rotkeras._validation import check_image_array, check_positive_int
 
 
 class RotatedSet(NamedTuple):
@@ -39,19 +39,6 @@ class RotatedSet(NamedTuple):
     images: np.ndarray
     labels: np.ndarray | None
     angles: np.ndarray
-
-
-def _check_images(x: Any, name: str = "x") -> np.ndarray:
-    array = np.asarray(x)
-    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"`{name}` must be a numeric array; received dtype {array.dtype}")
-    if array.ndim not in (3, 4):
-        raise ValueError(
-            f"`{name}` must have shape (N, H, W) or (N, H, W, C); received shape {array.shape}"
-        )
-    if array.shape[0] == 0:
-        raise ValueError(f"`{name}` is empty; received shape {array.shape}")
-    return array
 
 
 def _check_labels(y: Any, n: int) -> np.ndarray | None:
@@ -122,7 +109,7 @@ def rotate_right_angles(
     >>> bool(np.all(rotated.images[0] == np.rot90(x[0])))
     True
     """
-    array = _check_images(x)
+    array = check_image_array(x)
     labels = _check_labels(y, array.shape[0])
     choices = _check_right_angles(angles)
     drawn = np.random.default_rng(seed).choice(choices, size=array.shape[0])
@@ -155,7 +142,7 @@ def combined_test_set(
         `RotatedSet` of `2 * N` images: `x` (angle 0), then
         `rotate_right_angles(x, y, angles, seed)`.
     """
-    array = _check_images(x)
+    array = check_image_array(x)
     labels = _check_labels(y, array.shape[0])
     rotated = rotate_right_angles(array, labels, angles, seed)
     images = np.concatenate([array, rotated.images], axis=0)
@@ -188,7 +175,7 @@ def rotate_images(x: Any, angle: float, fill: float = 0.0) -> np.ndarray:
     >>> int(np.argmax(rotate_images(x, 90)[0, 0]))  # the right-hand pixel moves to the top
     2
     """
-    array = _check_images(x)
+    array = check_image_array(x)
     if isinstance(angle, bool) or not isinstance(angle, numbers.Real) or not math.isfinite(angle):
         raise ValueError(f"`angle` must be a finite number of degrees; received angle={angle!r}")
     if float(angle) % 90 == 0:
@@ -287,7 +274,7 @@ def angle_dataset(
     """
     import tensorflow as tf
 
-    array = _check_images(x)
+    array = check_image_array(x)
     if array.ndim == 3:
         array = array[..., np.newaxis]
     num_angles = check_positive_int(num_angles, "num_angles")

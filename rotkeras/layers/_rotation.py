@@ -10,11 +10,13 @@ under XLA/jit on every backend.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
 from keras import ops
+
+from rotkeras.layers._checks import check_nonempty_batch, check_numeric
 
 
 def angle_to_k(angle: object, name: str = "angle") -> int:
@@ -165,3 +167,68 @@ def transform_bounding_boxes(
     result = dict(bounding_boxes)
     result["boxes"] = out
     return result
+
+
+def split_image_input(inputs: Any) -> tuple[dict[str, Any], Any, int]:
+    """Validates a tensor or Keras-style dict input; returns `(data, images, rank)`.
+
+    `images` is converted to a tensor once (every op would otherwise convert a NumPy input
+    again); it must be rank 3 or 4, numeric, and not an empty batch.
+    """
+    data = inputs if isinstance(inputs, dict) else {"images": inputs}
+    if "images" not in data:
+        raise ValueError(f"A dict input needs an 'images' entry; received keys {sorted(data)}")
+    images = ops.convert_to_tensor(data["images"])
+    rank = check_image_rank(images)
+    check_numeric(images, "images")
+    check_nonempty_batch(images, "images")
+    return data, images, rank
+
+
+def rotate_image_data(
+    inputs: Any,
+    data: dict[str, Any],
+    images: Any,
+    rank: int,
+    rotate: Callable[[Any], Any],
+    k: Any,
+    data_format: str,
+    bounding_box_format: str | None,
+) -> Any:
+    """Applies an image rotation to `images` and the masks and boxes that go with them.
+
+    Args:
+        inputs: The layer's original input (a tensor or a dict), deciding the output form.
+        data, images, rank: What `split_image_input(inputs)` returned.
+        rotate: Rotates a tensor shaped like `images`.
+        k: int tensor `(batch,)` of the quarter turns `rotate` applies (for the boxes).
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: Format of `data["bounding_boxes"]`, if any.
+
+    Returns:
+        The rotated images, or a dict like `data` with images, masks and boxes rotated and
+        the other entries (labels) unchanged.
+    """
+    outputs = dict(data)
+    outputs["images"] = rotate(images)
+    if data.get("segmentation_masks") is not None:
+        masks = ops.convert_to_tensor(data["segmentation_masks"])
+        # Masks without a channel axis, e.g. (batch, height, width), are supported too.
+        channel_axis = -1 if data_format == "channels_last" else -3
+        if len(masks.shape) == rank - 1:
+            masks = ops.squeeze(rotate(ops.expand_dims(masks, channel_axis)), channel_axis)
+        else:
+            masks = rotate(masks)
+        outputs["segmentation_masks"] = masks
+    if data.get("bounding_boxes") is not None:
+        h_axis, w_axis = spatial_axes(rank, data_format)
+        shape = ops.shape(images)
+        outputs["bounding_boxes"] = transform_bounding_boxes(
+            data["bounding_boxes"],
+            k,
+            bounding_box_format,
+            height=shape[h_axis],
+            width=shape[w_axis],
+            batched=rank == 4,
+        )
+    return outputs if isinstance(inputs, dict) else outputs["images"]

@@ -10,7 +10,6 @@ from keras import ops
 
 from rotkeras._validation import check_data_format
 from rotkeras.layers import _rotation
-from rotkeras.layers._checks import check_nonempty_batch, check_numeric
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -126,48 +125,23 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         return ops.take(table, index, axis=0)
 
     def call(self, inputs: Any, training: bool = True) -> Any:
-        data = inputs if isinstance(inputs, dict) else {"images": inputs}
-        if "images" not in data:
-            raise ValueError(
-                "A dict input needs an 'images' entry; received keys "
-                f"{sorted(data)}"
-            )
-        # Convert once: every op below would otherwise convert a NumPy input again.
-        images = ops.convert_to_tensor(data["images"])
-        rank = _rotation.check_image_rank(images)
-        check_numeric(images, "images")
-        check_nonempty_batch(images, "images")
+        data, images, rank = _rotation.split_image_input(inputs)
         if self._allow_odd:
             _rotation.check_square(images, self.data_format, type(self).__name__)
         if not training:
             return inputs
         batched = rank == 4
-        batch_size = ops.shape(images)[0] if batched else 1
-        k = self._draw_quarter_turns(batch_size)
-        outputs = dict(data)
-        outputs["images"] = self._rotate(images, k, batched)
-        if data.get("segmentation_masks") is not None:
-            masks = ops.convert_to_tensor(data["segmentation_masks"])
-            # Masks without a channel axis, e.g. (batch, height, width), are supported too.
-            squeeze = len(masks.shape) == rank - 1
-            masks = ops.expand_dims(masks, -1 if self.data_format == "channels_last" else -3) \
-                if squeeze else masks
-            masks = self._rotate(masks, k, batched)
-            outputs["segmentation_masks"] = ops.squeeze(
-                masks, -1 if self.data_format == "channels_last" else -3
-            ) if squeeze else masks
-        if data.get("bounding_boxes") is not None:
-            h_axis, w_axis = _rotation.spatial_axes(rank, self.data_format)
-            shape = ops.shape(images)
-            outputs["bounding_boxes"] = _rotation.transform_bounding_boxes(
-                data["bounding_boxes"],
-                k,
-                self.bounding_box_format,
-                height=shape[h_axis],
-                width=shape[w_axis],
-                batched=batched,
-            )
-        return outputs if isinstance(inputs, dict) else outputs["images"]
+        k = self._draw_quarter_turns(ops.shape(images)[0] if batched else 1)
+        return _rotation.rotate_image_data(
+            inputs,
+            data,
+            images,
+            rank,
+            lambda x: self._rotate(x, k, batched),
+            k,
+            self.data_format,
+            self.bounding_box_format,
+        )
 
     def _rotate(self, images: Any, k: Any, batched: bool) -> Any:
         if not batched:

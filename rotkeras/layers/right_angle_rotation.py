@@ -9,7 +9,6 @@ from keras import ops
 
 from rotkeras._validation import check_data_format
 from rotkeras.layers import _rotation
-from rotkeras.layers._checks import check_nonempty_batch, check_numeric
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -82,34 +81,20 @@ class RightAngleRotation(TFDataCompatibleLayer):
         return 90 * self.k
 
     def call(self, inputs: Any) -> Any:
-        data = inputs if isinstance(inputs, dict) else {"images": inputs}
-        if "images" not in data:
-            raise ValueError(f"A dict input needs an 'images' entry; received keys {sorted(data)}")
-        images = data["images"]
-        images = ops.convert_to_tensor(images)
-        rank = _rotation.check_image_rank(images)
-        check_numeric(images, "images")
-        check_nonempty_batch(images, "images")
+        data, images, rank = _rotation.split_image_input(inputs)
         if self.k % 2:
             _rotation.check_square(images, self.data_format, type(self).__name__)
-        outputs = dict(data)
-        outputs["images"] = _rotation.rotate_fixed(images, self.k, self.data_format)
-        if data.get("segmentation_masks") is not None:
-            masks = ops.convert_to_tensor(data["segmentation_masks"])
-            outputs["segmentation_masks"] = _rotation.rotate_fixed(masks, self.k, self.data_format)
-        if data.get("bounding_boxes") is not None:
-            h_axis, w_axis = _rotation.spatial_axes(rank, self.data_format)
-            shape = ops.shape(images)
-            batch = shape[0] if rank == 4 else 1
-            outputs["bounding_boxes"] = _rotation.transform_bounding_boxes(
-                data["bounding_boxes"],
-                ops.full((batch,), self.k, dtype="int32"),
-                self.bounding_box_format,
-                height=shape[h_axis],
-                width=shape[w_axis],
-                batched=rank == 4,
-            )
-        return outputs if isinstance(inputs, dict) else outputs["images"]
+        batch = ops.shape(images)[0] if rank == 4 else 1
+        return _rotation.rotate_image_data(
+            inputs,
+            data,
+            images,
+            rank,
+            lambda x: _rotation.rotate_fixed(x, self.k, self.data_format),
+            ops.full((batch,), self.k, dtype="int32"),
+            self.data_format,
+            self.bounding_box_format,
+        )
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape

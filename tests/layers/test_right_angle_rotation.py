@@ -85,3 +85,12 @@ def test_in_tf_data(rng) -> None:
     x = rng.random((6, 4, 4, 1), dtype=np.float32)
     batches = map_with_tf_data(RightAngleRotation(k=1), x, 3)
     np.testing.assert_array_equal(np.concatenate(batches), np.rot90(x, 1, axes=(1, 2)))
+
+
+def test_masks_with_and_without_channel_axis(rng) -> None:
+    x = rng.random((3, 5, 5, 1), dtype=np.float32)
+    out = to_numpy(RightAngleRotation(k=1)({"images": x, "segmentation_masks": x[..., 0],
+                                            "labels": np.arange(3)}))
+    np.testing.assert_array_equal(out["images"], np.rot90(x, 1, axes=(1, 2)))
+    np.testing.assert_array_equal(out["segmentation_masks"], out["images"][..., 0])
+    np.testing.assert_array_equal(out["labels"], np.arange(3))

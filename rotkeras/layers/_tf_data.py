@@ -39,11 +39,13 @@ class TFDataCompatibleLayer(keras.layers.Layer):
         return super().__call__(inputs, *args, **kwargs)
 
     def _tf_output_signature(self, inputs: Any) -> Any:
-        """Structure of `(dtype, shape)` pairs of the outputs for graph-mode inputs.
+        """Structure of `tf.TensorSpec`s of the outputs for graph-mode inputs.
 
         The default keeps every input's dtype and shape; layers that change them override it.
         """
-        return keras.tree.map_structure(lambda x: (x.dtype, x.shape), inputs)
+        import tensorflow as tf
+
+        return keras.tree.map_structure(lambda x: tf.TensorSpec(x.shape, x.dtype), inputs)
 
     def _call_through_py_function(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         import tensorflow as tf
@@ -51,43 +53,18 @@ class TFDataCompatibleLayer(keras.layers.Layer):
         inputs = keras.tree.map_structure(tf.convert_to_tensor, inputs)
         flat_inputs = keras.tree.flatten(inputs)
         signature = self._tf_output_signature(inputs)
-        flat_signature = _flatten_pairs(signature)
+        flat_signature = keras.tree.flatten(signature)
 
         def run(*flat: Any) -> list[np.ndarray]:
             packed = keras.tree.pack_sequence_as(inputs, [np.asarray(t) for t in flat])
             outputs = keras.layers.Layer.__call__(self, packed, *args, **kwargs)
             return [
-                np.asarray(keras.ops.convert_to_numpy(o)).astype(dtype.as_numpy_dtype)
-                for o, (dtype, _) in zip(keras.tree.flatten(outputs), flat_signature, strict=True)
+                np.asarray(keras.ops.convert_to_numpy(o)).astype(spec.dtype.as_numpy_dtype)
+                for o, spec in zip(keras.tree.flatten(outputs), flat_signature, strict=True)
             ]
 
-        flat_outputs = tf.py_function(
-            run, flat_inputs, Tout=[dtype for dtype, _ in flat_signature]
-        )
-        for tensor, (_, shape) in zip(flat_outputs, flat_signature, strict=True):
-            tensor.set_shape(shape)
-        return _pack_pairs(signature, list(flat_outputs))
-
-
-def _is_pair(node: Any) -> bool:
-    import tensorflow as tf
-
-    return isinstance(node, tuple) and len(node) == 2 and isinstance(node[0], tf.dtypes.DType)
-
-
-def _flatten_pairs(signature: Any) -> list[tuple[Any, Any]]:
-    if _is_pair(signature):
-        return [signature]
-    if isinstance(signature, dict):
-        return [pair for key in sorted(signature) for pair in _flatten_pairs(signature[key])]
-    if isinstance(signature, (list, tuple)):
-        return [pair for item in signature for pair in _flatten_pairs(item)]
-    raise TypeError(f"unexpected output signature node: {signature!r}")
-
-
-def _pack_pairs(signature: Any, flat: list[Any]) -> Any:
-    if _is_pair(signature):
-        return flat.pop(0)
-    if isinstance(signature, dict):
-        return {key: _pack_pairs(signature[key], flat) for key in sorted(signature)}
-    return type(signature)(_pack_pairs(item, flat) for item in signature)
+        dtypes = [spec.dtype for spec in flat_signature]
+        flat_outputs = tf.py_function(run, flat_inputs, Tout=dtypes)
+        for tensor, spec in zip(flat_outputs, flat_signature, strict=True):
+            tensor.set_shape(spec.shape)
+        return keras.tree.pack_sequence_as(signature, list(flat_outputs))

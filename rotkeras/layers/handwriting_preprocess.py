@@ -221,7 +221,7 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
         import tensorflow as tf
 
         shape = self.compute_output_shape(tuple(inputs.shape.as_list()))
-        return (tf.float32, tf.TensorShape(shape))
+        return tf.TensorSpec(shape, tf.float32)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

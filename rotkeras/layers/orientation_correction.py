@@ -160,8 +160,10 @@ class OrientationCorrection(TFDataCompatibleLayer):
         return tuple(images_shape)
 
     def _tf_output_signature(self, inputs: Any) -> Any:
+        import tensorflow as tf
+
         images, _ = self._split_inputs(inputs)
-        return (images.dtype, images.shape)
+        return tf.TensorSpec(images.shape, images.dtype)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -73,7 +73,7 @@ class PredictedAngle(TFDataCompatibleLayer):
     def _tf_output_signature(self, inputs: Any) -> Any:
         import tensorflow as tf
 
-        return (tf.float32, tf.TensorShape([inputs.shape[0]]))
+        return tf.TensorSpec([inputs.shape[0]], tf.float32)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

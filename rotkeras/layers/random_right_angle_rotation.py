@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras._validation import check_data_format
-from rotkeras.layers import _rotation
+from rotkeras.layers import _compiled, _rotation
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -107,6 +107,7 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
         self.supports_jit = True
+        self._transform: _compiled.CompiledTransform | None = None
 
     def _draw_quarter_turns(self, batch_size: Any) -> Any:
         table = ops.convert_to_tensor(self._ks, dtype="int32")
@@ -130,14 +131,34 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
             _rotation.check_square(images, self.data_format, type(self).__name__)
         if not training:
             return inputs
-        batched = rank == 4
-        k = self._draw_quarter_turns(ops.shape(images)[0] if batched else 1)
+        rotated = {"images": images}
+        for key in ("segmentation_masks", "bounding_boxes"):
+            if data.get(key) is not None:
+                rotated[key] = data[key]
+        if self._transform is None:
+            self._transform = _compiled.CompiledTransform(
+                self._rotate_data, self._draw_for, self.generator
+            )
+        rotated = self._transform(rotated, concrete=_compiled.is_concrete(images))
+        if not isinstance(inputs, dict):
+            return rotated["images"]
+        outputs = dict(data)
+        outputs.update(rotated)
+        return outputs
+
+    def _draw_for(self, data: dict[str, Any]) -> Any:
+        images = data["images"]
+        return self._draw_quarter_turns(ops.shape(images)[0] if len(images.shape) == 4 else 1)
+
+    def _rotate_data(self, k: Any, data: dict[str, Any]) -> dict[str, Any]:
+        images = data["images"]
+        rank = len(images.shape)
         return _rotation.rotate_image_data(
-            inputs,
+            data,
             data,
             images,
             rank,
-            lambda x: self._rotate(x, k, batched),
+            lambda x: self._rotate(x, k, rank == 4),
             k,
             self.data_format,
             self.bounding_box_format,

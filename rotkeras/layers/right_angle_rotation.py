@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from rotkeras._validation import check_data_format
-from rotkeras.layers import _rotation
+from rotkeras.layers import _compiled, _rotation
 from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 
@@ -74,6 +74,7 @@ class RightAngleRotation(TFDataCompatibleLayer):
         self.bounding_box_format = bounding_box_format
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
+        self._transform: _compiled.CompiledTransform | None = None
 
     @property
     def angle(self) -> int:
@@ -84,9 +85,25 @@ class RightAngleRotation(TFDataCompatibleLayer):
         data, images, rank = _rotation.split_image_input(inputs)
         if self.k % 2:
             _rotation.check_square(images, self.data_format, type(self).__name__)
+        rotated = {"images": images}
+        for key in ("segmentation_masks", "bounding_boxes"):
+            if data.get(key) is not None:
+                rotated[key] = data[key]
+        if self._transform is None:
+            self._transform = _compiled.CompiledTransform(self._rotate_data)
+        rotated = self._transform(rotated, concrete=_compiled.is_concrete(images))
+        if not isinstance(inputs, dict):
+            return rotated["images"]
+        outputs = dict(data)
+        outputs.update(rotated)
+        return outputs
+
+    def _rotate_data(self, params: None, data: dict[str, Any]) -> dict[str, Any]:
+        images = data["images"]
+        rank = len(images.shape)
         batch = ops.shape(images)[0] if rank == 4 else 1
         return _rotation.rotate_image_data(
-            inputs,
+            data,
             data,
             images,
             rank,

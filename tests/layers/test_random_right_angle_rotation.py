@@ -241,3 +241,63 @@ def test_masks_without_channel_axis(rng) -> None:
     x = rng.random((16, 5, 5, 1), dtype=np.float32)
     out = to_numpy(RandomRightAngleRotation(seed=1)({"images": x, "segmentation_masks": x[..., 0]}))
     np.testing.assert_array_equal(out["segmentation_masks"], out["images"][..., 0])
+
+
+def _traced_calls(layer: RandomRightAngleRotation, x: np.ndarray, calls: int) -> list[np.ndarray]:
+    """Calls `layer` inside the backend's tracer (tf.function / jax.jit / torch eager)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        traced = tf.function(lambda images: layer(images, training=True))
+        return [to_numpy(traced(x)) for _ in range(calls)]
+    if backend == "jax":
+        import jax
+
+        layer.build(x.shape)
+        step = jax.jit(lambda state, images: layer.stateless_call([], state, images))
+        state = [v.value for v in layer.non_trainable_variables]
+        outputs = []
+        for _ in range(calls):
+            out, state = step(state, x)
+            outputs.append(to_numpy(out))
+        return outputs
+    pytest.skip("PyTorch has no tracer that is cheap enough for a unit test")
+
+
+def test_eager_calls_match_traced_calls(rng) -> None:
+    # Eager calls run compiled through a different route (keras.StatelessScope, nested
+    # XLA on TensorFlow); the draws and rotations must be the ones traced code makes.
+    x = rng.random((32, 6, 6, 2), dtype=np.float32)
+    eager_layer = RandomRightAngleRotation(seed=3)
+    eager = [to_numpy(eager_layer(x)) for _ in range(3)]
+    traced = _traced_calls(RandomRightAngleRotation(seed=3), x, 3)
+    for eager_out, traced_out in zip(eager, traced, strict=True):
+        np.testing.assert_array_equal(eager_out, traced_out)
+    assert not np.array_equal(eager[0], eager[1])
+
+
+def test_eager_compiled_call_handles_new_shapes_and_dtypes(rng) -> None:
+    layer = RandomRightAngleRotation(angles=(90,), seed=0)
+    for shape, dtype in [((4, 5, 5, 1), "float32"), ((3, 5, 5, 1), "float32"),
+                         ((2, 9, 9, 3), "uint8"), ((5, 5, 1), "int32")]:
+        x = (rng.random(shape) * 100).astype(dtype)
+        axes = (1, 2) if len(shape) == 4 else (0, 1)
+        out = to_numpy(layer(x))
+        assert out.dtype == x.dtype
+        np.testing.assert_array_equal(out, np.rot90(x, 1, axes=axes))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_select_and_grouped_formulations_are_exact(data_format: str, rng) -> None:
+    from rotkeras.layers import _rotation
+
+    x = (rng.random((24, 2, 5, 5) if data_format == "channels_first" else (24, 5, 5, 2))
+         * 255).astype("uint8")
+    axes = (2, 3) if data_format == "channels_first" else (1, 2)
+    for turns in (rng.integers(0, 4, 24), np.full(24, 3), np.repeat([0, 2], 12)):
+        expected = np.stack([np.rot90(image, t, axes=(a - 1 for a in axes))
+                             for image, t in zip(x, turns, strict=True)])
+        k = keras.ops.convert_to_tensor(turns.astype("int32"))
+        for rotate in (_rotation.rotate_batch_select, _rotation.rotate_batch_grouped):
+            np.testing.assert_array_equal(to_numpy(rotate(x, k, data_format)), expected)

@@ -25,8 +25,10 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
     own augmentation layers.
 
     Unlike `keras.layers.RandomRotation`, the layer is compiled with the rest of the
-    train step (XLA/jit on every backend) and costs about as much as copying the batch.
-    It works inside a model on the TensorFlow, JAX and PyTorch backends and inside
+    train step (XLA/jit on every backend). Called on its own it compiles its own code
+    once per input shape (XLA on TensorFlow, also inside `tf.data`; `jax.jit` on JAX;
+    PyTorch runs it eagerly), drawing exactly the rotations the traced code would. It
+    works inside a model on the TensorFlow, JAX and PyTorch backends and inside
     `tf.data.Dataset.map` under any backend.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional

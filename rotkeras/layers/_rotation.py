@@ -4,7 +4,7 @@ Convention: `k` counts quarter turns counter-clockwise, like `np.rot90(image, k)
 applied to the (height, width) axes. A per-sample rotation is computed without
 gathers as at most one transpose and two flips, each selected per sample with
 `where`, so it is exact (pixels are permuted, never interpolated) and compiles
-under XLA/jit on every backend. Eager PyTorch groups the samples by rotation instead
+under XLA/jit on every backend. Eager PyTorch on the CPU groups the samples by rotation instead
 (faster there; it needs the drawn values, so never inside compiled code).
 """
 
@@ -88,7 +88,12 @@ def rotate_batch(images: Any, k: Any, data_format: str, allow_odd: bool = True) 
     Returns:
         The rotated batch, same shape and dtype as `images`.
     """
-    if keras.backend.backend() == "torch" and _compiled.is_concrete(k):
+    if (
+        keras.backend.backend() == "torch"
+        and _compiled.is_concrete(k)
+        and getattr(getattr(images, "device", None), "type", "cpu") == "cpu"
+    ):
+        # Grouping needs the drawn turns on the host: only where that costs no device sync.
         return rotate_batch_grouped(images, k, data_format)
     return rotate_batch_select(images, k, data_format, allow_odd)
 

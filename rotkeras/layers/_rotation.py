@@ -227,6 +227,33 @@ def split_image_input(inputs: Any) -> tuple[dict[str, Any], Any, int]:
     return data, images, rank
 
 
+def run_on_image_data(
+    inputs: Any, data: dict[str, Any], images: Any, transform: _compiled.CompiledTransform
+) -> Any:
+    """Runs `transform` on the entries that turn with the image; the others pass through.
+
+    Args:
+        inputs: The layer's original input (a tensor or a dict), deciding the output form.
+        data, images: What `split_image_input(inputs)` returned.
+        transform: Called as `transform(parts, concrete=...)` with a dict of `images` and,
+            when given, `segmentation_masks` and `bounding_boxes`; returns the same dict
+            transformed.
+
+    Returns:
+        The transformed images, or a dict like `data` with the transformed entries.
+    """
+    parts = {"images": images}
+    for key in ("segmentation_masks", "bounding_boxes"):
+        if data.get(key) is not None:
+            parts[key] = data[key]
+    parts = transform(parts, concrete=_compiled.is_concrete(images))
+    if not isinstance(inputs, dict):
+        return parts["images"]
+    outputs = dict(data)
+    outputs.update(parts)
+    return outputs
+
+
 def rotate_image_data(
     inputs: Any,
     data: dict[str, Any],

@@ -133,20 +133,11 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
             _rotation.check_square(images, self.data_format, type(self).__name__)
         if not training:
             return inputs
-        rotated = {"images": images}
-        for key in ("segmentation_masks", "bounding_boxes"):
-            if data.get(key) is not None:
-                rotated[key] = data[key]
         if self._transform is None:
             self._transform = _compiled.CompiledTransform(
                 self._rotate_data, self._draw_for, self.generator
             )
-        rotated = self._transform(rotated, concrete=_compiled.is_concrete(images))
-        if not isinstance(inputs, dict):
-            return rotated["images"]
-        outputs = dict(data)
-        outputs.update(rotated)
-        return outputs
+        return _rotation.run_on_image_data(inputs, data, images, self._transform)
 
     def _draw_for(self, data: dict[str, Any]) -> Any:
         images = data["images"]

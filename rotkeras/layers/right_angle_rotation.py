@@ -85,18 +85,9 @@ class RightAngleRotation(TFDataCompatibleLayer):
         data, images, rank = _rotation.split_image_input(inputs)
         if self.k % 2:
             _rotation.check_square(images, self.data_format, type(self).__name__)
-        rotated = {"images": images}
-        for key in ("segmentation_masks", "bounding_boxes"):
-            if data.get(key) is not None:
-                rotated[key] = data[key]
         if self._transform is None:
             self._transform = _compiled.CompiledTransform(self._rotate_data)
-        rotated = self._transform(rotated, concrete=_compiled.is_concrete(images))
-        if not isinstance(inputs, dict):
-            return rotated["images"]
-        outputs = dict(data)
-        outputs.update(rotated)
-        return outputs
+        return _rotation.run_on_image_data(inputs, data, images, self._transform)
 
     def _rotate_data(self, params: None, data: dict[str, Any]) -> dict[str, Any]:
         images = data["images"]

@@ -53,11 +53,10 @@ class CompiledTransform:
     code. What runs where:
 
     - TensorFlow: `apply` is always an XLA-compiled `tf.function` (eagerly, inside
-      `tf.data` and inside a model's train step, where it cut the augmentation's share of
-      a CPU training step from ~8% to ~3% of CPU time; nested XLA functions are inlined
-      into an already XLA-compiled step). Eager calls wrap the draw in a graph function
-      around it: XLA's CPU code for the default stateless random algorithm costs ~0.45
-      microseconds per value, ten times the graph kernel.
+      `tf.data` and nested in a model's train step; inside an already XLA-compiled step it
+      is inlined). Eager calls wrap the draw in a graph function around it: XLA's CPU code
+      for the default stateless random algorithm costs ~0.45 microseconds per value, ten
+      times the graph kernel.
     - JAX: eager calls run draw and apply as one `jax.jit` function; traced calls (inside
       a jitted train step) run the code inline.
     - PyTorch: the code runs as it is (eager kernels are fast, `torch.compile`'s start-up

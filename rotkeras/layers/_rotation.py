@@ -255,29 +255,27 @@ def run_on_image_data(
 
 
 def rotate_image_data(
-    inputs: Any,
     data: dict[str, Any],
-    images: Any,
-    rank: int,
     rotate: Callable[[Any], Any],
     k: Any,
     data_format: str,
     bounding_box_format: str | None,
-) -> Any:
-    """Applies an image rotation to `images` and the masks and boxes that go with them.
+) -> dict[str, Any]:
+    """Applies an image rotation to `data["images"]` and the masks and boxes that go with it.
 
     Args:
-        inputs: The layer's original input (a tensor or a dict), deciding the output form.
-        data, images, rank: What `split_image_input(inputs)` returned.
-        rotate: Rotates a tensor shaped like `images`.
+        data: Dict with `images` (rank 3 or 4) and optional `segmentation_masks` and
+            `bounding_boxes`, as `run_on_image_data` passes it.
+        rotate: Rotates a tensor shaped like `data["images"]`.
         k: int tensor `(batch,)` of the quarter turns `rotate` applies (for the boxes).
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: Format of `data["bounding_boxes"]`, if any.
 
     Returns:
-        The rotated images, or a dict like `data` with images, masks and boxes rotated and
-        the other entries (labels) unchanged.
+        A dict like `data` with images, masks and boxes rotated.
     """
+    images = data["images"]
+    rank = len(images.shape)
     outputs = dict(data)
     outputs["images"] = rotate(images)
     if data.get("segmentation_masks") is not None:
@@ -300,4 +298,4 @@ def rotate_image_data(
             width=shape[w_axis],
             batched=rank == 4,
         )
-    return outputs if isinstance(inputs, dict) else outputs["images"]
+    return outputs

@@ -128,7 +128,7 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         return ops.take(table, index, axis=0)
 
     def call(self, inputs: Any, training: bool = True) -> Any:
-        data, images, rank = _rotation.split_image_input(inputs)
+        data, images, _ = _rotation.split_image_input(inputs)
         if self._allow_odd:
             _rotation.check_square(images, self.data_format, type(self).__name__)
         if not training:
@@ -144,14 +144,10 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         return self._draw_quarter_turns(ops.shape(images)[0] if len(images.shape) == 4 else 1)
 
     def _rotate_data(self, k: Any, data: dict[str, Any]) -> dict[str, Any]:
-        images = data["images"]
-        rank = len(images.shape)
+        batched = len(data["images"].shape) == 4
         return _rotation.rotate_image_data(
             data,
-            data,
-            images,
-            rank,
-            lambda x: self._rotate(x, k, rank == 4),
+            lambda x: self._rotate(x, k, batched),
             k,
             self.data_format,
             self.bounding_box_format,

@@ -82,7 +82,7 @@ class RightAngleRotation(TFDataCompatibleLayer):
         return 90 * self.k
 
     def call(self, inputs: Any) -> Any:
-        data, images, rank = _rotation.split_image_input(inputs)
+        data, images, _ = _rotation.split_image_input(inputs)
         if self.k % 2:
             _rotation.check_square(images, self.data_format, type(self).__name__)
         if self._transform is None:
@@ -91,13 +91,9 @@ class RightAngleRotation(TFDataCompatibleLayer):
 
     def _rotate_data(self, params: None, data: dict[str, Any]) -> dict[str, Any]:
         images = data["images"]
-        rank = len(images.shape)
-        batch = ops.shape(images)[0] if rank == 4 else 1
+        batch = ops.shape(images)[0] if len(images.shape) == 4 else 1
         return _rotation.rotate_image_data(
             data,
-            data,
-            images,
-            rank,
             lambda x: _rotation.rotate_fixed(x, self.k, self.data_format),
             ops.full((batch,), self.k, dtype="int32"),
             self.data_format,

@@ -67,19 +67,27 @@ def main() -> None:
         if args.out:
             args.out.write_text(json.dumps(results, indent=2) + "\n")
 
+    x_train_float = to_float_images(x_train)
+
+    def train_digits(model: keras.Model, result_key: str, timing_key: str) -> keras.Model:
+        """Fits `model` on the digits with the tutorial's recipe; times and scores it."""
+        start = time.perf_counter()
+        model.fit(
+            x_train_float,
+            y_train,
+            epochs=args.classifier_epochs,
+            batch_size=args.batch_size,
+            verbose=2,
+        )
+        timings[timing_key] = time.perf_counter() - start
+        results[result_key] = rotation_robustness(model, x_test, y_test)
+        save()
+        return model
+
     # Digit classifier on upright MNIST (the tutorial's model and recipe).
-    start = time.perf_counter()
-    classifier = rotkeras.models.mnist_cnn()
-    classifier.fit(
-        to_float_images(x_train),
-        y_train,
-        epochs=args.classifier_epochs,
-        batch_size=args.batch_size,
-        verbose=2,
+    classifier = train_digits(
+        rotkeras.models.mnist_cnn(), "classifier", "classifier_fit_s"
     )
-    timings["classifier_fit_s"] = time.perf_counter() - start
-    results["classifier"] = rotation_robustness(classifier, x_test, y_test)
-    save()
 
     # 4-way angle classifier, trained on on-the-fly rotated copies of the train set.
     start = time.perf_counter()
@@ -163,22 +171,14 @@ def main() -> None:
     if args.solution2:
         # Solution 2 for comparison: the same CNN trained with exact right-angle
         # augmentation of every batch (upright + the tutorial's three rotations).
-        start = time.perf_counter()
-        augmented = rotkeras.models.mnist_cnn(
-            preprocessing=rotkeras.layers.RandomRightAngleRotation(
-                angles=(0, 90, -90, 180), seed=args.seed
-            )
+        augmentation = rotkeras.layers.RandomRightAngleRotation(
+            angles=(0, 90, -90, 180), seed=args.seed
         )
-        augmented.fit(
-            to_float_images(x_train),
-            y_train,
-            epochs=args.classifier_epochs,
-            batch_size=args.batch_size,
-            verbose=2,
+        train_digits(
+            rotkeras.models.mnist_cnn(preprocessing=augmentation),
+            "solution2_augmented",
+            "solution2_fit_s",
         )
-        timings["solution2_fit_s"] = time.perf_counter() - start
-        results["solution2_augmented"] = rotation_robustness(augmented, x_test, y_test)
-        save()
 
     if args.save_dir:
         args.save_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,10 @@ alike:
   (`rotkeras.experiments.training.fit_classifier`, what `rotkeras reproduce` uses);
 - `rotkeras fit_classifier + RandomRightAngleRotation`: the same with on-the-fly rotation
   augmentation inside the model;
+- where `rotkeras.experiments.training.recommended_dtype_policy()` is not float32 (TensorFlow
+  and PyTorch on CPUs with native bfloat16), the same two paths again with the model in that
+  precision (`mnist_cnn(dtype=...)`): the recommended path. The headline ratios use the
+  recommended precision; the float32 ones are reported beside them;
 - on JAX, `hand-written JAX loop`: a jitted `lax.scan` per epoch with the data on the
   device (`benchmarks/jax_floor.py`), the floor.
 
@@ -87,12 +91,13 @@ def _keras_paths(data: dict[str, np.ndarray], seed: int, keras_rotation_samples:
                  warmup: int) -> list[_Path]:
     import keras
 
-    from rotkeras.experiments.training import fit_classifier
+    from rotkeras.experiments.training import fit_classifier, recommended_dtype_policy
     from rotkeras.layers import RandomRightAngleRotation
     from rotkeras.models import mnist_cnn
 
     x, y = data["x_train"], data["y_train"]
     paths = []
+    policy = recommended_dtype_policy()
 
     def keras_accuracy(model: keras.Model) -> Callable[[np.ndarray, np.ndarray], float]:
         def accuracy(xt: np.ndarray, yt: np.ndarray) -> float:
@@ -113,9 +118,9 @@ def _keras_paths(data: dict[str, np.ndarray], seed: int, keras_rotation_samples:
 
         return _Path(name, len(xs), epoch, keras_accuracy(model))
 
-    def recommended(name: str, preprocessing: Any) -> _Path:
+    def recommended(name: str, preprocessing: Any, dtype: str = "float32") -> _Path:
         keras.utils.set_random_seed(seed)
-        model = mnist_cnn(preprocessing=preprocessing)
+        model = mnist_cnn(preprocessing=preprocessing, dtype=dtype)
         fit_classifier(model, x[:warmup], y[:warmup], epochs=1, batch_size=BATCH,
                        seed=seed, verbose=0)
 
@@ -132,6 +137,10 @@ def _keras_paths(data: dict[str, np.ndarray], seed: int, keras_rotation_samples:
     paths.append(recommended("rotkeras fit_classifier", None))
     paths.append(recommended("rotkeras fit_classifier + RandomRightAngleRotation",
                              RandomRightAngleRotation(seed=seed)))
+    if policy != "float32":
+        paths.append(recommended(f"rotkeras fit_classifier, {policy}", None, policy))
+        paths.append(recommended(f"rotkeras fit_classifier + RandomRightAngleRotation, {policy}",
+                                 RandomRightAngleRotation(seed=seed), policy))
     paths.append(tutorial("tutorial fit + RandomRightAngleRotation",
                           RandomRightAngleRotation(seed=seed), x, y))
     if keras_rotation_samples:
@@ -213,23 +222,35 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
     base = by_name["tutorial fit (NumPy arrays)"]["ms_per_step"]
     for row in rows:
         row["speedup_vs_tutorial_fit"] = base / row["ms_per_step"]
-    rec = by_name["rotkeras fit_classifier"]["ms_per_step"]
-    rec_aug = by_name["rotkeras fit_classifier + RandomRightAngleRotation"]["ms_per_step"]
-    tut_aug = by_name["tutorial fit + RandomRightAngleRotation"]["ms_per_step"]
-    cpu = {row["path"]: row["cpu_ms_per_step"] for row in rows}
-    ratios = {
-        "cpu_recommended_aug_vs_tutorial_fit": (
-            cpu["rotkeras fit_classifier + RandomRightAngleRotation"]
-            / cpu["tutorial fit (NumPy arrays)"]
-        ),
-        "cpu_augmentation_overhead_recommended": (
-            cpu["rotkeras fit_classifier + RandomRightAngleRotation"]
-            / cpu["rotkeras fit_classifier"] - 1
-        ),
+    policy = _recommended_policy(rows)
+    suffix = "" if policy == "float32" else f", {policy}"
+    names = {
+        "tutorial": "tutorial fit (NumPy arrays)",
+        "tutorial_aug": "tutorial fit + RandomRightAngleRotation",
+        "float32": "rotkeras fit_classifier",
+        "float32_aug": "rotkeras fit_classifier + RandomRightAngleRotation",
+        "rec": f"rotkeras fit_classifier{suffix}",
+        "rec_aug": f"rotkeras fit_classifier + RandomRightAngleRotation{suffix}",
+    }
+    wall = {key: by_name[name]["ms_per_step"] for key, name in names.items()}
+    cpu = {key: by_name[name]["cpu_ms_per_step"] for key, name in names.items()}
+    rec, rec_aug = wall["rec"], wall["rec_aug"]
+    ratios: dict[str, Any] = {
+        "recommended_precision": policy,
+        "cpu_recommended_aug_vs_tutorial_fit": cpu["rec_aug"] / cpu["tutorial"],
+        "cpu_augmentation_overhead_recommended": cpu["rec_aug"] / cpu["rec"] - 1,
         "recommended_aug_vs_tutorial_fit": rec_aug / base,
         "augmentation_overhead_recommended": rec_aug / rec - 1,
-        "augmentation_overhead_tutorial_fit": tut_aug / base - 1,
+        "augmentation_overhead_tutorial_fit": wall["tutorial_aug"] / base - 1,
     }
+    if policy != "float32":
+        ratios.update({
+            "float32_aug_vs_tutorial_fit": wall["float32_aug"] / base,
+            "cpu_float32_aug_vs_tutorial_fit": cpu["float32_aug"] / cpu["tutorial"],
+            "float32_augmentation_overhead": wall["float32_aug"] / wall["float32"] - 1,
+            "cpu_float32_augmentation_overhead": cpu["float32_aug"] / cpu["float32"] - 1,
+            "cpu_recommended_vs_float32": cpu["rec"] / cpu["float32"],
+        })
     floor = next((row for row in rows if row["path"].startswith(FLOOR)), None)
     if floor:
         ratios["recommended_vs_jax_floor"] = rec / floor["ms_per_step"]
@@ -250,6 +271,15 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
         "ratios": ratios,
         "machine": machine(),
     }
+
+
+def _recommended_policy(rows: list[dict[str, Any]]) -> str:
+    """The precision of the recommended path: the suffix of its row, float32 if none."""
+    prefix = "rotkeras fit_classifier, "
+    for row in rows:
+        if row["path"].startswith(prefix):
+            return row["path"][len(prefix):]
+    return "float32"
 
 
 def to_markdown(result: dict[str, Any]) -> str:
@@ -282,12 +312,23 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"- {result['train_samples']} training samples, {result['epochs']} timed epoch(s) "
         f"per path (median shown) after a {result['warmup_samples']}-sample warm-up; "
         f"batch {BATCH}; data: {result['data']}",
-        f"- recommended path with rotation augmentation / tutorial fit without: "
+        f"- recommended path ({r.get('recommended_precision', 'float32')}) with rotation "
+        f"augmentation / tutorial fit without: "
         f"**{r['recommended_aug_vs_tutorial_fit']:.2f}x** the time per step",
         f"- rotation augmentation overhead: {100 * r['augmentation_overhead_recommended']:+.1f}%"
         f" (recommended path), {100 * r['augmentation_overhead_tutorial_fit']:+.1f}% "
         "(tutorial fit)",
     ]
+    if "float32_aug_vs_tutorial_fit" in r:
+        lines.append(
+            f"- the same in float32: fit_classifier + augmentation / tutorial fit "
+            f"{r['float32_aug_vs_tutorial_fit']:.2f}x wall, "
+            f"{r['cpu_float32_aug_vs_tutorial_fit']:.2f}x CPU; augmentation overhead "
+            f"{100 * r['float32_augmentation_overhead']:+.1f}% wall, "
+            f"{100 * r['cpu_float32_augmentation_overhead']:+.1f}% CPU; "
+            f"{r['recommended_precision']} / float32 fit_classifier: "
+            f"{r['cpu_recommended_vs_float32']:.2f}x CPU"
+        )
     if "cpu_recommended_aug_vs_tutorial_fit" in r:
         lines.append(
             "- in CPU time (less sensitive to other processes on a shared machine): "

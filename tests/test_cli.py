@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -25,6 +26,7 @@ def test_info_prints_backend(capsys) -> None:
     assert f"keras {keras.__version__}" in out
     assert f"backend {keras.backend.backend()}" in out
     assert "device " in out
+    assert re.search(r"^recommended precision (float32|mixed_bfloat16) ", out, re.M)
 
 
 def test_train_on_a_small_file(tiny_mnist, capsys) -> None:
@@ -42,3 +44,15 @@ def test_bad_arguments_exit_with_usage(capsys) -> None:
         main(["train", "--epochs", "0"])
     assert excinfo.value.code == 2
     assert "positive integer" in capsys.readouterr().err
+
+
+def test_reproduce_precision_choices(capsys) -> None:
+    from rotkeras.cli import build_parser
+
+    args = build_parser().parse_args(["reproduce", "--precision", "float32"])
+    assert args.precision == "float32"
+    assert build_parser().parse_args(["reproduce"]).precision == "auto"
+    with pytest.raises(SystemExit) as excinfo:
+        main(["reproduce", "--precision", "float16"])
+    assert excinfo.value.code == 2
+    assert "float16" in capsys.readouterr().err

@@ -49,6 +49,7 @@ class ReproduceConfig:
     fresh: bool = False
     quiet: bool = False
     photos: Path | None = None
+    precision: str = "auto"
 
     @property
     def train_epochs(self) -> int:
@@ -105,10 +106,14 @@ class Runner:
             "batch_size": self.config.batch_size,
             "seed": self.config.seed,
             "quick": self.config.quick,
+            "precision": self.config.precision,
         }
         run_file = self.out / "run.json"
         if run_file.exists():
             previous = _io.read_json(run_file).get("settings")
+            if isinstance(previous, dict):
+                # Runs written before --precision existed trained in float32.
+                previous.setdefault("precision", "float32")
             if previous != settings:
                 raise ValueError(
                     f"{self.out} holds a run with different settings {previous}; this run asks "
@@ -235,30 +240,32 @@ class Runner:
         }
 
     # ---------------------------------------------------------------- phases
-    def phase_reference(self) -> dict[str, Any]:
+    def _classifier(self, **kwargs: Any) -> Any:
+        """The tutorial's CNN in this run's precision."""
         from rotkeras.models import mnist_cnn
 
+        return mnist_cnn(dtype=self.config.precision, **kwargs)
+
+    def phase_reference(self) -> dict[str, Any]:
         d = self.data()
-        model = self._train("reference", mnist_cnn, d["x_train"], d["y_train"],
+        model = self._train("reference", self._classifier, d["x_train"], d["y_train"],
                             self.config.train_epochs, "reference CNN")
         return self._evaluate(model, "reference")
 
     def phase_solution2_static(self) -> dict[str, Any]:
         from rotkeras.datasets import rotate_right_angles
-        from rotkeras.models import mnist_cnn
 
         d = self.data()
         rotated = rotate_right_angles(d["x_train"], d["y_train"], TUTORIAL_ANGLES,
                                       seed=self.config.seed)
         x = np.concatenate([d["x_train"], rotated.images])
         y = np.concatenate([d["y_train"], rotated.labels])
-        model = self._train("solution2_static", mnist_cnn, x, y, self.config.train_epochs,
+        model = self._train("solution2_static", self._classifier, x, y, self.config.train_epochs,
                             "Solution 2 (static copies)")
         return self._evaluate(model, "solution2_static")
 
     def phase_solution2_onthefly(self) -> dict[str, Any]:
         from rotkeras.layers import RandomRightAngleRotation
-        from rotkeras.models import mnist_cnn
 
         d = self.data()
 
@@ -269,7 +276,7 @@ class Runner:
                 angles=(0, *TUTORIAL_ANGLES), probabilities=(0.5, 1 / 6, 1 / 6, 1 / 6),
                 seed=self.config.seed, name="random_right_angle_rotation",
             )
-            return mnist_cnn(preprocessing=augmentation)
+            return self._classifier(preprocessing=augmentation)
 
         model = self._train("solution2_onthefly", build, d["x_train"], d["y_train"],
                             self.config.train_epochs, "Solution 2 (on the fly)")
@@ -284,7 +291,9 @@ class Runner:
         turned = rotate_right_angles(d["x_train"], None, (0, 90, 180, 270),
                                      seed=self.config.seed + 1)
         angle_labels = ((np.asarray(turned.angles) // 90) % 4).astype("int32")
-        angle_model = self._train("angle_classifier", angle_classifier, turned.images,
+        angle_model = self._train("angle_classifier",
+                                  lambda: angle_classifier(dtype=self.config.precision),
+                                  turned.images,
                                   angle_labels, self.config.train_epochs, "angle classifier")
         reference = self.model("reference")
         path = self.model_dir / "solution1.keras"
@@ -400,5 +409,10 @@ def reproduce(config: ReproduceConfig) -> dict[str, Any]:
 
     # Evaluating many test sets retraces predict functions; TensorFlow warns about it.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    from rotkeras.experiments.training import resolve_precision
+
+    # "auto" becomes the precision measured fastest on this backend and machine; the
+    # resolved name is what the run records (run.json, report) and trains with.
+    config = dataclasses.replace(config, precision=resolve_precision(config.precision))
     keras.utils.set_random_seed(config.seed)
     return Runner(config).run()

@@ -12,6 +12,11 @@ number of updates, one shuffle per epoch), so results stay those of the tutorial
   the arrays go to `model.fit` as they are. `pipeline=` forces either.
 - Augmentation layers such as `rotkeras.layers.RandomRightAngleRotation` stay *inside*
   the model, where they are compiled into the train step with the network.
+- Precision: build the model with `dtype=recommended_dtype_policy()`. On TensorFlow and
+  PyTorch CPUs with native bfloat16 instructions (AVX512-BF16 or AMX) that is
+  `"mixed_bfloat16"` (bfloat16 compute, float32 weights and outputs), which trained this
+  network about 20% faster at equal accuracy on this project's machines; elsewhere
+  `"float32"`, the tutorial's precision.
 - Compilation settings (`jit_compile`, `steps_per_execution`) are the model's own, as
   set by `rotkeras.models.mnist_cnn(...)`: `jit_compile="auto"` uses XLA/jit where it
   pays (JAX always, TensorFlow on GPUs; XLA on a TensorFlow *CPU* is about twice as slow
@@ -25,6 +30,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+import platform
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +40,88 @@ import keras
 import numpy as np
 
 PIPELINES = ("auto", "tf.data", "numpy")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def _cpu_flags() -> set[str]:
+    """The CPU feature flags Linux reports (an empty set elsewhere or when unreadable)."""
+    if not sys.platform.startswith("linux"):
+        return set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_has_native_bfloat16() -> bool:
+    """Whether this x86-64 CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    return bool(_cpu_flags() & set(_BF16_CPU_FLAGS))
+
+
+def recommended_dtype_policy() -> str:
+    """Returns the dtype policy that trains rotkeras' CNNs fastest here at equal accuracy.
+
+    `"mixed_bfloat16"` (bfloat16 compute, float32 weights, float32 output layer; see
+    `rotkeras.models.mnist_cnn`) where it was measured to pay: the TensorFlow backend
+    on a CPU with native bfloat16 instructions and oneDNN on (TensorFlow's default),
+    and the PyTorch backend on such a CPU. Measured on a 2-core AMD EPYC with
+    AVX512-BF16, full MNIST, 3 epochs: TensorFlow 0.75-0.77x the CPU time per epoch of
+    float32 at equal test accuracy (98.88% vs 98.97%, 98.99% vs 98.96% for two seeds);
+    PyTorch 0.67x. Everywhere else `"float32"`, the tutorial's precision: JAX on a CPU
+    (bfloat16 measured 1.06x slower there), CPUs without bfloat16 instructions (it
+    would be emulated), and GPUs (not measured).
+
+    Returns:
+        `"mixed_bfloat16"` or `"float32"`.
+
+    Example:
+
+    >>> import rotkeras
+    >>> from rotkeras.experiments.training import recommended_dtype_policy
+    >>> policy = recommended_dtype_policy()
+    >>> model = rotkeras.models.mnist_cnn(dtype=policy)
+    >>> policy in ("float32", "mixed_bfloat16")
+    True
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return "float32"
+        if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in ("0", "false"):
+            return "float32"
+        return "mixed_bfloat16" if cpu_has_native_bfloat16() else "float32"
+    if backend == "torch":
+        import torch
+
+        if torch.cuda.is_available() or not torch.backends.mkldnn.is_available():
+            return "float32"
+        return "mixed_bfloat16" if cpu_has_native_bfloat16() else "float32"
+    return "float32"
+
+
+def resolve_precision(precision: str = "auto") -> str:
+    """Resolves a `--precision` choice: `"auto"` becomes `recommended_dtype_policy()`.
+
+    Args:
+        precision: `"auto"`, `"float32"` or `"mixed_bfloat16"`.
+
+    Returns:
+        `"float32"` or `"mixed_bfloat16"`.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(
+            f"`precision` must be one of {PRECISIONS}; received precision={precision!r}"
+        )
+    return recommended_dtype_policy() if precision == "auto" else precision
 
 
 def _check_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

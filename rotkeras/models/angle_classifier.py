@@ -19,6 +19,7 @@ def angle_classifier(
     learning_rate: float = 1e-3,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
+    dtype: str | keras.DTypePolicy | None = None,
     name: str = "angle_classifier",
 ) -> keras.Model:
     """Builds a CNN that classifies the rotation of an image into `num_angles` classes.
@@ -42,6 +43,9 @@ def angle_classifier(
         learning_rate: Adam learning rate.
         jit_compile: Passed to `model.compile`.
         steps_per_execution: Passed to `model.compile`.
+        dtype: Dtype policy of the network (see `rotkeras.models.mnist_cnn`): a name
+            such as `"float32"` or `"mixed_bfloat16"`, a `keras.DTypePolicy`, or `None`
+            for Keras' global policy.
         name: Model name.
 
     Returns:
@@ -58,7 +62,8 @@ def angle_classifier(
     num_angles = check_positive_int(num_angles, "num_angles")
     if num_angles < 2:
         raise ValueError(f"`num_angles` must be at least 2; received num_angles={num_angles!r}")
-    model = mnist_cnn(input_shape, num_classes=num_angles, compile=False, name=name)
+    model = mnist_cnn(input_shape, num_classes=num_angles, compile=False, dtype=dtype,
+                      name=name)
     if compile:
         metrics: list[object] = ["accuracy"]
         if num_angles > 4:

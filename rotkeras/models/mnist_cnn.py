@@ -19,6 +19,7 @@ def mnist_cnn(
     one_hot_labels: bool = False,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
+    dtype: str | keras.DTypePolicy | None = None,
     name: str = "mnist_cnn",
 ) -> keras.Model:
     """Builds the tutorial's MNIST CNN, layer for layer.
@@ -35,6 +36,15 @@ def mnist_cnn(
     one-hot labels of shape `(N, num_classes)` (e.g. from
     `keras.utils.to_categorical`). The `"accuracy"` metric follows the loss.
 
+    Precision: `dtype` sets the network's dtype policy (default: Keras' global policy,
+    `float32` unless changed). With a mixed policy such as `"mixed_bfloat16"` the hidden
+    layers compute in bfloat16 with float32 weights, and the output layer stays float32
+    (softmax and loss in full precision, as Keras' mixed-precision guide recommends).
+    On CPUs with native bfloat16 instructions (AVX512-BF16/AMX) this trains about 20%
+    faster on TensorFlow at equal accuracy (see the Performance page);
+    `rotkeras.experiments.training.recommended_dtype_policy()` picks it where it was
+    measured to pay. Layers passed as `preprocessing` keep their own dtype policy.
+
     Args:
         input_shape: Shape of one input image, `(height, width, channels)`.
             Rank 3; height and width at least 22 so that the three valid 3x3
@@ -48,11 +58,15 @@ def mnist_cnn(
         one_hot_labels: Compile for one-hot instead of integer labels.
         jit_compile: Passed to `model.compile`.
         steps_per_execution: Passed to `model.compile`.
+        dtype: Dtype policy of the network's layers (a name such as `"float32"` or
+            `"mixed_bfloat16"`, or a `keras.DTypePolicy`); `None` for Keras' global
+            policy.
         name: Model name.
 
     Returns:
         A `keras.Sequential` model mapping `(batch, *input_shape)` float images in
-        `[0, 1]` to `(batch, num_classes)` softmax probabilities.
+        `[0, 1]` to `(batch, num_classes)` softmax probabilities (float32 under a
+        mixed policy).
 
     Example:
 
@@ -75,19 +89,21 @@ def mnist_cnn(
                     "`preprocessing` must be a keras Layer or a sequence of layers; "
                     f"received an element of type {type(layer).__name__}: {layer!r}"
                 )
+    policy, output_policy = resolve_dtype_policy(dtype)
     layers = keras.layers
     model = keras.Sequential(
         [
             keras.Input(shape=input_shape, name="image"),
             *extra,
-            layers.Conv2D(32, (3, 3), activation="relu", name="conv1"),
-            layers.MaxPooling2D((2, 2), name="pool1"),
-            layers.Conv2D(64, (3, 3), activation="relu", name="conv2"),
-            layers.MaxPooling2D((2, 2), name="pool2"),
-            layers.Conv2D(64, (3, 3), activation="relu", name="conv3"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(128, activation="relu", name="dense"),
-            layers.Dense(num_classes, activation="softmax", name="probabilities"),
+            layers.Conv2D(32, (3, 3), activation="relu", name="conv1", dtype=policy),
+            layers.MaxPooling2D((2, 2), name="pool1", dtype=policy),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv2", dtype=policy),
+            layers.MaxPooling2D((2, 2), name="pool2", dtype=policy),
+            layers.Conv2D(64, (3, 3), activation="relu", name="conv3", dtype=policy),
+            layers.Flatten(name="flatten", dtype=policy),
+            layers.Dense(128, activation="relu", name="dense", dtype=policy),
+            layers.Dense(num_classes, activation="softmax", name="probabilities",
+                         dtype=output_policy),
         ],
         name=name,
     )
@@ -100,6 +116,47 @@ def mnist_cnn(
             steps_per_execution=steps_per_execution,
         )
     return model
+
+
+def resolve_dtype_policy(
+    dtype: str | keras.DTypePolicy | None,
+) -> tuple[keras.DTypePolicy, keras.DTypePolicy]:
+    """Returns the dtype policies of a classifier's hidden layers and of its output layer.
+
+    Args:
+        dtype: A dtype policy name (`"float32"`, `"mixed_bfloat16"`, ...), a
+            `keras.DTypePolicy`, or `None` for Keras' global policy.
+
+    Returns:
+        `(policy, output_policy)`: `output_policy` is float32 when `policy` is mixed
+        (compute dtype different from the variable dtype), else `policy` itself.
+    """
+    if dtype is None:
+        policy = keras.config.dtype_policy()
+    elif isinstance(dtype, keras.DTypePolicy):
+        policy = dtype
+    elif isinstance(dtype, str):
+        try:
+            policy = keras.dtype_policies.get(dtype)
+        except ValueError as error:
+            raise ValueError(
+                "`dtype` must be a Keras dtype policy name such as 'float32' or "
+                f"'mixed_bfloat16', a keras.DTypePolicy or None; received dtype={dtype!r}"
+            ) from error
+    else:
+        raise TypeError(
+            "`dtype` must be a Keras dtype policy name, a keras.DTypePolicy or None; "
+            f"received {type(dtype).__name__}: {dtype!r}"
+        )
+    if not isinstance(policy, keras.DTypePolicy) or type(policy) is not keras.DTypePolicy:
+        # Quantized policies (int8, float8, ...) are for inference of built models.
+        raise ValueError(
+            "`dtype` must be a float dtype policy such as 'float32' or 'mixed_bfloat16'; "
+            f"received dtype={dtype!r} ({policy!r})"
+        )
+    if policy.compute_dtype != policy.variable_dtype:
+        return policy, keras.DTypePolicy(policy.variable_dtype)
+    return policy, policy
 
 
 def compile_classifier(

@@ -118,3 +118,35 @@ def test_killed_run_resumes_without_corrupt_files(tmp_path) -> None:
     assert resumed.stdout.count("reference CNN: epoch") < 4
     assert "reference CNN: epoch 4/4" in resumed.stdout
     assert metrics["meta"]["settings"]["epochs"] == 4
+
+
+def test_precision_is_resolved_recorded_and_checked_on_resume(small_npz, tmp_path) -> None:
+    from rotkeras.experiments.reproduce import Runner
+
+    out = tmp_path / "run"
+    out.mkdir()
+    # A folder written before --precision existed holds a float32 run: it resumes as one ...
+    _io.write_json(out / "run.json", {"settings": {"epochs": 1, "batch_size": 64, "seed": 0,
+                                                   "quick": True}})
+    Runner(ReproduceConfig(out=out, quick=True, precision="float32")).prepare_output()
+    # ... and refuses another precision.
+    with pytest.raises(ValueError, match="mixed_bfloat16"):
+        Runner(ReproduceConfig(out=out, quick=True, precision="mixed_bfloat16")).prepare_output()
+    with pytest.raises(ValueError, match="'half'"):
+        reproduce(ReproduceConfig(out=tmp_path / "other", data=str(small_npz), quick=True,
+                                  precision="half"))
+
+
+@pytest.mark.slow
+def test_mixed_precision_run_trains_every_network_in_it(small_npz, tmp_path) -> None:
+    out = tmp_path / "run"
+    config = ReproduceConfig(out=out, data=str(small_npz), quick=True, quiet=True,
+                             precision="mixed_bfloat16")
+    metrics = reproduce(config)
+    assert metrics["meta"]["settings"]["precision"] == "mixed_bfloat16"
+    assert "precision mixed_bfloat16" in (out / "report.md").read_text()
+    for name in ("reference", "solution2_static", "solution2_onthefly", "angle_classifier"):
+        model = keras.saving.load_model(out / "models" / f"{name}.keras")
+        policies = {layer.name: layer.dtype_policy.name for layer in model.layers}
+        assert policies["conv1"] == "mixed_bfloat16", name
+        assert policies["probabilities"] == "float32", name

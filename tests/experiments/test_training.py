@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 import rotkeras
-from rotkeras.experiments.training import fit_classifier, make_dataset, resolve_pipeline
+from rotkeras.experiments import training
+from rotkeras.experiments.training import (
+    fit_classifier,
+    make_dataset,
+    recommended_dtype_policy,
+    resolve_pipeline,
+    resolve_precision,
+)
 from rotkeras.layers import RandomRightAngleRotation
 from tests.helpers import to_numpy
 
@@ -173,3 +180,72 @@ def test_bad_arguments(rng):
         resolve_pipeline("pandas")
     with pytest.raises(ValueError, match="uncompiled"):
         fit_classifier(rotkeras.models.mnist_cnn(compile=False), x, y, epochs=1, verbose=0)
+
+
+@pytest.fixture
+def cpu(monkeypatch):
+    """Sets the CPU that `recommended_dtype_policy` sees: `cpu(machine, flags)`."""
+
+    def set_cpu(machine: str, flags: set[str]) -> None:
+        monkeypatch.setattr(training.platform, "machine", lambda: machine)
+        monkeypatch.setattr(training, "_cpu_flags", lambda: set(flags))
+
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    return set_cpu
+
+
+def _has_gpu() -> bool:
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    return False
+
+
+@pytest.mark.parametrize("flag", ["avx512_bf16", "amx_bf16"])
+def test_recommended_dtype_policy_on_a_bfloat16_cpu(cpu, flag):
+    cpu("x86_64", {"sse2", "avx512f", flag})
+    fast_bf16 = keras.backend.backend() in ("tensorflow", "torch") and not _has_gpu()
+    assert recommended_dtype_policy() == ("mixed_bfloat16" if fast_bf16 else "float32")
+    assert resolve_precision("auto") == recommended_dtype_policy()
+
+
+def test_recommended_dtype_policy_is_float32_without_native_bfloat16(cpu, monkeypatch):
+    cpu("x86_64", {"sse2", "avx2", "avx512f"})
+    assert recommended_dtype_policy() == "float32"
+    cpu("aarch64", {"avx512_bf16"})  # flags of another architecture are not trusted
+    assert recommended_dtype_policy() == "float32"
+    cpu("x86_64", {"avx512_bf16"})
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    expected = "mixed_bfloat16" if keras.backend.backend() == "torch" and not _has_gpu() \
+        else "float32"
+    assert recommended_dtype_policy() == expected
+
+
+def test_cpu_flags_are_read_from_proc_cpuinfo():
+    flags = training._cpu_flags()
+    assert isinstance(flags, set)
+    if Path("/proc/cpuinfo").exists() and "flags" in Path("/proc/cpuinfo").read_text():
+        assert "fpu" in flags or "sse2" in flags
+
+
+def test_resolve_precision():
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("mixed_bfloat16") == "mixed_bfloat16"
+    assert resolve_precision() in ("float32", "mixed_bfloat16")
+    with pytest.raises(ValueError, match="'bf16'"):
+        resolve_precision("bf16")
+
+
+def test_fit_classifier_trains_a_mixed_precision_model_with_augmentation(rng):
+    model = rotkeras.models.mnist_cnn(preprocessing=RandomRightAngleRotation(seed=3),
+                                      dtype="mixed_bfloat16")
+    x, y = _data(rng)
+    history = fit_classifier(model, x, y, epochs=2, batch_size=16, verbose=0)
+    assert all(np.isfinite(history.history["loss"]))
+    assert {w.dtype for w in model.weights} == {"float32"}

@@ -42,3 +42,11 @@ def test_trains_on_angle_dataset(rng) -> None:
 def test_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         angle_classifier(**kwargs)
+
+
+def test_dtype_policy_passes_through() -> None:
+    model = angle_classifier(dtype="mixed_bfloat16")
+    policies = {layer.name: layer.dtype_policy.name for layer in model.layers}
+    assert policies["conv2"] == "mixed_bfloat16"
+    assert policies["probabilities"] == "float32"
+    assert model.count_params() == 130_116

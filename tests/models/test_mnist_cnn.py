@@ -111,3 +111,68 @@ def test_saved_model_loads_in_a_fresh_process_after_import_rotkeras(tmp_path) ->
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-1500:]
     assert out.stdout.strip().endswith("RandomRightAngleRotation")
+
+
+def _policies(model: keras.Model) -> dict[str, str]:
+    return {layer.name: layer.dtype_policy.name for layer in model.layers}
+
+
+def test_mixed_precision_keeps_weights_and_output_in_float32(rng) -> None:
+    model = mnist_cnn(dtype="mixed_bfloat16")
+    policies = _policies(model)
+    assert policies.pop("probabilities") == "float32"
+    assert set(policies.values()) == {"mixed_bfloat16"}
+    assert model.count_params() == 130890
+    assert {w.dtype for w in model.weights} == {"float32"}
+    x = rng.random((8, 28, 28, 1), dtype=np.float32)
+    model.fit(x, rng.integers(0, 10, 8), epochs=1, verbose=0)
+    probabilities = to_numpy(model.predict(x, verbose=0))
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_mixed_precision_differs_from_float32_only_by_rounding(rng) -> None:
+    reference = mnist_cnn()
+    mixed = mnist_cnn(dtype=keras.DTypePolicy("mixed_bfloat16"))
+    mixed.set_weights(reference.get_weights())
+    x = rng.random((16, 28, 28, 1), dtype=np.float32)
+    full = to_numpy(reference.predict(x, verbose=0))
+    low = to_numpy(mixed.predict(x, verbose=0))
+    assert not np.array_equal(full, low)  # bfloat16 really is used
+    np.testing.assert_allclose(low, full, atol=0.05)
+
+
+def test_dtype_none_follows_the_global_policy() -> None:
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        policies = _policies(mnist_cnn())
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert policies["conv1"] == "mixed_bfloat16"
+    assert policies["probabilities"] == "float32"
+    assert set(_policies(mnist_cnn()).values()) == {previous.name}
+
+
+def test_pure_low_precision_policy_applies_to_every_layer() -> None:
+    assert set(_policies(mnist_cnn(dtype="bfloat16")).values()) == {"bfloat16"}
+
+
+@pytest.mark.parametrize(
+    ("dtype", "error", "match"),
+    [("int8", ValueError, "'int8'"), ("float33", ValueError, "'float33'"),
+     (32, TypeError, "int: 32")],
+)
+def test_bad_dtype_raises(dtype, error, match) -> None:
+    with pytest.raises(error, match=match):
+        mnist_cnn(dtype=dtype)
+
+
+def test_mixed_precision_save_load_round_trip(tmp_path, rng) -> None:
+    model = mnist_cnn(preprocessing=RandomRightAngleRotation(seed=3), dtype="mixed_bfloat16")
+    x = rng.random((8, 28, 28, 1), dtype=np.float32)
+    restored = save_and_load(model, tmp_path)
+    assert _policies(restored) == _policies(model)
+    assert restored.layers[0].dtype_policy.name == keras.config.dtype_policy().name
+    np.testing.assert_array_equal(to_numpy(model.predict(x, verbose=0)),
+                                  to_numpy(restored.predict(x, verbose=0)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 import rotkeras
+from rotkeras.experiments.training import fit_classifier, recommended_dtype_policy
 from rotkeras.layers import RandomRightAngleRotation
 
 
@@ -28,10 +29,17 @@ def main() -> None:
     x_test = rotkeras.datasets.to_float_images(x_test)
 
     # The augmentation is part of the model: active in fit, the identity in predict/evaluate.
+    # dtype: mixed bfloat16 where it trains faster at equal accuracy (CPUs with native
+    # bfloat16 on TensorFlow/PyTorch), else float32; see the Performance page.
+    policy = recommended_dtype_policy()
     model = rotkeras.models.mnist_cnn(
-        preprocessing=RandomRightAngleRotation(angles=(0, 90, -90, 180), seed=0)
+        preprocessing=RandomRightAngleRotation(angles=(0, 90, -90, 180), seed=0),
+        dtype=policy,
     )
-    model.fit(x_train, y_train, epochs=1 if args.quick else args.epochs, batch_size=64, verbose=2)
+    # The tutorial's recipe (batch 64, one shuffle per epoch), fed the fast way for the backend.
+    fit_classifier(model, x_train, y_train, epochs=1 if args.quick else args.epochs,
+                   batch_size=64, seed=0, verbose=2)
+    print(f"precision: {policy}")
 
     scores = rotkeras.evaluation.rotation_robustness(model, x_test, y_test, seed=0)
     for name in ("upright", "rotated", "combined"):

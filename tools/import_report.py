@@ -19,6 +19,10 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--command", required=True, help="the exact command that made the run")
     parser.add_argument("--docs", type=Path, default=Path("docs"))
+    parser.add_argument("--shared-machine", action="store_true",
+                        help="say that other jobs shared the machine during the run")
+    parser.add_argument("--preamble", default="",
+                        help="a paragraph to put after the header (e.g. what --photos held)")
     args = parser.parse_args()
 
     metrics = json.loads((args.run / "metrics.json").read_text())
@@ -44,11 +48,13 @@ def main() -> None:
         "```",
         "",
         f"on {meta['machine']} (CPU only), Keras {meta['keras']} on the {meta['backend']} "
-        f"backend, finished {meta['written']} after {wall / 60:.0f} minutes of wall time "
-        "(other jobs shared the machine). Every number is also in "
-        "[metrics.json](reproducing/metrics.json).",
+        f"backend, finished {meta['written']} after {wall / 60:.0f} minutes of wall time"
+        + (" (other jobs shared the machine)" if args.shared_machine else "")
+        + ". Every number is also in [metrics.json](reproducing/metrics.json).",
         "",
     ]
+    if args.preamble:
+        header += [args.preamble, ""]
     (args.docs / "reproducing.md").write_text("\n".join(header) + body)
     print(f"wrote {args.docs / 'reproducing.md'} and {len(metrics['figures'])} figures")
 

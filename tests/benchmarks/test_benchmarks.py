@@ -68,3 +68,10 @@ def test_training_quick(no_mnist):
         assert len(row["epoch_seconds"]) == 1
         assert 0.0 <= row["test_accuracy"] <= 1.0
     assert "augmentation overhead" in training.to_markdown(result)
+    from rotkeras.experiments.training import recommended_dtype_policy
+
+    policy = recommended_dtype_policy()
+    assert result["ratios"]["recommended_precision"] == policy
+    if policy != "float32":
+        assert f"rotkeras fit_classifier + RandomRightAngleRotation, {policy}" in paths
+        assert "cpu_float32_aug_vs_tutorial_fit" in result["ratios"]

@@ -45,8 +45,9 @@ def main() -> None:
     # 2. The angle classifier: class k = "rotated by k * 90 degrees counter-clockwise",
     #    trained on rotated copies of the same images made on the fly.
     angle_model = rotkeras.models.angle_classifier(num_angles=4)
+    # The dataset shuffles itself every epoch (seeded); shuffle=False only tells Keras so.
     angle_model.fit(angle_dataset(x_train, num_angles=4, batch_size=64), epochs=args.angle_epochs,
-                    verbose=2)
+                    shuffle=False, verbose=2)
 
     # 3. One model: image -> angle -> turned upright (exactly) -> digit probabilities.
     model = rotkeras.models.orientation_corrected(classifier, angle_model)

@@ -190,4 +190,8 @@ def compile_classifier(
         jit_compile=jit_compile,
         steps_per_execution=check_positive_int(steps_per_execution, "steps_per_execution"),
     )
+    if model.built:
+        # Create Adam's slots now: a model saved before any training then stores them, and
+        # loading it does not warn that the optimizer's variables do not match.
+        model.optimizer.build(model.trainable_variables)
     return model

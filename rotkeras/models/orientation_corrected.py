@@ -109,6 +109,9 @@ def orientation_corrected(
                 loss={"probabilities": "sparse_categorical_crossentropy", "angle": None},
                 metrics={"probabilities": ["accuracy"]},
             )
+            # As compile_classifier does: Adam's slots now, so that saving before training
+            # stores them and loading does not warn about mismatched optimizer variables.
+            model.optimizer.build(model.trainable_variables)
         else:
             compile_classifier(model)
     return model

@@ -176,3 +176,14 @@ def test_mixed_precision_save_load_round_trip(tmp_path, rng) -> None:
     assert restored.layers[0].dtype_policy.name == keras.config.dtype_policy().name
     np.testing.assert_array_equal(to_numpy(model.predict(x, verbose=0)),
                                   to_numpy(restored.predict(x, verbose=0)))
+
+
+def test_untrained_model_saves_and_loads_without_optimizer_warning(tmp_path) -> None:
+    import warnings
+
+    path = tmp_path / "fresh.keras"
+    mnist_cnn().save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "Skipping variable loading for optimizer"
+        restored = keras.saving.load_model(path)
+    assert len(restored.optimizer.variables) == 2 * len(restored.trainable_variables) + 2

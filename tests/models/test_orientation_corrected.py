@@ -72,3 +72,17 @@ def test_bad_arguments() -> None:
         orientation_corrected(classifier, mnist_cnn(num_classes=4))
     with pytest.raises(TypeError, match="Dense"):
         orientation_corrected(classifier, keras.layers.Dense(4))
+
+
+@pytest.mark.parametrize("return_angle", [False, True])
+def test_untrained_composition_saves_and_loads_without_optimizer_warning(
+    tmp_path, return_angle: bool
+) -> None:
+    import warnings
+
+    model = orientation_corrected(mnist_cnn(), angle_classifier(), return_angle=return_angle)
+    path = tmp_path / "fresh.keras"
+    model.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "Skipping variable loading for optimizer"
+        keras.saving.load_model(path)

@@ -169,6 +169,9 @@ class Runner:
             model = keras.saving.load_model(path)
             self._models[name] = model
             return model
+        # Initial weights from the seed alone, not from what ran before in this process:
+        # a run resumed after a kill builds the same untrained models.
+        keras.utils.set_random_seed(self.config.seed)
         model = build()
         backup = self.backup_dir / name
         done = checkpoint.restore(model, backup)

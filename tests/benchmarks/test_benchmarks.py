@@ -71,6 +71,17 @@ def test_training_quick(no_mnist):
     from rotkeras.experiments.training import recommended_dtype_policy
 
     policy = recommended_dtype_policy()
+    overheads = result["augmentation_overhead_by_precision"]
+    assert list(overheads) == list(dict.fromkeys([policy, "float32"]))
+    for precision, overhead in overheads.items():
+        assert overhead["precision"] == precision
+        assert overhead["rounds"] == 2
+        assert [len(v) for v in overhead["fit_seconds"].values()] == [2, 2]
+        low, high = overhead["wall_overhead_quartiles"]
+        assert low <= overhead["wall_overhead"] <= high
+    assert result["ratios"]["paired_augmentation_overhead"] == \
+        overheads[policy]["wall_overhead"]
+    assert "paired fits" in training.to_markdown(result)
     assert result["ratios"]["recommended_precision"] == policy
     if policy != "float32":
         assert f"rotkeras fit_classifier + RandomRightAngleRotation, {policy}" in paths

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import keras
@@ -16,6 +17,7 @@ from rotkeras.experiments.training import (
     recommended_dtype_policy,
     resolve_pipeline,
     resolve_precision,
+    resolve_steps_per_execution,
 )
 from rotkeras.layers import RandomRightAngleRotation
 from tests.helpers import to_numpy
@@ -97,6 +99,63 @@ def test_steps_per_execution_override(rng):
     assert np.isfinite(history.history["loss"][0])
 
 
+def test_auto_steps_per_execution_runs_the_same_updates_as_one_step_per_call(rng):
+    x, y = _data(rng, n=96)  # 6 steps per epoch at batch 16
+    keras.utils.set_random_seed(4)
+    one = _tiny_model(augment=True)
+    initial = one.get_weights()
+    kwargs = {"epochs": 2, "batch_size": 16, "seed": 3, "verbose": 0}
+    fit_classifier(one, x, y, steps_per_execution=1, **kwargs)
+    auto = _tiny_model(augment=True)
+    auto.set_weights(initial)
+    history = fit_classifier(auto, x, y, **kwargs)
+    tf_data = keras.backend.backend() == "tensorflow"
+    assert auto.steps_per_execution == (6 if tf_data else 1)
+    assert history.epoch == [0, 1]
+    assert int(to_numpy(auto.optimizer.iterations)) == 12
+    # Same batches, same augmentation draws, same updates: only the grouping differs.
+    for a, b in zip(_weights(one), _weights(auto), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_resolve_steps_per_execution():
+    tf_backend = keras.backend.backend() == "tensorflow"
+    # MNIST at batch 64: 938 = 2 * 7 * 67 steps per epoch.
+    assert resolve_steps_per_execution("auto", 938, "tf.data") == (14 if tf_backend else 1)
+    assert resolve_steps_per_execution("auto", 200, "tf.data") == (25 if tf_backend else 1)
+    assert resolve_steps_per_execution("auto", 937, "tf.data") == 1  # a prime
+    assert resolve_steps_per_execution("auto", 3, "tf.data") == (3 if tf_backend else 1)
+    assert resolve_steps_per_execution("auto", 938, "numpy") == 1
+    assert resolve_steps_per_execution(1, 937, "tf.data") == 1
+    assert resolve_steps_per_execution(None, 938, "numpy", 1) == 1
+    for bad in (0, -2, 2.0, True, "fast"):
+        with pytest.raises(ValueError, match="steps_per_execution"):
+            resolve_steps_per_execution(bad, 938, "tf.data")
+    if keras.backend.backend() == "torch":
+        with pytest.raises(ValueError, match="PyTorch"):
+            resolve_steps_per_execution(2, 938, "numpy")
+        return
+    assert resolve_steps_per_execution(8, 937, "numpy") == 8
+    assert resolve_steps_per_execution(None, 938, "tf.data", 7) == 7
+    with pytest.raises(ValueError, match=r"938 steps.*steps_per_execution=8.*\[1, 2, 7, 14"):
+        resolve_steps_per_execution(8, 938, "tf.data")
+    with pytest.raises(ValueError, match="model's compiled steps_per_execution=8"):
+        resolve_steps_per_execution(None, 938, "tf.data", 8)
+
+
+def test_steps_per_execution_must_divide_a_tf_data_epoch(rng):
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the tf.data pipeline is the default on TensorFlow only")
+    x, y = _data(rng, n=40)  # 3 steps per epoch at batch 16
+    model = _tiny_model()
+    with pytest.raises(ValueError, match="divide the 3 steps"):
+        fit_classifier(model, x, y, epochs=1, batch_size=16, steps_per_execution=2)
+    history = fit_classifier(model, x, y, epochs=2, batch_size=16, verbose=0,
+                             steps_per_execution=2, pipeline="numpy")
+    assert int(to_numpy(model.optimizer.iterations)) == 6
+    assert history.epoch == [0, 1]
+
+
 class _StopAfter(keras.callbacks.Callback):
     def __init__(self, epoch: int) -> None:
         super().__init__()
@@ -161,6 +220,23 @@ def test_resuming_gives_the_same_weights(rng):
     fit_classifier(resumed, x, y, epochs=2, initial_epoch=1, **kwargs)
     for a, b in zip(_weights(straight), _weights(resumed), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_tf_data_pipeline_leaves_global_random_state_alone(rng):
+    x, y = _data(rng)
+    model = _tiny_model()
+    # Python's generator stands for all the global ones keras.utils.set_random_seed seeds.
+    random.seed(123)
+    expected = [random.random() for _ in range(3)]
+    random.seed(123)
+    fit_classifier(model, x, y, epochs=1, batch_size=16, seed=9, verbose=0, pipeline="tf.data")
+    assert [random.random() for _ in range(3)] == expected
+    # The numpy pipeline shuffles with the global generators: it seeds them.
+    fit_classifier(model, x, y, epochs=1, batch_size=16, seed=9, verbose=0, pipeline="numpy")
+    after_numpy_fit = [random.random() for _ in range(3)]
+    fit_classifier(model, x, y, epochs=1, batch_size=16, seed=9, verbose=0, pipeline="numpy")
+    assert [random.random() for _ in range(3)] == after_numpy_fit
+    assert after_numpy_fit != expected
 
 
 def test_auto_pipeline_per_backend():

@@ -18,6 +18,13 @@ alike:
 - on JAX, `hand-written JAX loop`: a jitted `lax.scan` per epoch with the data on the
   device (`benchmarks/jax_floor.py`), the floor.
 
+The augmentation overhead of the recommended path is also measured on its own, in
+`overhead_rounds` pairs of short one-epoch fits (`overhead_samples` images, a new slice
+every round) of the recommended model with and without `RandomRightAngleRotation`, the
+order inside a pair alternating; the reported overhead is the median of the per-pair
+ratios, which cancels the slow phases of a shared machine that whole-epoch medians of two
+epochs do not.
+
 Every path first trains a short warm-up (`warmup` samples, so that tracing and
 compilation are not timed), then `epochs` timed epochs. Epoch time is measured from
 `on_epoch_begin` to `on_epoch_end` (the floor: around its jitted epoch call).
@@ -150,6 +157,70 @@ def _keras_paths(data: dict[str, np.ndarray], seed: int, keras_rotation_samples:
     return paths
 
 
+OVERHEAD_SAMPLES = 4480  # 70 steps of 64: steps_per_execution="auto" picks 14, as on MNIST
+
+
+def augmentation_overhead(data: dict[str, np.ndarray], seed: int, policy: str, rounds: int,
+                          samples: int, warmup: int) -> dict[str, Any]:
+    """Rotation augmentation's cost in the recommended path, from paired short fits.
+
+    Two models in the recommended precision, `mnist_cnn()` and
+    `mnist_cnn(preprocessing=RandomRightAngleRotation())`, both trained with
+    `fit_classifier` (so with the same pipeline and steps per execution), train `rounds`
+    pairs of one-epoch fits on `samples` consecutive training images (the slice moves on
+    every round); inside a pair the order alternates. Each fit is timed from
+    `on_epoch_begin` to `on_epoch_end`, wall and CPU time.
+
+    Returns:
+        Per-pair times, and the overhead as the median, first and third quartile of the
+        per-pair ratios (with augmentation / without) minus one.
+    """
+    import keras
+
+    from rotkeras.experiments.training import fit_classifier
+    from rotkeras.layers import RandomRightAngleRotation
+    from rotkeras.models import mnist_cnn
+
+    x, y = data["x_train"], data["y_train"]
+    samples = min(samples, len(x))
+    models = {}
+    for name, preprocessing in (("without", None),
+                                ("with", RandomRightAngleRotation(seed=seed))):
+        keras.utils.set_random_seed(seed)
+        model = mnist_cnn(preprocessing=preprocessing, dtype=policy)
+        fit_classifier(model, x[:warmup], y[:warmup], epochs=1, batch_size=BATCH,
+                       seed=seed, verbose=0)
+        fit_classifier(model, x[:samples], y[:samples], epochs=1, batch_size=BATCH,
+                       seed=seed, verbose=0)  # traces the step for this slice's settings
+        models[name] = model
+    times: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
+    for index in range(rounds):
+        start = (index * samples) % max(len(x) - samples + 1, 1)
+        xs, ys = x[start:start + samples], y[start:start + samples]
+        for name in (("without", "with") if index % 2 == 0 else ("with", "without")):
+            timer = _EpochTimer()
+            fit_classifier(models[name], xs, ys, epochs=1, batch_size=BATCH,
+                           seed=seed + 1 + index, verbose=0, callbacks=[timer])
+            times[name].append((timer.seconds[0], timer.cpu_seconds[0]))
+    wall = np.array([w for w, _ in times["with"]]) / np.array([w for w, _ in times["without"]])
+    cpu = np.array([c for _, c in times["with"]]) / np.array([c for _, c in times["without"]])
+    steps = math.ceil(samples / BATCH)
+    return {
+        "precision": policy,
+        "rounds": rounds,
+        "samples_per_fit": samples,
+        "steps_per_execution": int(models["with"].steps_per_execution),
+        "ms_per_step_without": 1000 * float(np.median([w for w, _ in times["without"]])) / steps,
+        "ms_per_step_with": 1000 * float(np.median([w for w, _ in times["with"]])) / steps,
+        "fit_seconds": {name: [w for w, _ in pairs] for name, pairs in times.items()},
+        "fit_cpu_seconds": {name: [c for _, c in pairs] for name, pairs in times.items()},
+        "wall_overhead": float(np.median(wall) - 1),
+        "wall_overhead_quartiles": [float(np.percentile(wall, q) - 1) for q in (25, 75)],
+        "cpu_overhead": float(np.median(cpu) - 1),
+        "cpu_overhead_quartiles": [float(np.percentile(cpu, q) - 1) for q in (25, 75)],
+    }
+
+
 def _jax_floor_path(data: dict[str, np.ndarray], seed: int, warmup: int) -> _Path:
     from benchmarks.jax_floor import JaxFloorTrainer
 
@@ -173,7 +244,8 @@ def _jax_floor_path(data: dict[str, np.ndarray], seed: int, warmup: int) -> _Pat
 
 def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
         data_path: str | None = None, seed: int = 0,
-        keras_rotation_samples: int | None = None) -> dict[str, Any]:
+        keras_rotation_samples: int | None = None, overhead_rounds: int | None = None,
+        overhead_samples: int = OVERHEAD_SAMPLES) -> dict[str, Any]:
     """Trains every path for `epochs` interleaved epochs; returns a JSON-able dict."""
     import keras
 
@@ -198,6 +270,17 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
             wall, cpu = path.epoch(index)
             path.seconds.append(wall)
             path.cpu_seconds.append(cpu)
+    if overhead_rounds is None:
+        overhead_rounds = 2 if quick else 20
+    from rotkeras.experiments.training import recommended_dtype_policy
+
+    overheads = {
+        precision: augmentation_overhead(
+            data, seed, precision, overhead_rounds,
+            min(overhead_samples, 128) if quick else overhead_samples, warmup)
+        for precision in dict.fromkeys([recommended_dtype_policy(), "float32"])
+    }
+    overhead = overheads[recommended_dtype_policy()]
     x_rot = rotate_test_set(data["x_test"], seed)
     rows = []
     for path in paths:
@@ -242,6 +325,8 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
         "recommended_aug_vs_tutorial_fit": rec_aug / base,
         "augmentation_overhead_recommended": rec_aug / rec - 1,
         "augmentation_overhead_tutorial_fit": wall["tutorial_aug"] / base - 1,
+        "paired_augmentation_overhead": overhead["wall_overhead"],
+        "cpu_paired_augmentation_overhead": overhead["cpu_overhead"],
     }
     if policy != "float32":
         ratios.update({
@@ -269,6 +354,8 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
         "data": str(data["source"]),
         "rows": rows,
         "ratios": ratios,
+        "augmentation_overhead": overhead,
+        "augmentation_overhead_by_precision": overheads,
         "machine": machine(),
     }
 
@@ -319,6 +406,20 @@ def to_markdown(result: dict[str, Any]) -> str:
         f" (recommended path), {100 * r['augmentation_overhead_tutorial_fit']:+.1f}% "
         "(tutorial fit)",
     ]
+    overheads = result.get("augmentation_overhead_by_precision") or {}
+    for o in overheads.values():
+        lines.append(
+            f"- rotation augmentation overhead in {o['rounds']} paired fits of "
+            f"{o['samples_per_fit']} images ({o['precision']}, {o['steps_per_execution']} steps "
+            f"per execution; median of the per-pair ratios, quartiles in brackets): "
+            f"**{100 * o['wall_overhead']:+.1f}%** wall "
+            f"[{100 * o['wall_overhead_quartiles'][0]:+.1f}%, "
+            f"{100 * o['wall_overhead_quartiles'][1]:+.1f}%], "
+            f"{100 * o['cpu_overhead']:+.1f}% CPU "
+            f"[{100 * o['cpu_overhead_quartiles'][0]:+.1f}%, "
+            f"{100 * o['cpu_overhead_quartiles'][1]:+.1f}%]; "
+            f"{o['ms_per_step_without']:.2f} vs {o['ms_per_step_with']:.2f} ms/step"
+        )
     if "float32_aug_vs_tutorial_fit" in r:
         lines.append(
             f"- the same in float32: fit_classifier + augmentation / tutorial fit "
@@ -357,9 +458,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs per path")
     parser.add_argument("--limit", type=int, default=None, help="use N training images")
     parser.add_argument("--data", default=None, help="mnist.npz (default: $ROTKERAS_MNIST)")
+    parser.add_argument("--overhead-rounds", type=int, default=None,
+                        help="paired fits measuring the augmentation overhead (default 20)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of markdown")
     args = parser.parse_args(argv)
-    result = run(quick=args.quick, epochs=args.epochs, limit=args.limit, data_path=args.data)
+    result = run(quick=args.quick, epochs=args.epochs, limit=args.limit, data_path=args.data,
+                 overhead_rounds=args.overhead_rounds)
     print(json.dumps(result, indent=2) if args.json else to_markdown(result))
 
 

@@ -308,12 +308,12 @@ def fit_classifier(
     Same recipe as `model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True)`
     (same number of updates per epoch, one fresh seeded shuffle per epoch), run with
     several steps per call of the compiled function where that is exact (see
-    `steps_per_execution`). On the
-    TensorFlow backend the data go through a prefetching `tf.data` pipeline whose epoch
-    orders depend only on `(seed, epoch)` (see `make_dataset`), so resuming at
-    `initial_epoch` reproduces an uninterrupted run; on JAX and PyTorch through Keras'
-    array iterator (the faster there). Works with `keras.callbacks.BackupAndRestore` and
-    any other callback, on the TensorFlow, JAX and PyTorch backends.
+    `steps_per_execution`). On the TensorFlow backend the data go through a prefetching
+    `tf.data` pipeline whose epoch orders depend only on `(seed, epoch)` (see
+    `make_dataset`), so resuming at `initial_epoch` reproduces an uninterrupted run; on
+    JAX and PyTorch through Keras' array iterator (the faster there). Works with
+    `keras.callbacks.BackupAndRestore` and any other callback, on the TensorFlow, JAX and
+    PyTorch backends.
 
     Args:
         model: A compiled Keras model (augmentation layers, if any, inside it), e.g.
@@ -325,9 +325,9 @@ def fit_classifier(
         seed: Shuffle seed. With the `tf.data` pipeline, epoch `e`'s order comes from
             `(seed, e)` alone and no global random state is touched; with the `"numpy"`
             pipeline Keras' array iterator shuffles with the global generators, which
-            are seeded first with `keras.utils.set_random_seed(seed)`. (Not on every
-            call: `tf.random.set_seed` clears TensorFlow's kernel caches, which costs
-            the next steps about 0.1 s.) Seed a model's own unseeded randomness, such
+            are seeded first with `keras.utils.set_random_seed(seed)` (only there:
+            `tf.random.set_seed` clears TensorFlow's kernel caches, which costs the
+            next train steps about 0.1 s). Seed a model's own unseeded randomness, such
             as dropout, with `keras.utils.set_random_seed` before building it.
         callbacks: Keras callbacks (e.g. `keras.callbacks.BackupAndRestore`).
         initial_epoch: Epoch to start from.

@@ -274,13 +274,14 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
         overhead_rounds = 2 if quick else 20
     from rotkeras.experiments.training import recommended_dtype_policy
 
+    recommended_precision = recommended_dtype_policy()
     overheads = {
         precision: augmentation_overhead(
             data, seed, precision, overhead_rounds,
             min(overhead_samples, 128) if quick else overhead_samples, warmup)
-        for precision in dict.fromkeys([recommended_dtype_policy(), "float32"])
+        for precision in dict.fromkeys([recommended_precision, "float32"])
     }
-    overhead = overheads[recommended_dtype_policy()]
+    overhead = overheads[recommended_precision]
     x_rot = rotate_test_set(data["x_test"], seed)
     rows = []
     for path in paths:
@@ -354,7 +355,6 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
         "data": str(data["source"]),
         "rows": rows,
         "ratios": ratios,
-        "augmentation_overhead": overhead,
         "augmentation_overhead_by_precision": overheads,
         "machine": machine(),
     }

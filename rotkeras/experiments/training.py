@@ -169,6 +169,11 @@ def resolve_pipeline(pipeline: str = "auto") -> str:
     return pipeline
 
 
+def _divisors(number: int, limit: int) -> list[int]:
+    """The divisors of `number` up to `limit`, in increasing order (always starts with 1)."""
+    return [d for d in range(1, min(number, limit) + 1) if number % d == 0]
+
+
 def resolve_steps_per_execution(
     steps_per_execution: int | str | None,
     steps_per_epoch: int,
@@ -199,8 +204,7 @@ def resolve_steps_per_execution(
     if steps_per_execution == "auto":
         if keras.backend.backend() != "tensorflow" or pipeline != "tf.data":
             return 1
-        limit = min(MAX_AUTO_STEPS_PER_EXECUTION, steps_per_epoch)
-        return max(d for d in range(1, limit + 1) if steps_per_epoch % d == 0)
+        return max(_divisors(steps_per_epoch, MAX_AUTO_STEPS_PER_EXECUTION))
     source = "steps_per_execution"
     if steps_per_execution is None:
         steps_per_execution = model_steps_per_execution
@@ -217,7 +221,7 @@ def resolve_steps_per_execution(
             f"{source}={steps_per_execution!r}"
         )
     if pipeline == "tf.data" and steps_per_epoch % steps_per_execution:
-        divisors = [d for d in range(1, min(steps_per_epoch, 64) + 1) if steps_per_epoch % d == 0]
+        divisors = _divisors(steps_per_epoch, 64)
         raise ValueError(
             f"With the tf.data pipeline, steps per execution must divide the {steps_per_epoch} "
             f"steps of an epoch (else an execution runs into the next epoch); received "

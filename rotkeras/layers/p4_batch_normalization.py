@@ -1,0 +1,82 @@
+"""Batch normalization for p4 feature maps, with statistics shared by the four orientations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="rotkeras")
+class P4BatchNormalization(keras.layers.BatchNormalization):
+    """Batch normalization of p4 feature maps that keeps them rotation-equivariant.
+
+    p4 feature maps `(batch, height, width, 4, channels)` (the output of
+    `rotkeras.layers.P4Conv2D`) hold each channel in four orientations. Normalizing
+    each orientation separately would treat a turned input differently from an upright
+    one; this layer computes one mean and variance per channel over the batch, the
+    spatial axes *and* the rotation axis, and applies one scale and offset per channel,
+    so that turning the input still only turns and shifts the output.
+
+    It is `keras.layers.BatchNormalization` over the last axis of a rank-5 input, with
+    the same arguments apart from `axis`: moving statistics for inference, `momentum`,
+    `epsilon`, `center`, `scale`, initializers, regularizers and constraints, and
+    mixed precision (statistics in float32).
+
+    Args:
+        momentum: Momentum of the moving mean and variance.
+        epsilon: Small float added to the variance.
+        center: Whether to add a learned offset (beta).
+        scale: Whether to multiply by a learned scale (gamma).
+        **kwargs: Further `keras.layers.BatchNormalization` arguments (initializers,
+            regularizers, constraints, `synchronized`) and base layer arguments such as
+            `name` and `dtype`.
+
+    Input shape:
+        `(batch, height, width, 4, channels)`.
+
+    Output shape:
+        Same as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rotkeras.layers import P4BatchNormalization
+    >>> maps = np.random.rand(8, 6, 6, 4, 16).astype("float32")
+    >>> normed = P4BatchNormalization()(maps, training=True)
+    >>> normed.shape
+    (8, 6, 6, 4, 16)
+    >>> bool(abs(float(np.asarray(normed)[..., 0].mean())) < 1e-4)
+    True
+    """
+
+    def __init__(
+        self,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if "axis" in kwargs:
+            raise TypeError(
+                "P4BatchNormalization normalizes over every axis but the channels; it takes "
+                f"no `axis` argument; received axis={kwargs['axis']!r}"
+            )
+        super().__init__(axis=-1, momentum=momentum, epsilon=epsilon, center=center,
+                         scale=scale, **kwargs)
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        if len(input_shape) != 5 or input_shape[3] != 4:
+            raise ValueError(
+                "P4BatchNormalization expects p4 feature maps (batch, height, width, 4, "
+                f"channels); received input of shape {tuple(input_shape)}"
+            )
+        super().build(input_shape)
+        self.input_spec = keras.InputSpec(ndim=5, axes={-1: input_shape[-1]})
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("axis", None)
+        return config

@@ -1,0 +1,192 @@
+"""A classifier head that reads p4 features under each of the four possible turns."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+from keras import ops
+
+from rotkeras._validation import check_positive_int
+
+
+def _check_prior(prior: Sequence[float] | None) -> tuple[float, ...] | None:
+    if prior is None:
+        return None
+    if isinstance(prior, (str, bytes)) or not isinstance(prior, Sequence) or len(prior) != 4:
+        raise ValueError(
+            "`orientation_prior` must be None or four probabilities (upright, turned by 90, "
+            f"180 and 270 degrees counter-clockwise); received orientation_prior={prior!r}"
+        )
+    try:
+        values = tuple(float(p) for p in prior)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"`orientation_prior` must hold numbers; received orientation_prior={prior!r}"
+        ) from error
+    if not all(math.isfinite(p) and p > 0 for p in values) or abs(sum(values) - 1.0) > 1e-6:
+        raise ValueError(
+            "`orientation_prior` must be four positive, finite probabilities summing to 1; "
+            f"received orientation_prior={prior!r}"
+        )
+    return values
+
+
+@keras.saving.register_keras_serializable(package="rotkeras")
+class P4OrientationHead(keras.layers.Layer):
+    """Classifies p4 features jointly over the class and the input's quarter turn.
+
+    The input is a p4 feature vector `(batch, 4, channels)`, e.g. the output of a stack
+    of `P4Conv2D` layers reduced to one pixel. For each hypothesis "the input is the
+    upright image turned by `t` quarter turns counter-clockwise" the head turns the
+    features back (a cyclic shift of the rotation axis by `-t`) and scores every class
+    with the same small dense network. A softmax over all `(class, turn)` pairs gives
+    the joint probability; the layer returns both marginals:
+
+    - `classes`: `(batch, num_classes)`, the class probabilities summed over turns;
+    - `orientation`: `(batch, 4)`, the probability of each turn (index `t`: turned by
+      `90 * t` degrees counter-clockwise), summed over classes.
+
+    With p4-equivariant features, turning the input by 90 degrees moves the joint
+    scores by one turn, so a head trained on upright images only reads turned images
+    too, and learns to tell an upright 6 from a 9 turned by 180 degrees from upright
+    examples of both. `orientation_prior` multiplies the joint probability by a prior
+    over the four turns (e.g. "upright half of the time"); with `None` (uniform) the
+    class output is exactly invariant to quarter turns and the orientation output
+    turns with the input.
+
+    Train it with the orientation label 0 on upright images (or the true turn on
+    turned ones), for example `loss=["sparse_categorical_crossentropy"] * 2`.
+
+    Args:
+        num_classes: Number of classes.
+        hidden_units: Width of the hidden dense layer shared by the four hypotheses
+            (0 for a linear head).
+        orientation_prior: None (uniform) or the four prior probabilities of the turns
+            0, 90, 180 and 270 degrees counter-clockwise.
+        dropout: Dropout rate on the hidden layer during training.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        `(batch, 4, channels)`.
+
+    Output shape:
+        A list `[(batch, num_classes), (batch, 4)]` of probabilities (float32 under a
+        mixed precision policy, like a softmax output layer should be).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rotkeras.layers import P4OrientationHead
+    >>> head = P4OrientationHead(10, hidden_units=16)
+    >>> features = np.random.rand(2, 4, 8).astype("float32")
+    >>> classes, orientation = head(features)
+    >>> classes.shape, orientation.shape
+    ((2, 10), (2, 4))
+    >>> turned_classes, turned_orientation = head(np.roll(features, 1, axis=1))
+    >>> bool(np.allclose(np.asarray(turned_classes), np.asarray(classes), atol=1e-6))
+    True
+    >>> bool(np.allclose(np.asarray(turned_orientation),
+    ...                  np.roll(np.asarray(orientation), 1, axis=1), atol=1e-6))
+    True
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        hidden_units: int = 128,
+        orientation_prior: Sequence[float] | None = None,
+        dropout: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        if isinstance(hidden_units, bool) or not isinstance(hidden_units, int) or hidden_units < 0:
+            raise ValueError(
+                "`hidden_units` must be a non-negative integer; received "
+                f"hidden_units={hidden_units!r}"
+            )
+        self.hidden_units = hidden_units
+        self.orientation_prior = _check_prior(orientation_prior)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"`dropout` must be in [0, 1); received dropout={dropout!r}")
+        self.dropout = float(dropout)
+        self.hidden = (
+            keras.layers.Dense(hidden_units, activation="relu", dtype=self.dtype_policy,
+                               name="hidden")
+            if hidden_units
+            else None
+        )
+        self.dropout_layer = keras.layers.Dropout(self.dropout) if self.dropout else None
+        # Scores and softmax in float32 under mixed precision.
+        self.scores = keras.layers.Dense(num_classes, dtype=self.dtype_policy.variable_dtype,
+                                         name="scores")
+
+    def _check_input_shape(self, input_shape: Sequence[int | None]) -> int:
+        if len(input_shape) != 3 or input_shape[1] != 4 or input_shape[2] is None:
+            raise ValueError(
+                "P4OrientationHead expects p4 feature vectors (batch, 4, channels), e.g. p4 "
+                "maps reduced to one pixel and reshaped; received input of shape "
+                f"{tuple(input_shape)}"
+            )
+        return int(input_shape[2])
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        channels = self._check_input_shape(input_shape)
+        shape = (input_shape[0], 4, 4 * channels)
+        if self.hidden is not None:
+            self.hidden.build(shape)
+            shape = (input_shape[0], 4, self.hidden_units)
+        self.scores.build(shape)
+
+    def call(self, inputs: Any, training: bool | None = None) -> list[Any]:
+        channels = int(inputs.shape[-1])
+        # Row t: the features turned back by t quarter turns, flattened.
+        hypotheses = ops.stack(
+            [ops.reshape(ops.roll(inputs, -t, axis=1), (-1, 4 * channels)) for t in range(4)],
+            axis=1,
+        )
+        hidden = hypotheses
+        if self.hidden is not None:
+            hidden = self.hidden(hidden)
+        if self.dropout_layer is not None:
+            hidden = self.dropout_layer(hidden, training=training)
+        scores = self.scores(ops.cast(hidden, self.scores.compute_dtype))  # (batch, 4, classes)
+        flat = ops.reshape(scores, (-1, 4 * self.num_classes))
+        if self.orientation_prior is not None:
+            # One log prior per (turn, class) score, turn-major like `flat`.
+            log_prior = [
+                math.log(p) for p in self.orientation_prior for _ in range(self.num_classes)
+            ]
+            flat = flat + ops.convert_to_tensor([log_prior], dtype=flat.dtype)
+        joint = ops.reshape(ops.softmax(flat, axis=-1), (-1, 4, self.num_classes))
+        return [ops.sum(joint, axis=1), ops.sum(joint, axis=2)]
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> list[tuple[Any, ...]]:
+        self._check_input_shape(input_shape)
+        return [(input_shape[0], self.num_classes), (input_shape[0], 4)]
+
+    def compute_output_spec(self, inputs: Any, training: bool | None = None) -> list[Any]:
+        batch = inputs.shape[0]
+        dtype = self.scores.compute_dtype
+        return [
+            keras.KerasTensor((batch, self.num_classes), dtype=dtype),
+            keras.KerasTensor((batch, 4), dtype=dtype),
+        ]
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "hidden_units": self.hidden_units,
+                "orientation_prior": None
+                if self.orientation_prior is None
+                else list(self.orientation_prior),
+                "dropout": self.dropout,
+            }
+        )
+        return config

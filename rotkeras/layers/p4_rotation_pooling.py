@@ -1,0 +1,72 @@
+"""Pooling over the rotation axis of p4 features: rotation-invariant features."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="rotkeras")
+class P4RotationPooling(keras.layers.Layer):
+    """Max or mean over the four orientations of p4 features.
+
+    Maps p4 feature maps `(batch, height, width, 4, channels)` to ordinary maps
+    `(batch, height, width, channels)`, or p4 vectors `(batch, 4, channels)` (p4 maps
+    after global spatial pooling) to `(batch, channels)`. Turning the input of a p4
+    network by 90 degrees only moves its features along the rotation axis, so after
+    this layer they are turned with the input (maps) or do not change at all (vectors):
+    a classifier on top is exactly invariant to right-angle turns. Invariance has a
+    price for digits: an invariant classifier cannot tell a 6 from a 9 turned by 180
+    degrees.
+
+    Args:
+        mode: `"max"` or `"mean"`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        `(batch, height, width, 4, channels)` or `(batch, 4, channels)`.
+
+    Output shape:
+        `(batch, height, width, channels)` or `(batch, channels)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rotkeras.layers import P4RotationPooling
+    >>> maps = np.random.rand(2, 5, 5, 4, 8).astype("float32")
+    >>> P4RotationPooling("max")(maps).shape
+    (2, 5, 5, 8)
+    """
+
+    def __init__(self, mode: str = "max", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if mode not in ("max", "mean"):
+            raise ValueError(f"`mode` must be 'max' or 'mean'; received mode={mode!r}")
+        self.mode = mode
+
+    def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
+        if len(input_shape) not in (3, 5) or input_shape[-2] != 4:
+            raise ValueError(
+                "P4RotationPooling expects p4 feature maps (batch, height, width, 4, channels) "
+                f"or p4 vectors (batch, 4, channels); received input of shape "
+                f"{tuple(input_shape)}"
+            )
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        self._check_input_shape(input_shape)
+
+    def call(self, inputs: Any) -> Any:
+        reduce = ops.max if self.mode == "max" else ops.mean
+        return reduce(inputs, axis=-2)
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
+        self._check_input_shape(input_shape)
+        return (*tuple(input_shape[:-2]), input_shape[-1])
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from rotkeras.layers import P4BatchNormalization
+from tests.helpers import assert_config_round_trip, save_and_load, to_numpy
+
+
+def _turn(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.roll(np.rot90(x, 1, axes=(1, 2)), 1, axis=3))
+
+
+def test_statistics_are_shared_by_the_orientations(rng) -> None:
+    x = rng.standard_normal((6, 5, 5, 4, 3)).astype("float32") * 3 + 2
+    # Make the orientations differ: per-orientation normalization would erase this.
+    x[:, :, :, 1] += 5.0
+    layer = P4BatchNormalization(epsilon=1e-6, center=False, scale=False)
+    y = to_numpy(layer(x, training=True))
+    mean = x.mean(axis=(0, 1, 2, 3))
+    std = x.std(axis=(0, 1, 2, 3))
+    np.testing.assert_allclose(y, (x - mean) / std, atol=1e-3)
+    assert layer.gamma is None and layer.moving_mean.shape == (3,)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_equivariant(training: bool, rng) -> None:
+    layer = P4BatchNormalization(beta_initializer="random_normal",
+                                 gamma_initializer="random_uniform")
+    x = rng.standard_normal((4, 6, 6, 4, 2)).astype("float32")
+    layer(x, training=True)  # moves the statistics away from their initial values
+    y = to_numpy(layer(x, training=training))
+    np.testing.assert_allclose(to_numpy(layer(_turn(x), training=training)), _turn(y), atol=1e-5)
+
+
+def test_rejects_axis_and_non_p4_inputs() -> None:
+    with pytest.raises(TypeError, match="axis=1"):
+        P4BatchNormalization(axis=1)
+    with pytest.raises(ValueError, match=r"\(2, 5, 5, 3\)"):
+        P4BatchNormalization()(np.zeros((2, 5, 5, 3), "float32"))
+    with pytest.raises(ValueError, match=r"\(2, 5, 5, 3, 2\)"):
+        P4BatchNormalization()(np.zeros((2, 5, 5, 3, 2), "float32"))
+
+
+def test_config_save_load_and_mixed_precision(tmp_path, rng) -> None:
+    clone = assert_config_round_trip(P4BatchNormalization(momentum=0.9, epsilon=1e-4))
+    assert clone.momentum == 0.9 and "axis" not in clone.get_config()
+    model = keras.Sequential([keras.Input((4, 4, 4, 2)), P4BatchNormalization()])
+    x = rng.random((3, 4, 4, 4, 2), dtype=np.float32)
+    model(x, training=True)
+    restored = save_and_load(model, tmp_path)
+    np.testing.assert_allclose(to_numpy(restored(x)), to_numpy(model(x)), atol=1e-6)
+    y = P4BatchNormalization(dtype="mixed_bfloat16")(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"

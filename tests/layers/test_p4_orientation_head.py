@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from rotkeras.layers import P4OrientationHead
+from tests.helpers import assert_config_round_trip, save_and_load, to_numpy
+
+
+def test_marginals_of_one_joint_distribution(rng) -> None:
+    head = P4OrientationHead(5, hidden_units=8)
+    classes, orientation = to_numpy(head(rng.random((6, 4, 3), dtype=np.float32)))
+    assert classes.shape == (6, 5) and orientation.shape == (6, 4)
+    np.testing.assert_allclose(classes.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(orientation.sum(axis=1), 1.0, atol=1e-5)
+    assert np.all(classes >= 0) and np.all(orientation >= 0)
+
+
+@pytest.mark.parametrize("hidden_units", [0, 8])
+def test_uniform_prior_is_exactly_equivariant(hidden_units: int, rng) -> None:
+    head = P4OrientationHead(7, hidden_units=hidden_units)
+    v = rng.standard_normal((5, 4, 6)).astype("float32")
+    classes, orientation = to_numpy(head(v))
+    for k in range(1, 4):
+        turned_classes, turned_orientation = to_numpy(head(np.roll(v, k, axis=1)))
+        np.testing.assert_allclose(turned_classes, classes, atol=1e-6)
+        np.testing.assert_allclose(turned_orientation, np.roll(orientation, k, axis=1), atol=1e-6)
+
+
+def test_prior_weights_the_turns(rng) -> None:
+    v = rng.standard_normal((4, 4, 6)).astype("float32")
+    uniform = P4OrientationHead(3, hidden_units=0)
+    uniform.build(v.shape)
+    upright = P4OrientationHead(3, hidden_units=0, orientation_prior=(0.97, 0.01, 0.01, 0.01))
+    upright.build(v.shape)
+    upright.set_weights(uniform.get_weights())
+    _, o_uniform = to_numpy(uniform(v))
+    _, o_upright = to_numpy(upright(v))
+    assert np.all(o_upright[:, 0] > o_uniform[:, 0])
+    expected = o_uniform * np.array([0.97, 0.01, 0.01, 0.01])
+    np.testing.assert_allclose(o_upright, expected / expected.sum(1, keepdims=True), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"num_classes": 0}, "num_classes=0"),
+        ({"num_classes": 3, "hidden_units": -1}, "hidden_units=-1"),
+        ({"num_classes": 3, "orientation_prior": (0.5, 0.5)}, r"\(0.5, 0.5\)"),
+        ({"num_classes": 3, "orientation_prior": (1.0, 0.0, 0.0, 0.0)}, "positive"),
+        ({"num_classes": 3, "orientation_prior": (float("nan"), 0.5, 0.25, 0.25)}, "nan"),
+        ({"num_classes": 3, "orientation_prior": (0.4, 0.4, 0.4, 0.4)}, "sum"),
+        ({"num_classes": 3, "dropout": 1.0}, "dropout=1.0"),
+    ],
+)
+def test_bad_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        P4OrientationHead(**kwargs)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"\(2, 3, 8\)"):
+        P4OrientationHead(3)(np.zeros((2, 3, 8), "float32"))
+
+
+def test_config_save_load_and_mixed_precision(tmp_path, rng) -> None:
+    clone = assert_config_round_trip(
+        P4OrientationHead(4, hidden_units=6, orientation_prior=(0.4, 0.2, 0.2, 0.2), dropout=0.1)
+    )
+    assert clone.orientation_prior == (0.4, 0.2, 0.2, 0.2)
+    inputs = keras.Input((4, 5))
+    model = keras.Model(inputs, P4OrientationHead(4, 6, dtype="mixed_bfloat16")(inputs))
+    assert [keras.backend.standardize_dtype(o.dtype) for o in model.outputs] == ["float32"] * 2
+    v = rng.random((3, 4, 5), dtype=np.float32)
+    restored = save_and_load(model, tmp_path)
+    for a, b in zip(to_numpy(restored(v)), to_numpy(model(v)), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)

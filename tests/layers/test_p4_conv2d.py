@@ -160,6 +160,20 @@ def test_mixed_precision(rng) -> None:
 
 
 def test_jit_compiled_train_step(rng) -> None:
+    if keras.backend.backend() == "torch":
+        # torch.compile of a whole train step takes minutes on 2 CPU cores.
+        pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile (slow)")
+    _train_with_jit(rng)
+
+
+@pytest.mark.slow
+def test_train_step_under_torch_compile(rng) -> None:
+    if keras.backend.backend() != "torch":
+        pytest.skip("torch only")
+    _train_with_jit(rng)
+
+
+def _train_with_jit(rng) -> None:
     model = keras.Sequential(
         [
             keras.Input((8, 8, 1)),

@@ -10,9 +10,11 @@ from rotkeras.datasets.rotated import (
     rotate_right_angles,
 )
 from rotkeras.datasets.synthetic_photos import make_synthetic_photos
+from rotkeras.datasets.turned_batches import TurnedBatches
 
 __all__ = [
     "RotatedSet",
+    "TurnedBatches",
     "angle_dataset",
     "combined_test_set",
     "letterbox",

@@ -116,12 +116,18 @@ def rotate_right_angles(
     ks = (drawn // 90) % 4
     if np.any((choices // 90) % 2 == 1):
         _check_square(array, "rotate_right_angles")
+    return RotatedSet(turn_quarters(array, ks), labels, drawn.astype(np.int64))
+
+
+def turn_quarters(array: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """Turns image `i` of `array` `(N, H, W[, C])` by `ks[i]` quarter turns (exact, NumPy)."""
+    ks = np.asarray(ks).reshape(-1) % 4
     out = np.empty_like(array)
     for k in range(4):
         index = np.flatnonzero(ks == k)
         if index.size:
             out[index] = np.rot90(array[index], k, axes=(1, 2))
-    return RotatedSet(out, labels, drawn.astype(np.int64))
+    return out
 
 
 def combined_test_set(

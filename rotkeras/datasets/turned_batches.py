@@ -1,0 +1,116 @@
+"""Training batches turned by random right angles, labelled with their turns."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+from rotkeras._validation import check_image_array, check_positive_int
+from rotkeras.datasets.rotated import turn_quarters
+
+#: The tutorial's mix of turns: upright half of the time, 90, 180 and 270 degrees a
+#: sixth each (the mix of the standard "combined" test set).
+TUTORIAL_TURNS = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0)
+
+
+class TurnedBatches(keras.utils.PyDataset):
+    """Batches of images turned by random right angles, with the turns as labels.
+
+    For training a model that reads turned images and says how they were turned, such
+    as `rotkeras.models.rotation_robust_cnn()` (joint head): every epoch each image is
+    turned by `k` quarter turns counter-clockwise (exactly, `np.rot90`), `k` drawn
+    with `probabilities`, and the batches are `(images, (labels, k))`. The order and
+    the turns of epoch `e` depend only on `(seed, e)`, so a training resumed at epoch
+    `e` sees what an uninterrupted one would.
+
+    Works with `model.fit` on every backend (a `keras.utils.PyDataset`).
+
+    Args:
+        x: Images `(N, H, W)` or `(N, H, W, C)`, square if odd turns can be drawn.
+        y: Labels `(N,)`.
+        batch_size: Batch size (the last batch of an epoch may be smaller).
+        probabilities: Probabilities of 0, 1, 2 and 3 quarter turns. Default: the
+            tutorial's mix (upright half of the time).
+        seed: Seed of the order and the turns.
+        shuffle: Whether to shuffle the images every epoch.
+        **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rotkeras.datasets import TurnedBatches
+    >>> x = np.random.rand(10, 8, 8, 1).astype("float32")
+    >>> batches = TurnedBatches(x, np.arange(10), batch_size=4, seed=0)
+    >>> images, (labels, turns) = batches[0]
+    >>> len(batches), images.shape, turns.shape
+    (3, (4, 8, 8, 1), (4,))
+    """
+
+    def __init__(
+        self,
+        x: Any,
+        y: Any,
+        batch_size: int = 64,
+        probabilities: Sequence[float] = TUTORIAL_TURNS,
+        seed: int = 0,
+        shuffle: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.x = check_image_array(x, "x")
+        self.y = np.asarray(y)
+        if self.y.ndim == 0 or self.y.shape[0] != self.x.shape[0]:
+            raise ValueError(
+                f"`y` must have one label per image ({self.x.shape[0]}); received shape "
+                f"{self.y.shape}"
+            )
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        try:
+            probs = np.asarray([float(p) for p in probabilities], dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                "`probabilities` must be four probabilities of 0, 1, 2 and 3 quarter turns; "
+                f"received probabilities={probabilities!r}"
+            ) from error
+        if probs.shape != (4,) or not np.all(np.isfinite(probs)) or np.any(probs < 0) \
+                or abs(probs.sum() - 1.0) > 1e-6:
+            raise ValueError(
+                "`probabilities` must be four non-negative probabilities of 0, 1, 2 and 3 "
+                f"quarter turns summing to 1; received probabilities={probabilities!r}"
+            )
+        if (probs[1] > 0 or probs[3] > 0) and self.x.shape[1] != self.x.shape[2]:
+            raise ValueError(
+                "Turning by 90 or 270 degrees needs square images (height == width); "
+                f"received images of shape {self.x.shape}"
+            )
+        self.probabilities = tuple(probs.tolist())
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"`seed` must be a non-negative integer; received seed={seed!r}")
+        self.seed = int(seed)
+        self.shuffle = bool(shuffle)
+        self.epoch = 0
+        self._draw()
+
+    def _draw(self) -> None:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        n = self.x.shape[0]
+        self._order = rng.permutation(n) if self.shuffle else np.arange(n)
+        self._turns = rng.choice(4, size=n, p=np.asarray(self.probabilities)).astype(np.int32)
+
+    def __len__(self) -> int:
+        return math.ceil(self.x.shape[0] / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
+        chosen = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        turns = self._turns[chosen]
+        return turn_quarters(self.x[chosen], turns), (self.y[chosen], turns)
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self._draw()

@@ -114,16 +114,7 @@ class P4OrientationHead(keras.layers.Layer):
                 or not 0.0 <= dropout < 1.0:
             raise ValueError(f"`dropout` must be in [0, 1); received dropout={dropout!r}")
         self.dropout = float(dropout)
-        self.hidden = (
-            keras.layers.Dense(hidden_units, activation="relu", dtype=self.dtype_policy,
-                               name="hidden")
-            if hidden_units
-            else None
-        )
-        self.dropout_layer = keras.layers.Dropout(self.dropout) if self.dropout else None
-        # Scores and softmax in float32 under mixed precision.
-        self.scores = keras.layers.Dense(num_classes, dtype=self.dtype_policy.variable_dtype,
-                                         name="scores")
+        self.seed_generator = keras.random.SeedGenerator() if self.dropout else None
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> int:
         if len(input_shape) != 3 or input_shape[1] != 4 or input_shape[2] is None:
@@ -136,32 +127,60 @@ class P4OrientationHead(keras.layers.Layer):
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         channels = self._check_input_shape(input_shape)
-        shape = (input_shape[0], 4, 4 * channels)
-        if self.hidden is not None:
-            self.hidden.build(shape)
-            shape = (input_shape[0], 4, self.hidden_units)
-        self.scores.build(shape)
+        first = self.hidden_units or self.num_classes
+        # Weights of the classifier that reads the upright hypothesis, laid out by the
+        # orientation and channel of the p4 vector they multiply.
+        self.kernel = self.add_weight(
+            name="kernel", shape=(4, channels, first), initializer="glorot_uniform"
+        )
+        self.bias = self.add_weight(name="bias", shape=(first,), initializer="zeros")
+        if self.hidden_units:
+            # Class scores in float32 under mixed precision.
+            self.score_kernel = self.add_weight(
+                name="score_kernel",
+                shape=(self.hidden_units, self.num_classes),
+                initializer="glorot_uniform",
+                autocast=False,
+            )
+            self.score_bias = self.add_weight(
+                name="score_bias", shape=(self.num_classes,), initializer="zeros", autocast=False
+            )
+
+    def _hypotheses(self, inputs: Any) -> Any:
+        """`(batch, 4, units)`: the first dense layer applied to the four turned-back inputs.
+
+        Turning the features back by `t` (a cyclic shift by `-t`) before a dense layer is
+        the same as shifting its weights by `+t`, so the four hypotheses are one matrix
+        product with the four shifted weight blocks side by side.
+        """
+        kernel = ops.cast(ops.convert_to_tensor(self.kernel), self.compute_dtype)
+        channels, units = int(kernel.shape[1]), int(kernel.shape[2])
+        bank = ops.stack([ops.roll(kernel, t, axis=0) if t else kernel for t in range(4)], axis=2)
+        bank = ops.reshape(bank, (4 * channels, 4 * units))
+        flat = ops.reshape(ops.cast(inputs, self.compute_dtype), (-1, 4 * channels))
+        out = ops.reshape(ops.matmul(flat, bank), (-1, 4, units))
+        return out + ops.cast(self.bias, self.compute_dtype)
 
     def call(self, inputs: Any, training: bool | None = None) -> list[Any]:
-        channels = int(inputs.shape[-1])
-        # Row t: the features turned back by t quarter turns, flattened.
-        hypotheses = ops.stack(
-            [ops.reshape(ops.roll(inputs, -t, axis=1), (-1, 4 * channels)) for t in range(4)],
-            axis=1,
-        )
-        hidden = hypotheses
-        if self.hidden is not None:
-            hidden = self.hidden(hidden)
-        if self.dropout_layer is not None:
-            hidden = self.dropout_layer(hidden, training=training)
-        scores = self.scores(ops.cast(hidden, self.scores.compute_dtype))  # (batch, 4, classes)
+        scores = self._hypotheses(inputs)
+        if self.hidden_units:
+            hidden = ops.relu(scores)
+            if self.dropout and training:
+                # One mask for the four hypotheses keeps them comparable.
+                shape = ops.shape(hidden)
+                hidden = keras.random.dropout(
+                    hidden, self.dropout, noise_shape=(shape[0], 1, self.hidden_units),
+                    seed=self.seed_generator,
+                )
+            scores = ops.matmul(ops.cast(hidden, "float32"), self.score_kernel) + self.score_bias
+        scores = ops.cast(scores, "float32")  # (batch, 4, classes)
         flat = ops.reshape(scores, (-1, 4 * self.num_classes))
         if self.orientation_prior is not None:
             # One log prior per (turn, class) score, turn-major like `flat`.
             log_prior = [
                 math.log(p) for p in self.orientation_prior for _ in range(self.num_classes)
             ]
-            flat = flat + ops.convert_to_tensor([log_prior], dtype=flat.dtype)
+            flat = flat + ops.convert_to_tensor([log_prior], dtype="float32")
         joint = ops.reshape(ops.softmax(flat, axis=-1), (-1, 4, self.num_classes))
         return [ops.sum(joint, axis=1), ops.sum(joint, axis=2)]
 
@@ -170,11 +189,11 @@ class P4OrientationHead(keras.layers.Layer):
         return [(input_shape[0], self.num_classes), (input_shape[0], 4)]
 
     def compute_output_spec(self, inputs: Any, training: bool | None = None) -> list[Any]:
+        self._check_input_shape(inputs.shape)
         batch = inputs.shape[0]
-        dtype = self.scores.compute_dtype
         return [
-            keras.KerasTensor((batch, self.num_classes), dtype=dtype),
-            keras.KerasTensor((batch, 4), dtype=dtype),
+            keras.KerasTensor((batch, self.num_classes), dtype="float32"),
+            keras.KerasTensor((batch, 4), dtype="float32"),
         ]
 
     def get_config(self) -> dict[str, Any]:

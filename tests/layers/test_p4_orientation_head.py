@@ -76,3 +76,21 @@ def test_config_save_load_and_mixed_precision(tmp_path, rng) -> None:
     restored = save_and_load(model, tmp_path)
     for a, b in zip(to_numpy(restored(v)), to_numpy(model(v)), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_matches_a_numpy_reading_of_each_turned_back_input(rng) -> None:
+    prior = (0.4, 0.3, 0.2, 0.1)
+    head = P4OrientationHead(3, hidden_units=5, orientation_prior=prior)
+    v = rng.standard_normal((2, 4, 6)).astype("float32")
+    classes, orientation = to_numpy(head(v))
+    kernel, bias, score_kernel, score_bias = (to_numpy(w) for w in head.get_weights())
+    scores = []
+    for t in range(4):
+        turned_back = np.roll(v, -t, axis=1).reshape(2, -1)
+        hidden = np.maximum(turned_back @ kernel.reshape(24, 5) + bias, 0.0)
+        scores.append(hidden @ score_kernel + score_bias + np.log(prior[t]))
+    scores = np.stack(scores, axis=1)  # (batch, turn, class)
+    joint = np.exp(scores - scores.max(axis=(1, 2), keepdims=True))
+    joint /= joint.sum(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(classes, joint.sum(axis=1), atol=1e-5)
+    np.testing.assert_allclose(orientation, joint.sum(axis=2), atol=1e-5)

@@ -28,7 +28,7 @@ END = "<!-- wheel-contents:end -->"
 
 # What a user finds in each folder; a folder without an entry gets an empty cell.
 DESCRIPTIONS = {
-    "rotkeras/": "`import rotkeras`: version, metrics, evaluation helpers, command line",
+    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, evaluation",
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
     "rotkeras/datasets/": "MNIST loading, rotated test sets, reading photos",
     "rotkeras/experiments/": "`rotkeras reproduce`, `rotkeras predict`, training helpers",

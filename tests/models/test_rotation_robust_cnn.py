@@ -85,3 +85,12 @@ def test_bad_arguments(kwargs: dict, message: str) -> None:
 
 def test_exported_from_models() -> None:
     assert rotkeras.models.rotation_robust_cnn is rotation_robust_cnn
+
+
+def test_weight_decay_selects_adamw() -> None:
+    assert isinstance(rotation_robust_cnn(weight_decay=0.02).optimizer, keras.optimizers.AdamW)
+    plain = rotation_robust_cnn().optimizer
+    assert isinstance(plain, keras.optimizers.Adam)
+    assert not isinstance(plain, keras.optimizers.AdamW)
+    with pytest.raises(ValueError, match="weight_decay=-1"):
+        rotation_robust_cnn(weight_decay=-1)

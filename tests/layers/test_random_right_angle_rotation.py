@@ -289,8 +289,8 @@ def test_eager_compiled_call_handles_new_shapes_and_dtypes(rng) -> None:
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-def test_select_and_grouped_formulations_are_exact(data_format: str, rng) -> None:
-    from rotkeras.layers import _rotation
+def test_per_sample_rotation_is_exact(data_format: str, rng) -> None:
+    from rotkeras import ops
 
     x = (rng.random((24, 2, 5, 5) if data_format == "channels_first" else (24, 5, 5, 2))
          * 255).astype("uint8")
@@ -299,5 +299,5 @@ def test_select_and_grouped_formulations_are_exact(data_format: str, rng) -> Non
         expected = np.stack([np.rot90(image, t, axes=(a - 1 for a in axes))
                              for image, t in zip(x, turns, strict=True)])
         k = keras.ops.convert_to_tensor(turns.astype("int32"))
-        for rotate in (_rotation.rotate_batch_select, _rotation.rotate_batch_grouped):
-            np.testing.assert_array_equal(to_numpy(rotate(x, k, data_format)), expected)
+        np.testing.assert_array_equal(to_numpy(ops.rot90(x, k, data_format=data_format)),
+                                      expected)

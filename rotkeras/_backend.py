@@ -10,17 +10,22 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
    public way to ask) and routes the computation through `tf.py_function`: the batch is
    handed over as NumPy, computed eagerly on the active backend and handed back with its
    static shape restored (from the layer's `compute_output_spec`).
-2. **Whether `keras.ops` run natively in `tf.data`** (`tf_data_is_native`): only on the
-   TensorFlow backend, a fact about Keras' backends that no public API reports.
+2. **Hardware probes for the training precision** (`bfloat16_kernels_pay`). Whether
+   bfloat16 training pays depends on the backend's CPU kernels (oneDNN on TensorFlow,
+   MKL-DNN on PyTorch, XLA on JAX), whose switches only the backend libraries expose.
+3. **How Keras' trainers run on each backend** (`tf_data_is_native`,
+   `multi_step_execution_pays`, `max_steps_per_execution`): facts about Keras' per-backend
+   `fit` loops, which no public API reports.
 
-The functions that *return* `tf.data` pipelines (`rotkeras.datasets.angle_dataset` and
-`rotkeras.experiments.training.make_dataset`) import TensorFlow themselves: a `tf.data.Dataset` is
+The functions that *return* `tf.data` pipelines (`rotkeras.training.make_dataset`,
+`rotkeras.datasets.angle_dataset`) import TensorFlow themselves: a `tf.data.Dataset` is
 what they make, on every backend, and they run only TensorFlow ops in it (or call
 `map_in_tf_graph`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +33,15 @@ from typing import Any
 import keras
 import numpy as np
 
-__all__ = ["TFDataLayer", "in_tf_graph", "map_in_tf_graph", "tf_data_is_native"]
+__all__ = [
+    "TFDataLayer",
+    "bfloat16_kernels_pay",
+    "in_tf_graph",
+    "map_in_tf_graph",
+    "max_steps_per_execution",
+    "multi_step_execution_pays",
+    "tf_data_is_native",
+]
 
 
 # ---------------------------------------------------------------------- tf.data bridge
@@ -120,3 +133,40 @@ class TFDataLayer(keras.layers.Layer):
                 lambda symbolic: self.compute_output_spec(symbolic, *args, **kwargs),
             )
         return super().__call__(inputs, *args, **kwargs)
+
+
+# ------------------------------------------------------------------ training and precision
+def bfloat16_kernels_pay() -> bool:
+    """Whether the backend's CPU kernels train rotkeras' CNNs faster in mixed bfloat16.
+
+    True for TensorFlow with oneDNN on (its default) and for PyTorch with MKL-DNN, both
+    without a GPU, *provided the CPU has native bfloat16 instructions* (the caller checks
+    that); false on JAX (XLA's CPU convolutions were slower in bfloat16) and with a GPU
+    (not measured).
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return False
+        return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() not in ("0", "false")
+    if backend == "torch":
+        import torch
+
+        return not torch.cuda.is_available() and torch.backends.mkldnn.is_available()
+    return False
+
+
+def multi_step_execution_pays() -> bool:
+    """Whether several train steps per call save time (TensorFlow only).
+
+    On TensorFlow the compiled train function then loops over the steps inside its graph;
+    on JAX Keras loops over single steps in Python, and PyTorch runs one step per call.
+    """
+    return keras.backend.backend() == "tensorflow"
+
+
+def max_steps_per_execution() -> int | None:
+    """The most train steps per call Keras' trainer accepts: 1 on PyTorch, else no limit."""
+    return 1 if keras.backend.backend() == "torch" else None

@@ -42,7 +42,7 @@ def mnist_cnn(
     (softmax and loss in full precision, as Keras' mixed-precision guide recommends).
     On CPUs with native bfloat16 instructions (AVX512-BF16/AMX) this trains about 20%
     faster on TensorFlow at equal accuracy (see the Performance page);
-    `rotkeras.experiments.training.recommended_dtype_policy()` picks it where it was
+    `rotkeras.training.recommended_dtype_policy()` picks it where it was
     measured to pay. Layers passed as `preprocessing` keep their own dtype policy.
 
     Args:

@@ -73,6 +73,8 @@ class OrientationCorrection(TFDataLayer):
         self._back_angles = [-c * 360.0 / self.num_angles for c in range(self.num_angles)]
         self._right_angles_only = all(a % 90 == 0 for a in self._back_angles)
         self._needs_square = self._right_angles_only and any(a % 180 for a in self._back_angles)
+        # The images keep their dtype under mixed precision too, as documented.
+        self.autocast = False
 
     def _check_inputs(self, images_shape: Any, probs_shape: Any) -> None:
         images_shape, probs_shape = tuple(images_shape), tuple(probs_shape)

@@ -68,6 +68,9 @@ class PredictedAngle(TFDataLayer):
         self._check(input_shape)
         return (input_shape[0],)
 
+    def compute_output_spec(self, inputs: Any) -> Any:
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="float32")
+
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update({"num_angles": self.num_angles, "signed": self.signed})

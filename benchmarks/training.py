@@ -8,10 +8,10 @@ alike:
 - `tutorial fit + keras RandomRotation`: the same with `keras.layers.RandomRotation`
   inside the model (timed on a slice of the data: it is slow);
 - `rotkeras fit_classifier`: the recommended path
-  (`rotkeras.experiments.training.fit_classifier`, what `rotkeras reproduce` uses);
+  (`rotkeras.training.fit_classifier`, what `rotkeras reproduce` uses);
 - `rotkeras fit_classifier + RandomRightAngleRotation`: the same with on-the-fly rotation
   augmentation inside the model;
-- where `rotkeras.experiments.training.recommended_dtype_policy()` is not float32 (TensorFlow
+- where `rotkeras.training.recommended_dtype_policy()` is not float32 (TensorFlow
   and PyTorch on CPUs with native bfloat16), the same two paths again with the model in that
   precision (`mnist_cnn(dtype=...)`): the recommended path. The headline ratios use the
   recommended precision; the float32 ones are reported beside them;
@@ -98,9 +98,9 @@ def _keras_paths(data: dict[str, np.ndarray], seed: int, keras_rotation_samples:
                  warmup: int) -> list[_Path]:
     import keras
 
-    from rotkeras.experiments.training import fit_classifier, recommended_dtype_policy
     from rotkeras.layers import RandomRightAngleRotation
     from rotkeras.models import mnist_cnn
+    from rotkeras.training import fit_classifier, recommended_dtype_policy
 
     x, y = data["x_train"], data["y_train"]
     paths = []
@@ -177,9 +177,9 @@ def augmentation_overhead(data: dict[str, np.ndarray], seed: int, policy: str, r
     """
     import keras
 
-    from rotkeras.experiments.training import fit_classifier
     from rotkeras.layers import RandomRightAngleRotation
     from rotkeras.models import mnist_cnn
+    from rotkeras.training import fit_classifier
 
     x, y = data["x_train"], data["y_train"]
     samples = min(samples, len(x))
@@ -272,7 +272,7 @@ def run(quick: bool = False, epochs: int = 2, limit: int | None = None,
             path.cpu_seconds.append(cpu)
     if overhead_rounds is None:
         overhead_rounds = 2 if quick else 20
-    from rotkeras.experiments.training import recommended_dtype_policy
+    from rotkeras.training import recommended_dtype_policy
 
     recommended_precision = recommended_dtype_policy()
     overheads = {

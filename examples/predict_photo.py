@@ -18,6 +18,7 @@ import argparse
 import keras
 import numpy as np
 
+from rotkeras.cli.predict import collect_files
 from rotkeras.datasets import (
     letterbox,
     load_mnist,
@@ -26,7 +27,6 @@ from rotkeras.datasets import (
     to_float_images,
 )
 from rotkeras.datasets.photos import write_contact_sheet
-from rotkeras.experiments.predict import collect_files
 from rotkeras.layers import HandwritingPreprocess
 from rotkeras.models import mnist_cnn
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 
 import rotkeras
-from rotkeras.experiments.training import fit_classifier, recommended_dtype_policy
 from rotkeras.layers import RandomRightAngleRotation
+from rotkeras.training import fit_classifier, recommended_dtype_policy
 
 
 def main() -> None:

@@ -1,61 +1,296 @@
-"""Argument checks shared by the public API. Every error names the value it received."""
+"""Argument and tensor checks of the whole package (internal).
+
+One rule decides the exception, everywhere in rotkeras:
+
+- **TypeError**: the value has the wrong type: a string where a number is expected, a
+  float or a bool where an integer is expected, a tensor or array of a non-numeric dtype,
+  an object that is not a layer or a model where one is expected.
+- **ValueError**: the type is right, the value is not: out of range, the wrong shape or
+  rank, not a multiple of 90 degrees, an empty batch, an unknown option name.
+
+Type errors are raised as `ArgumentTypeError`, a `TypeError` that is also a `ValueError`:
+earlier versions raised `ValueError` for some of them, and code that catches `ValueError`
+keeps working. Every message names the argument and the value (or shape, or dtype) received.
+
+The checks that look at tensors (`check_image_tensor`, `check_square`, ...) read only
+static shapes and dtypes, so they work on every backend, on symbolic `KerasTensor`s and
+inside traced functions; those that look at arrays (`check_image_array`, ...) take
+anything `np.asarray` accepts.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+DATA_FORMATS = ("channels_last", "channels_first")
 
-def check_positive_int(value: object, name: str) -> int:
-    """Returns `value` as an int, or raises if it is not a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; received {name}={value!r}")
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type (a `TypeError`, and a `ValueError` for compatibility)."""
+
+
+# ----------------------------------------------------------------------------- scalars
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
+    """Returns `value` as an int; it must be an integer (not a bool) and `>= minimum`."""
+    if not _is_int(value):
+        raise ArgumentTypeError(
+            f"`{name}` must be an integer; received {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if minimum is not None and value < minimum:
+        raise ValueError(f"`{name}` must be at least {minimum}; received {name}={value!r}")
     return int(value)
 
 
-def check_image_shape(value: object, name: str, min_size: int = 1) -> tuple[int, int, int]:
-    """Checks a `(height, width, channels)` shape and returns it as a tuple of ints."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 3:
-        raise ValueError(
-            f"`{name}` must be a (height, width, channels) tuple; received {name}={value!r}"
+def check_positive_int(value: object, name: str) -> int:
+    """Returns `value` as an int; it must be an integer of at least 1."""
+    if _is_int(value) and value < 1:
+        raise ValueError(f"`{name}` must be a positive integer; received {name}={value!r}")
+    if not _is_int(value):
+        raise ArgumentTypeError(
+            f"`{name}` must be a positive integer; received {name}={value!r} "
+            f"of type {type(value).__name__}"
         )
-    dims = []
-    for dim in value:
-        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 1:
-            raise ValueError(
-                f"`{name}` must contain positive integers; received {name}={value!r}"
-            )
-        dims.append(int(dim))
-    if dims[0] < min_size or dims[1] < min_size:
-        raise ValueError(
-            f"`{name}` must have height and width of at least {min_size}; "
-            f"received {name}={value!r}"
+    return int(value)
+
+
+def check_number(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    high_inclusive: bool = True,
+) -> float:
+    """Returns `value` as a float; it must be a finite real number (not a bool) in range."""
+    if not _is_real(value):
+        raise ArgumentTypeError(
+            f"`{name}` must be a number; received {name}={value!r} of type {type(value).__name__}"
         )
-    return dims[0], dims[1], dims[2]
+    number = float(value)
+    below = low is not None and number < low
+    above = high is not None and (number > high if high_inclusive else number >= high)
+    if not math.isfinite(number) or below or above:
+        bounds = f"[{low}, {high}{']' if high_inclusive else ')'}" if low is not None else ""
+        where = f" in {bounds}" if bounds else ""
+        raise ValueError(f"`{name}` must be a finite number{where}; received {name}={value!r}")
+    return number
 
 
-def check_data_format(value: str | None) -> str:
-    """Resolves `None` to Keras' image data format and validates the value."""
-    import keras
-
-    if value is None:
-        return keras.config.image_data_format()
-    if value not in ("channels_last", "channels_first"):
-        raise ValueError(
-            "`data_format` must be 'channels_last' or 'channels_first'; "
-            f"received data_format={value!r}"
+def check_bool(value: object, name: str) -> bool:
+    """Returns `value`; it must be a Python bool."""
+    if not isinstance(value, bool):
+        raise ArgumentTypeError(
+            f"`{name}` must be a bool; received {name}={value!r} of type {type(value).__name__}"
         )
     return value
 
 
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """Returns `value`; it must be one of the strings `choices`."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError(
+            f"`{name}` must be one of {tuple(choices)}; received {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {tuple(choices)}; received {name}={value!r}")
+    return value
+
+
+def check_seed(value: object, name: str = "seed") -> int | None:
+    """Returns `value`; it must be an integer or None."""
+    if value is not None and not _is_int(value):
+        raise ArgumentTypeError(
+            f"`{name}` must be an integer or None; received {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    return None if value is None else int(value)
+
+
+def check_data_format(value: str | None) -> str:
+    """Resolves `None` to Keras' image data format and validates the value."""
+    if value is None:
+        import keras
+
+        return keras.config.image_data_format()
+    return check_choice(value, "data_format", DATA_FORMATS)
+
+
+# ------------------------------------------------------------------------------ angles
+def right_angle_to_k(angle: object, name: str = "angle") -> int:
+    """Returns the counter-clockwise quarter turns (0..3) of `angle`, a multiple of 90 degrees."""
+    if not _is_real(angle):
+        raise ArgumentTypeError(
+            f"`{name}` must be a multiple of 90 degrees; received {name}={angle!r} "
+            f"of type {type(angle).__name__}"
+        )
+    if not math.isfinite(float(angle)) or float(angle) % 90 != 0:
+        raise ValueError(
+            f"`{name}` must be a multiple of 90 degrees (e.g. 90, -90, 180); "
+            f"received {name}={angle!r}"
+        )
+    return int(round(float(angle) / 90)) % 4
+
+
+def _check_sequence(value: object, name: str, what: str) -> Sequence[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ArgumentTypeError(
+            f"`{name}` must be a non-empty sequence of {what}; received {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if not value:
+        raise ValueError(
+            f"`{name}` must be a non-empty sequence of {what}; received {name}={value!r}"
+        )
+    return value
+
+
+def right_angles_to_ks(angles: object, name: str = "angles") -> tuple[int, ...]:
+    """Validates a non-empty sequence of right angles; returns their quarter turns (0..3)."""
+    values = _check_sequence(angles, name, "multiples of 90 degrees")
+    ks = []
+    for angle in values:
+        try:
+            ks.append(right_angle_to_k(angle, name))
+        except ArgumentTypeError:
+            raise ArgumentTypeError(
+                f"`{name}` must contain multiples of 90 degrees; received {name}={angles!r}"
+            ) from None
+        except ValueError:
+            raise ValueError(
+                f"`{name}` must contain multiples of 90 degrees (e.g. 90, -90, 180); "
+                f"received {name}={angles!r}"
+            ) from None
+    return tuple(ks)
+
+
+def check_probabilities(
+    probabilities: object, count: int, name: str = "probabilities", *, of: str = "angles"
+) -> tuple[float, ...] | None:
+    """`None`, or `count` non-negative numbers summing to 1 (returned as floats)."""
+    if probabilities is None:
+        return None
+    values = _check_sequence(probabilities, name, "probabilities")
+    if not all(_is_real(p) for p in values):
+        raise ArgumentTypeError(f"`{name}` must contain numbers; received {name}={probabilities!r}")
+    result = tuple(float(p) for p in values)
+    if len(result) != count:
+        raise ValueError(
+            f"`{name}` must have one entry per {of[:-1]} ({count}); received {name}={result!r}"
+        )
+    if any(p < 0 or not math.isfinite(p) for p in result) or abs(sum(result) - 1.0) > 1e-6:
+        raise ValueError(f"`{name}` must be non-negative and sum to 1; received {name}={result!r}")
+    return result
+
+
+# ------------------------------------------------------------------------------ shapes
+def check_image_shape(value: object, name: str, min_size: int = 1) -> tuple[int, int, int]:
+    """Checks a `(height, width, channels)` shape argument and returns it as ints."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ArgumentTypeError(
+            f"`{name}` must be a (height, width, channels) tuple; received {name}={value!r}"
+        )
+    if len(value) != 3:
+        raise ValueError(
+            f"`{name}` must be a (height, width, channels) tuple; received {name}={value!r}"
+        )
+    if not all(_is_int(dim) for dim in value):
+        raise ArgumentTypeError(f"`{name}` must contain integers; received {name}={value!r}")
+    if any(dim < 1 for dim in value):
+        raise ValueError(f"`{name}` must contain positive integers; received {name}={value!r}")
+    if value[0] < min_size or value[1] < min_size:
+        raise ValueError(
+            f"`{name}` must have height and width of at least {min_size}; "
+            f"received {name}={value!r}"
+        )
+    return int(value[0]), int(value[1]), int(value[2])
+
+
+def spatial_axes(rank: int, data_format: str) -> tuple[int, int]:
+    """Height and width axes of a rank-3 (unbatched) or rank-4 image tensor."""
+    first = rank - 3 + (1 if data_format == "channels_first" else 0)
+    return first, first + 1
+
+
+def spatial_size(shape: Sequence[Any], data_format: str) -> tuple[Any, Any]:
+    """Static `(height, width)` of an image tensor's shape (entries may be `None`)."""
+    h_axis, w_axis = spatial_axes(len(shape), data_format)
+    return shape[h_axis], shape[w_axis]
+
+
+# ------------------------------------------------------------------------------ tensors
+_NUMERIC_DTYPE_PREFIXES = ("float", "int", "uint", "bfloat")
+
+
+def check_numeric_dtype(x: Any, name: str) -> str:
+    """Returns the standardized dtype of tensor `x`; `ArgumentTypeError` unless numeric."""
+    import keras
+
+    dtype = keras.backend.standardize_dtype(x.dtype)
+    if dtype == "bool" or not dtype.startswith(_NUMERIC_DTYPE_PREFIXES):
+        raise ArgumentTypeError(f"`{name}` must have a numeric dtype; received dtype {dtype!r}")
+    return dtype
+
+
+def check_rank(x: Any, name: str, ranks: Sequence[int], what: str) -> int:
+    """Returns the rank of `x`, which must be one of `ranks` (`what` describes them)."""
+    rank = len(x.shape)
+    if rank not in ranks:
+        raise ValueError(f"`{name}` must be {what}; received shape {tuple(x.shape)}")
+    return rank
+
+
+def check_image_tensor(x: Any, name: str = "images") -> int:
+    """Checks an image tensor: rank 3 or 4, numeric dtype, not an empty batch; returns the rank."""
+    rank = check_rank(
+        x, name, (3, 4),
+        "a rank-3 (height, width, channels) or rank-4 (batch, height, width, channels) tensor",
+    )
+    check_numeric_dtype(x, name)
+    if rank == 4 and x.shape[0] == 0:
+        raise ValueError(f"`{name}` is an empty batch; received shape {tuple(x.shape)}")
+    return rank
+
+
+def check_square(shape: Sequence[Any], data_format: str, what: str) -> None:
+    """Raises if the static height and width of an image tensor's `shape` are known and differ."""
+    _check_square(*spatial_size(shape, data_format), shape, what)
+
+
+def check_square_array(array: np.ndarray, what: str) -> None:
+    """Raises unless the images of a `(N, H, W)` or `(N, H, W, C)` array are square."""
+    _check_square(array.shape[1], array.shape[2], array.shape, what)
+
+
+def _check_square(height: Any, width: Any, shape: Sequence[Any], what: str) -> None:
+    if height is not None and width is not None and height != width:
+        raise ValueError(
+            f"{what} needs square images (height == width) for 90/270-degree rotations; "
+            f"received images of shape {tuple(shape)} (height={height}, width={width}). "
+            "Use only 0/180-degree angles for non-square images."
+        )
+
+
+# ------------------------------------------------------------------------------- arrays
 def check_image_array(x: Any, name: str = "x") -> np.ndarray:
     """Returns `x` as a NumPy array of images `(N, H, W)` or `(N, H, W, C)`, N > 0, numeric."""
     array = np.asarray(x)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"`{name}` must be a numeric array; received dtype {array.dtype}")
+        raise ArgumentTypeError(f"`{name}` must be a numeric array; received dtype {array.dtype}")
     if array.ndim not in (3, 4):
         raise ValueError(
             f"`{name}` must have shape (N, H, W) or (N, H, W, C); received shape {array.shape}"
@@ -63,3 +298,31 @@ def check_image_array(x: Any, name: str = "x") -> np.ndarray:
     if array.shape[0] == 0:
         raise ValueError(f"`{name}` is empty; received shape {array.shape}")
     return array
+
+
+def check_labels(y: Any, count: int, name: str = "y") -> np.ndarray | None:
+    """`None`, or `y` as an array with one entry per sample (`count`)."""
+    if y is None:
+        return None
+    labels = np.asarray(y)
+    if labels.ndim == 0 or labels.shape[0] != count:
+        raise ValueError(
+            f"`{name}` must have one label per image ({count}); received shape {labels.shape}"
+        )
+    return labels
+
+
+def check_samples(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """`x` and `y` as arrays of the same non-zero number of samples (training data)."""
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim < 2:
+        raise ValueError(f"`x` must be a batch of samples (rank >= 2); received shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"`x` must not be empty; received shape {x.shape}")
+    if y.shape[:1] != x.shape[:1]:
+        raise ValueError(
+            "`x` and `y` must have the same number of samples; received "
+            f"x.shape={x.shape} and y.shape={y.shape}"
+        )
+    return x, y

@@ -1,8 +1,9 @@
 """Evaluation helpers: accuracy on upright, rotated and combined sets, and per angle.
 
-Every accuracy rotkeras reports comes from these functions, on the sets built by
-`rotkeras.datasets.rotate_right_angles` and `rotkeras.datasets.combined_test_set`
-(fixed seed), so numbers from different models are measured on the same images.
+Every accuracy rotkeras reports comes from these functions (`rotkeras reproduce` included),
+on the sets built by `rotkeras.datasets.rotate_right_angles` and
+`rotkeras.datasets.combined_test_set` (fixed seed), so numbers from different models are
+measured on the same images.
 
 Images may be given as MNIST's uint8 `(N, 28, 28)` arrays (scaled by `1/255` and
 given a channel axis, like `rotkeras.datasets.to_float_images`) or as float arrays
@@ -12,7 +13,7 @@ already in the model's input range (used as they are; `(N, H, W)` gets a channel
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
@@ -20,7 +21,14 @@ import numpy as np
 from rotkeras._validation import check_image_array
 from rotkeras.datasets.rotated import rotate_images, rotate_right_angles
 
-__all__ = ["accuracy", "accuracy_per_angle", "rotation_robustness"]
+__all__ = [
+    "RotatedPredictions",
+    "accuracy",
+    "accuracy_per_angle",
+    "predict_classes",
+    "predict_rotated_sets",
+    "rotation_robustness",
+]
 
 
 def _as_model_input(x: Any) -> np.ndarray:
@@ -44,19 +52,88 @@ def _labels(y: Any, n: int) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _predict_classes(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
-    outputs = model.predict(x, batch_size=batch_size, verbose=0)
+def predict_classes(model: keras.Model, x: Any, batch_size: int = 1024) -> np.ndarray:
+    """The argmax class of every image (`x` as in the module docstring).
+
+    Args:
+        model: A classifier (its first output, or the `"probabilities"` output of a
+            multi-output model such as `orientation_corrected(..., return_angle=True)`).
+        x: Images (uint8 or float, see the module docstring).
+        batch_size: Prediction batch size.
+
+    Returns:
+        int64 array `(N,)` of predicted classes.
+    """
+    outputs = model.predict(_as_model_input(x), batch_size=batch_size, verbose=0)
     if isinstance(outputs, dict):
         outputs = outputs.get("probabilities", next(iter(outputs.values())))
     elif isinstance(outputs, (list, tuple)):
         outputs = outputs[0]
-    return np.argmax(np.asarray(outputs), axis=-1)
+    return np.argmax(np.asarray(outputs), axis=-1).astype(np.int64)
 
 
 def _correct(model: keras.Model, x: Any, y: Any, batch_size: int) -> np.ndarray:
     images = _as_model_input(x)
     labels = _labels(y, images.shape[0])
-    return _predict_classes(model, images, batch_size) == labels
+    return predict_classes(model, images, batch_size) == labels
+
+
+class RotatedPredictions(NamedTuple):
+    """A classifier's predictions on a test set and on its rotated copy.
+
+    Attributes:
+        labels: int64 labels `(N,)`.
+        upright: Predicted classes on the images as given, `(N,)`.
+        rotated: Predicted classes on `rotate_right_angles(x, y, angles, seed)`, `(N,)`.
+        angles: The angle in degrees each rotated copy was turned by, `(N,)`.
+    """
+
+    labels: np.ndarray
+    upright: np.ndarray
+    rotated: np.ndarray
+    angles: np.ndarray
+
+    def scores(self) -> dict[str, float]:
+        """`{"upright", "rotated", "combined"}` accuracies (see `rotation_robustness`)."""
+        upright = self.upright == self.labels
+        turned = self.rotated == self.labels
+        return {
+            "upright": float(np.mean(upright)),
+            "rotated": float(np.mean(turned)),
+            "combined": float(np.mean(np.concatenate([upright, turned]))),
+        }
+
+
+def predict_rotated_sets(
+    model: keras.Model,
+    x: Any,
+    y: Any,
+    angles: Sequence[int] = (90, -90, 180),
+    seed: int = 0,
+    batch_size: int = 1024,
+) -> RotatedPredictions:
+    """Predicts the upright and the rotated set of `rotation_robustness`, for further analysis.
+
+    Args:
+        model: A classifier.
+        x: Test images (e.g. MNIST's `x_test`).
+        y: Test labels `(N,)` (or one-hot).
+        angles: Right angles of the rotated copies.
+        seed: Seed drawing the angles.
+        batch_size: Prediction batch size.
+
+    Returns:
+        `RotatedPredictions`; its `scores()` are `rotation_robustness`'s numbers.
+    """
+    images = _as_model_input(x)
+    labels = _labels(y, images.shape[0])
+    rotated = rotate_right_angles(images, labels, angles, seed)
+    return RotatedPredictions(
+        labels=labels,
+        upright=predict_classes(model, images, batch_size),
+        rotated=predict_classes(model, rotated.images, batch_size),
+        angles=rotated.angles,
+    )
 
 
 def accuracy(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) -> float:
@@ -120,7 +197,8 @@ def rotation_robustness(
       turned by a right angle drawn from `angles`;
     * `"combined"`: `combined_test_set(x, y, angles, seed)`, both together (the
       tutorial reports 97.97% there for its augmented model). It is computed from the
-      two predictions above, which is the same as predicting the combined set.
+      two predictions above (`predict_rotated_sets`), which is the same as predicting the
+      combined set.
 
     Args:
         model: A classifier.
@@ -139,11 +217,4 @@ def rotation_robustness(
     >>> sorted(scores)  # doctest: +SKIP
     ['combined', 'rotated', 'upright']
     """
-    rotated = rotate_right_angles(x, y, angles, seed)
-    upright = _correct(model, x, y, batch_size)
-    turned = _correct(model, rotated.images, y, batch_size)
-    return {
-        "upright": float(np.mean(upright)),
-        "rotated": float(np.mean(turned)),
-        "combined": float(np.mean(np.concatenate([upright, turned]))),
-    }
+    return predict_rotated_sets(model, x, y, angles, seed, batch_size).scores()

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from rotkeras._validation import check_positive_int
+from rotkeras import _validation as check
 
 __all__ = ["AngleError", "angle_error"]
 
@@ -33,7 +33,7 @@ def angle_error(y_true_classes: Any, y_pred_classes: Any, num_angles: int) -> fl
     >>> angle_error([0, 359, 90], [0, 1, 80], num_angles=360)
     4.0
     """
-    num_angles = check_positive_int(num_angles, "num_angles")
+    num_angles = check.check_positive_int(num_angles, "num_angles")
     true = np.asarray(y_true_classes).reshape(-1)
     pred = np.asarray(y_pred_classes).reshape(-1)
     if true.shape != pred.shape:
@@ -83,7 +83,7 @@ class AngleError(keras.metrics.Metric):
         self, num_angles: int = 360, name: str = "angle_error", dtype: Any = None
     ) -> None:
         super().__init__(name=name, dtype=dtype)
-        self.num_angles = check_positive_int(num_angles, "num_angles")
+        self.num_angles = check.check_positive_int(num_angles, "num_angles")
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 

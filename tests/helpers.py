@@ -1,4 +1,4 @@
-"""Small test helpers shared by the suite (config round trip, .keras save/load, tf.data)."""
+"""Test helpers shared by the suite: `run_layer_test` and the checks it is made of."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import keras
 import numpy as np
+
+MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
 
 
 def to_numpy(x: Any) -> Any:
@@ -46,3 +48,154 @@ def map_with_tf_data(fn: Any, data: Any, batch_size: int) -> list[Any]:
 
     dataset = tf.data.Dataset.from_tensor_slices(data).batch(batch_size).map(fn)
     return [keras.tree.map_structure(lambda t: t.numpy(), batch) for batch in dataset]
+
+
+def _dtype(x: Any) -> str:
+    return keras.backend.standardize_dtype(x.dtype)
+
+
+def _assert_like(actual: Any, expected: Any, *, compare_values: bool, atol: float,
+                 what: str) -> None:
+    """Same structure, shapes and dtypes; and values too when `compare_values`."""
+    keras.tree.assert_same_structure(actual, expected)
+    for a, e in zip(keras.tree.flatten(actual), keras.tree.flatten(expected), strict=True):
+        a, e = np.asarray(a), np.asarray(e)
+        assert a.shape == e.shape, f"{what}: shape {a.shape} != {e.shape}"
+        assert a.dtype == e.dtype, f"{what}: dtype {a.dtype} != {e.dtype}"
+        if compare_values:
+            np.testing.assert_allclose(a.astype("float64"), e.astype("float64"), atol=atol,
+                                       err_msg=what)
+
+
+def _concatenate(batches: list[Any]) -> Any:
+    return keras.tree.map_structure(lambda *parts: np.concatenate(parts), *batches)
+
+
+def run_layer_test(
+    layer_cls: type[keras.layers.Layer],
+    init_kwargs: dict[str, Any],
+    input_data: Any,
+    *,
+    tmp_path: Path,
+    expected_output: Any = None,
+    random: bool = False,
+    call_kwargs: dict[str, Any] | None = None,
+    functional: bool = True,
+    saving: bool = True,
+    tf_data: bool = True,
+    tf_data_batch_size: int | None = None,
+    mixed_precision: bool = True,
+    atol: float = 0.0,
+    mixed_atol: float | None = None,
+) -> keras.layers.Layer:
+    """Checks a layer's Keras contract, in the spirit of Keras' own `run_layer_test`.
+
+    With `layer = layer_cls(**init_kwargs)` and `output = layer(input_data, **call_kwargs)`
+    (eager), checks that:
+
+    1. the config round-trips (`get_config`/`from_config`, Keras serialization under the
+       `rotkeras>` name);
+    2. a symbolic call (`keras.Input`s shaped like `input_data` with a free batch axis) gives
+       the eager output's structure, shapes (but the batch axis) and dtypes, and so does
+       `compute_output_shape` where it applies;
+    3. `output` equals `expected_output`, if given;
+    4. the layer works inside a functional model (`model.predict`) and after a `.keras`
+       save and load with the default `safe_mode`: same output as the eager call, and an
+       identical config;
+    5. it works inside `tf.data.Dataset.map` (on every backend): same output;
+    6. under the `mixed_float16` and `mixed_bfloat16` dtype policies (`dtype=...`), the
+       eager call gives the float32 layer's shapes and dtypes (and values, to `mixed_atol`),
+       and the symbolic call agrees with it.
+
+    Random layers (`random=True`) are compared by structure, shape and dtype only, since
+    each call draws anew. `call_kwargs` (e.g. `{"training": False}`) go to the eager call;
+    the functional model, `predict` and `tf.data` calls use the layer's own defaults.
+
+    Args:
+        layer_cls: The layer class.
+        init_kwargs: Constructor arguments.
+        input_data: NumPy input: an array, a list of arrays or a dict of arrays (batched).
+        tmp_path: A folder for the `.keras` file.
+        expected_output: The expected eager output, if known.
+        random: Whether outputs differ between calls (compare shapes and dtypes only).
+        call_kwargs: Keyword arguments of the eager call.
+        functional: Run check 4's functional model and `predict`.
+        saving: Run check 4's save and load (needs `functional`).
+        tf_data: Run check 5.
+        tf_data_batch_size: Batch size in `tf.data` (default: half the batch, at least 1).
+        mixed_precision: Run check 6.
+        atol: Tolerance of the value comparisons.
+        mixed_atol: Tolerance under mixed precision (default: shapes and dtypes only).
+
+    Returns:
+        The layer (called once, eagerly).
+    """
+    call_kwargs = dict(call_kwargs or {})
+    compare = not random
+
+    # 1. Config.
+    layer = layer_cls(**init_kwargs)
+    assert_config_round_trip(layer)
+
+    # 3. Eager call.
+    output = to_numpy(layer(input_data, **call_kwargs))
+    if expected_output is not None:
+        _assert_like(output, to_numpy(expected_output), compare_values=True, atol=atol,
+                     what="eager output vs expected_output")
+
+    # 2. Symbolic call and compute_output_shape.
+    def symbolic_inputs() -> Any:
+        return keras.tree.map_structure(
+            lambda a: keras.Input(shape=np.shape(a)[1:], dtype=np.asarray(a).dtype.name,
+                                  batch_size=None),
+            input_data,
+        )
+
+    def assert_symbolic_matches(symbolic: Any, eager: Any, what: str) -> None:
+        keras.tree.assert_same_structure(symbolic, eager)
+        for s, e in zip(keras.tree.flatten(symbolic), keras.tree.flatten(eager), strict=True):
+            e = np.asarray(e)
+            assert tuple(s.shape[1:]) == e.shape[1:], f"{what}: {s.shape} vs {e.shape}"
+            assert _dtype(s) == e.dtype.name, f"{what}: dtype {_dtype(s)} vs {e.dtype}"
+
+    inputs = symbolic_inputs()
+    symbolic = layer_cls(**init_kwargs)(inputs)
+    assert_symbolic_matches(symbolic, output, "symbolic call vs eager call")
+    if not isinstance(input_data, (dict, list, tuple)):
+        shape = layer.compute_output_shape((None, *np.shape(input_data)[1:]))
+        assert tuple(shape[1:]) == np.shape(keras.tree.flatten(output)[0])[1:]
+
+    # 4. Functional model, predict, .keras round trip.
+    if functional:
+        model = keras.Model(inputs, layer_cls(**init_kwargs)(inputs))
+        predicted = to_numpy(model.predict(input_data, verbose=0))
+        _assert_like(predicted, output, compare_values=compare, atol=atol,
+                     what="functional model predict vs eager call")
+        if saving:
+            restored = save_and_load(model, tmp_path)
+            assert restored.layers[-1].get_config() == model.layers[-1].get_config()
+            _assert_like(to_numpy(restored.predict(input_data, verbose=0)), predicted,
+                         compare_values=compare, atol=atol, what="loaded .keras model")
+
+    # 5. tf.data.
+    if tf_data:
+        batch = tf_data_batch_size or max(1, len(keras.tree.flatten(input_data)[0]) // 2)
+        fresh = layer_cls(**init_kwargs)
+        data = tuple(input_data) if isinstance(input_data, list) else input_data
+        function = (lambda *args: fresh(list(args), **call_kwargs)) \
+            if isinstance(input_data, list) else (lambda x: fresh(x, **call_kwargs))
+        mapped = _concatenate(map_with_tf_data(function, data, batch))
+        _assert_like(mapped, output, compare_values=compare, atol=atol,
+                     what="tf.data map vs eager call")
+
+    # 6. Mixed precision.
+    if mixed_precision:
+        for policy in MIXED_POLICIES:
+            mixed = layer_cls(**init_kwargs, dtype=policy)
+            mixed_output = to_numpy(mixed(input_data, **call_kwargs))
+            _assert_like(mixed_output, output,
+                         compare_values=compare and mixed_atol is not None,
+                         atol=mixed_atol or 0.0, what=f"{policy} vs float32")
+            assert_symbolic_matches(layer_cls(**init_kwargs, dtype=policy)(symbolic_inputs()),
+                                    mixed_output, f"{policy}: symbolic vs eager")
+    return layer

@@ -56,3 +56,17 @@ def test_reproduce_precision_choices(capsys) -> None:
         main(["reproduce", "--precision", "float16"])
     assert excinfo.value.code == 2
     assert "float16" in capsys.readouterr().err
+
+
+def test_train_uses_the_recommended_path(tiny_mnist, monkeypatch) -> None:
+    from rotkeras import training
+    from rotkeras.cli.train import train_reference
+
+    calls = []
+    fit = training.fit_classifier
+    monkeypatch.setattr("rotkeras.cli.train.fit_classifier",
+                        lambda *args, **kwargs: calls.append(kwargs) or fit(*args, **kwargs))
+    result = train_reference(data=tiny_mnist, epochs=1, verbose=0, precision="float32")
+    assert calls and calls[0]["epochs"] == 1 and calls[0]["seed"] == 0
+    assert result["precision"] == "float32"
+    assert 0.0 <= result["test_accuracy"] <= 1.0

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rotkeras import _validation as check
+
 MNIST_ENV_VAR = "ROTKERAS_MNIST"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -124,7 +126,7 @@ def to_float_images(images: np.ndarray) -> np.ndarray:
     """
     array = np.asarray(images)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(
+        raise check.ArgumentTypeError(
             f"`images` must be a numeric array; received dtype {array.dtype}"
         )
     if array.ndim == 3:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rotkeras import _validation as check
+
 MAX_PIXELS_ENV_VAR = "ROTKERAS_MAX_IMAGE_PIXELS"
 DEFAULT_MAX_PIXELS = 60_000_000  # a 60-megapixel photo is about 180 MB decoded (RGB)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -30,9 +32,7 @@ def resolve_max_pixels(max_pixels: int | None = None) -> int:
             raise ValueError(
                 f"${MAX_PIXELS_ENV_VAR} must be a positive integer; received {env!r}"
             ) from None
-    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
-        raise ValueError(f"`max_pixels` must be a positive integer; received {max_pixels!r}")
-    return max_pixels
+    return check.check_positive_int(max_pixels, "max_pixels")
 
 
 def read_image(
@@ -151,7 +151,7 @@ def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np
     if array.ndim not in (2, 3) or min(array.shape[:2]) < 1:
         raise ValueError(f"`image` must be (H, W) or (H, W, C); received shape {array.shape}")
     if array.dtype != np.uint8:
-        raise TypeError(f"`image` must be uint8; received dtype {array.dtype}")
+        raise check.ArgumentTypeError(f"`image` must be uint8; received dtype {array.dtype}")
     height, width = array.shape[:2]
     side = max(height, width)
     if fill is None:

@@ -11,19 +11,23 @@ Every number rotkeras reports is measured on the same sets, built here:
   training an angle classifier (RotNet-style orientation correction).
 
 Angles are in degrees, counter-clockwise as displayed (row 0 on top): a rotation by
-`90 * k` degrees is exactly `np.rot90(image, k)` on the height and width axes.
+`90 * k` degrees is exactly `np.rot90(image, k)` on the height and width axes. The
+rotations are `rotkeras.ops.rot90` and `rotkeras.ops.rotate`, run on the active Keras
+backend over NumPy arrays in chunks.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from rotkeras._validation import check_image_array, check_positive_int
+from rotkeras import _validation as check
+
+# Images per call of a rotation on NumPy arrays: bounds the memory of the intermediate
+# tensors (a chunk of 28x28 float32 images is 25 MB).
+CHUNK = 8192
 
 
 class RotatedSet(NamedTuple):
@@ -41,42 +45,20 @@ class RotatedSet(NamedTuple):
     angles: np.ndarray
 
 
-def _check_labels(y: Any, n: int) -> np.ndarray | None:
-    if y is None:
-        return None
-    labels = np.asarray(y)
-    if labels.ndim == 0 or labels.shape[0] != n:
-        raise ValueError(
-            f"`y` must have one label per image ({n}); received shape {labels.shape}"
-        )
-    return labels
+def _on_chunks(fn: Callable[[Any, slice], Any], array: np.ndarray) -> np.ndarray:
+    """`fn(chunk, index)` over `(N, H, W, C)` chunks of `array`, back to one NumPy array."""
+    import keras
+
+    parts = [
+        np.asarray(keras.ops.convert_to_numpy(fn(array[start : start + CHUNK],
+                                                 slice(start, start + CHUNK))))
+        for start in range(0, array.shape[0], CHUNK)
+    ]
+    return np.concatenate(parts, axis=0)
 
 
-def _check_right_angles(angles: Any) -> np.ndarray:
-    if isinstance(angles, (str, bytes)) or not isinstance(angles, Sequence) or not angles:
-        raise ValueError(
-            "`angles` must be a non-empty sequence of multiples of 90 degrees; "
-            f"received angles={angles!r}"
-        )
-    for angle in angles:
-        if (
-            isinstance(angle, bool)
-            or not isinstance(angle, numbers.Real)
-            or float(angle) % 90 != 0
-        ):
-            raise ValueError(
-                "`angles` must contain multiples of 90 degrees (e.g. 90, -90, 180); "
-                f"received angles={angles!r}"
-            )
-    return np.asarray([int(round(float(a))) for a in angles], dtype=np.int64)
-
-
-def _check_square(array: np.ndarray, what: str) -> None:
-    if array.shape[1] != array.shape[2]:
-        raise ValueError(
-            f"{what} needs square images (height == width) for 90/270-degree rotations; "
-            f"received images of shape {array.shape}"
-        )
+def _with_channels(array: np.ndarray) -> np.ndarray:
+    return array[..., np.newaxis] if array.ndim == 3 else array
 
 
 def rotate_right_angles(
@@ -109,25 +91,38 @@ def rotate_right_angles(
     >>> bool(np.all(rotated.images[0] == np.rot90(x[0])))
     True
     """
-    array = check_image_array(x)
-    labels = _check_labels(y, array.shape[0])
-    choices = _check_right_angles(angles)
+    array = check.check_image_array(x)
+    labels = check.check_labels(y, array.shape[0])
+    choices_k = check.right_angles_to_ks(angles, "angles")
+    choices = np.asarray([int(round(float(a))) for a in angles], dtype=np.int64)
     drawn = np.random.default_rng(seed).choice(choices, size=array.shape[0])
-    ks = (drawn // 90) % 4
-    if np.any((choices // 90) % 2 == 1):
-        _check_square(array, "rotate_right_angles")
-    return RotatedSet(turn_quarters(array, ks), labels, drawn.astype(np.int64))
+    ks = ((drawn // 90) % 4).astype(np.int32)
+    odd_turns = any(k % 2 for k in choices_k)
+    if odd_turns:
+        check.check_square_array(array, "rotate_right_angles")
+    return RotatedSet(turn_quarters(array, ks, odd_turns), labels, drawn.astype(np.int64))
 
 
-def turn_quarters(array: np.ndarray, ks: np.ndarray) -> np.ndarray:
-    """Turns image `i` of `array` `(N, H, W[, C])` by `ks[i]` quarter turns (exact, NumPy)."""
-    ks = np.asarray(ks).reshape(-1) % 4
-    out = np.empty_like(array)
-    for k in range(4):
-        index = np.flatnonzero(ks == k)
-        if index.size:
-            out[index] = np.rot90(array[index], k, axes=(1, 2))
-    return out
+def turn_quarters(array: np.ndarray, ks: np.ndarray, odd_turns: bool = True) -> np.ndarray:
+    """Turns image `i` of `array` `(N, H, W[, C])` by `ks[i]` quarter turns (exact).
+
+    Args:
+        array: Images, NumPy, any numeric dtype (kept).
+        ks: Quarter turns counter-clockwise per image, `(N,)` integers.
+        odd_turns: Whether `ks` may hold odd turns (which need square images).
+
+    Returns:
+        The turned images, same shape and dtype.
+    """
+    from rotkeras import ops
+
+    ks = (np.asarray(ks).reshape(-1) % 4).astype(np.int32)
+    out = _on_chunks(
+        lambda chunk, index: ops.rot90(chunk, ks[index], data_format="channels_last",
+                                       odd_turns=odd_turns),
+        _with_channels(array),
+    )
+    return out.reshape(array.shape)
 
 
 def combined_test_set(
@@ -148,8 +143,8 @@ def combined_test_set(
         `RotatedSet` of `2 * N` images: `x` (angle 0), then
         `rotate_right_angles(x, y, angles, seed)`.
     """
-    array = check_image_array(x)
-    labels = _check_labels(y, array.shape[0])
+    array = check.check_image_array(x)
+    labels = check.check_labels(y, array.shape[0])
     rotated = rotate_right_angles(array, labels, angles, seed)
     images = np.concatenate([array, rotated.images], axis=0)
     all_labels = None if labels is None else np.concatenate([labels, labels], axis=0)
@@ -161,9 +156,9 @@ def rotate_images(x: Any, angle: float, fill: float = 0.0) -> np.ndarray:
     """Rotates every image by `angle` degrees counter-clockwise around its centre.
 
     Multiples of 90 degrees are exact (`np.rot90`); other angles use bilinear
-    interpolation with points outside the image set to `fill`, the same sampling
-    as `keras.ops.image.affine_transform` and `rotkeras.layers.OrientationCorrection`.
-    Deterministic, vectorized NumPy (10,000 MNIST images take a fraction of a second).
+    interpolation with points outside the image set to `fill`: `rotkeras.ops.rotate`,
+    the same sampling as `rotkeras.layers.OrientationCorrection`. Deterministic; 10,000
+    MNIST images take a fraction of a second.
 
     Args:
         x: Images `(N, H, W)` or `(N, H, W, C)`. Integer images are rounded back to
@@ -181,52 +176,19 @@ def rotate_images(x: Any, angle: float, fill: float = 0.0) -> np.ndarray:
     >>> int(np.argmax(rotate_images(x, 90)[0, 0]))  # the right-hand pixel moves to the top
     2
     """
-    array = check_image_array(x)
-    if isinstance(angle, bool) or not isinstance(angle, numbers.Real) or not math.isfinite(angle):
-        raise ValueError(f"`angle` must be a finite number of degrees; received angle={angle!r}")
-    if float(angle) % 90 == 0:
-        k = int(round(float(angle) / 90)) % 4
-        if k % 2:
-            _check_square(array, "rotate_images")
-        return np.ascontiguousarray(np.rot90(array, k, axes=(1, 2)))
-    squeeze = array.ndim == 3
-    images = array[..., np.newaxis] if squeeze else array
-    out = _bilinear_rotate(images.astype(np.float32, copy=False), float(angle), float(fill))
-    if np.issubdtype(array.dtype, np.integer):
-        info = np.iinfo(array.dtype)
-        out = np.clip(np.rint(out), info.min, info.max)
-    out = out.astype(array.dtype, copy=False)
-    return out[..., 0] if squeeze else out
+    from rotkeras import ops
 
-
-def _bilinear_rotate(images: np.ndarray, angle: float, fill: float) -> np.ndarray:
-    """Bilinear rotation of a float32 `(N, H, W, C)` batch (see `rotkeras.layers._affine`)."""
-    _, height, width, _ = images.shape
-    theta = math.radians(angle)
-    cos, sin = math.cos(theta), math.sin(theta)
-    cy, cx = (height - 1) / 2.0, (width - 1) / 2.0
-    rows, cols = np.meshgrid(
-        np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64), indexing="ij"
+    array = check.check_image_array(x)
+    angle = check.check_number(angle, "angle")
+    fill = check.check_number(fill, "fill")
+    if angle % 180 != 0 and angle % 90 == 0:
+        check.check_square_array(array, "rotate_images")
+    out = _on_chunks(
+        lambda chunk, index: ops.rotate(chunk, angle, fill_value=fill,
+                                        data_format="channels_last"),
+        _with_channels(array),
     )
-    # Output pixel (row, col) samples input point (src_y, src_x).
-    src_x = cos * (cols - cx) - sin * (rows - cy) + cx
-    src_y = sin * (cols - cx) + cos * (rows - cy) + cy
-    x0, y0 = np.floor(src_x), np.floor(src_y)
-    wx, wy = (src_x - x0).astype(np.float32), (src_y - y0).astype(np.float32)
-    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-    out = np.zeros(images.shape, np.float32)
-    for dy, dx, weight in (
-        (0, 0, (1 - wy) * (1 - wx)),
-        (0, 1, (1 - wy) * wx),
-        (1, 0, wy * (1 - wx)),
-        (1, 1, wy * wx),
-    ):
-        yy, xx = y0 + dy, x0 + dx
-        valid = (yy >= 0) & (yy < height) & (xx >= 0) & (xx < width)
-        values = images[:, np.clip(yy, 0, height - 1), np.clip(xx, 0, width - 1), :]
-        values = np.where(valid[np.newaxis, :, :, np.newaxis], values, np.float32(fill))
-        out += weight[np.newaxis, :, :, np.newaxis] * values
-    return out
+    return out.reshape(array.shape)
 
 
 def angle_dataset(
@@ -280,21 +242,18 @@ def angle_dataset(
     """
     import tensorflow as tf
 
-    array = check_image_array(x)
-    if array.ndim == 3:
-        array = array[..., np.newaxis]
-    num_angles = check_positive_int(num_angles, "num_angles")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    height, width = array.shape[1], array.shape[2]
+    from rotkeras import ops
+    from rotkeras._backend import map_in_tf_graph
+
+    array = _with_channels(check.check_image_array(x))
+    num_angles = check.check_positive_int(num_angles, "num_angles")
+    batch_size = check.check_positive_int(batch_size, "batch_size")
     step = 360.0 / num_angles
     quarters = [round(c * step / 90.0) % 4 for c in range(num_angles)]
     exact = not jitter and all((c * step) % 90 == 0 for c in range(num_angles))
     odd_possible = jitter or any(q % 2 for q in quarters)
-    if odd_possible and height != width:
-        raise ValueError(
-            f"angle_dataset with num_angles={num_angles} needs square images (height == "
-            f"width); received images of shape {np.asarray(x).shape}"
-        )
+    if odd_possible:
+        check.check_square_array(np.asarray(x), f"angle_dataset with num_angles={num_angles}")
     divisor = 255.0 if np.issubdtype(array.dtype, np.integer) else 1.0
 
     dataset = tf.data.Dataset.from_tensor_slices(array)
@@ -313,50 +272,23 @@ def angle_dataset(
         )
         if exact:
             k = tf.gather(tf.constant(quarters, tf.int32), classes)
-            return _tf_quarter_turns(images, k, allow_odd=odd_possible), classes
+            return map_in_tf_graph(
+                lambda args: ops.rot90(args[0], args[1], data_format="channels_last",
+                                       odd_turns=odd_possible),
+                (images, k),
+                lambda args: args[0],
+            ), classes
         angles = tf.cast(classes, tf.float32) * step
         if jitter:
             offsets = tf.random.stateless_uniform(
                 [size], seed=draw_seed + 1, minval=-0.5, maxval=0.5, dtype=tf.float32
             )
             angles = angles + offsets * step
-        return _tf_rotate(images, angles, allow_odd=odd_possible), classes
+        return map_in_tf_graph(
+            lambda args: ops.rotate(args[0], args[1], data_format="channels_last"),
+            (images, angles),
+            lambda args: args[0],
+        ), classes
 
     dataset = dataset.map(rotate, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-def _tf_quarter_turns(images: Any, k: Any, allow_odd: bool = True) -> Any:
-    """Exact per-sample `np.rot90` of an NHWC batch (square when `allow_odd`), in TensorFlow."""
-    import tensorflow as tf
-
-    k = tf.reshape(tf.math.floormod(tf.cast(k, tf.int32), 4), (-1, 1, 1, 1))
-    out = images
-    if allow_odd:
-        out = tf.where(tf.equal(k % 2, 1), tf.transpose(images, [0, 2, 1, 3]), images)
-    flip_rows = tf.logical_or(tf.equal(k, 1), tf.equal(k, 2))
-    flip_cols = tf.logical_or(tf.equal(k, 2), tf.equal(k, 3))
-    out = tf.where(flip_rows, tf.reverse(out, axis=[1]), out)
-    return tf.where(flip_cols, tf.reverse(out, axis=[2]), out)
-
-
-def _tf_rotate(images: Any, angles: Any, allow_odd: bool = True) -> Any:
-    """Per-sample rotation by `angles` degrees: exact quarter turns + bilinear residual."""
-    import tensorflow as tf
-
-    from rotkeras.layers._affine import rotation_transforms
-
-    quarters = tf.round(angles / 90.0)
-    residual = angles - 90.0 * quarters
-    out = _tf_quarter_turns(images, tf.cast(quarters, tf.int32), allow_odd)
-    shape = tf.shape(out)
-    transforms = rotation_transforms(residual, shape[1], shape[2], xp=tf)
-    rotated = tf.raw_ops.ImageProjectiveTransformV3(
-        images=out,
-        transforms=transforms,
-        output_shape=shape[1:3],
-        fill_value=0.0,
-        interpolation="BILINEAR",
-        fill_mode="CONSTANT",
-    )
-    return tf.where(tf.reshape(tf.equal(residual, 0.0), (-1, 1, 1, 1)), out, rotated)

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from rotkeras import _validation as check
+
 KINDS = ("paper", "ruled", "squared", "tight", "screen")
 _DEFAULT_MIX = {"paper": 0.35, "ruled": 0.2, "squared": 0.1, "tight": 0.15, "screen": 0.2}
 
@@ -61,8 +63,7 @@ def make_synthetic_photos(
     """
     import cv2
 
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"`n` must be a positive integer; received n={n!r}")
+    n = check.check_positive_int(n, "n")
     height, width = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
     if min(height, width) < 32:
         raise ValueError(f"`size` must be at least 32 pixels; received size={size!r}")

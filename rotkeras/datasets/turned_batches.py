@@ -88,6 +88,7 @@ class TurnedBatches(keras.utils.PyDataset):
                 f"received images of shape {self.x.shape}"
             )
         self.probabilities = tuple(probs.tolist())
+        self._odd_turns = bool(probs[1] > 0 or probs[3] > 0)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"`seed` must be a non-negative integer; received seed={seed!r}")
         self.seed = int(seed)
@@ -109,7 +110,7 @@ class TurnedBatches(keras.utils.PyDataset):
             raise IndexError(f"batch index {index} out of range for {len(self)} batches")
         chosen = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         turns = self._turns[chosen]
-        return turn_quarters(self.x[chosen], turns), (self.y[chosen], turns)
+        return turn_quarters(self.x[chosen], turns, self._odd_turns), (self.y[chosen], turns)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1

@@ -7,10 +7,9 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_data_format, check_positive_int
+from rotkeras import _validation as check
+from rotkeras._backend import TFDataLayer
 from rotkeras.layers import _handwriting_ops as hw
-from rotkeras.layers._checks import check_nonempty_batch, check_numeric
-from rotkeras.layers._tf_data import TFDataCompatibleLayer
 
 _MODES = ("mnist", "tutorial")
 _POLARITIES = ("auto", "dark_on_light", "light_on_dark")
@@ -18,7 +17,7 @@ _CHANNELS = (1, 3, 4)
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class HandwritingPreprocess(TFDataCompatibleLayer):
+class HandwritingPreprocess(TFDataLayer):
     """Turns photos of handwritten digits into MNIST-like 28x28 images.
 
     A CNN trained on MNIST sees white, anti-aliased digits on black, scaled so that
@@ -120,49 +119,34 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.output_size = check_positive_int(output_size, "output_size")
-        self.box_size = check_positive_int(box_size, "box_size")
+        self.output_size = check.check_positive_int(output_size, "output_size")
+        self.box_size = check.check_positive_int(box_size, "box_size")
         if self.box_size > self.output_size:
             raise ValueError(
                 "`box_size` must not exceed `output_size`; received "
                 f"box_size={box_size!r}, output_size={output_size!r}"
             )
-        if mode not in _MODES:
-            raise ValueError(f"`mode` must be one of {_MODES}; received mode={mode!r}")
-        if polarity not in _POLARITIES:
-            raise ValueError(
-                f"`polarity` must be one of {_POLARITIES}; received polarity={polarity!r}"
-            )
-        self.working_size = check_positive_int(working_size, "working_size")
-        if self.working_size < 32:
-            raise ValueError(
-                f"`working_size` must be at least 32; received working_size={working_size!r}"
-            )
-        if not 0.0 <= float(threshold) < 1.0:
-            raise ValueError(f"`threshold` must be in [0, 1); received threshold={threshold!r}")
-        if not 0.0 <= float(min_contrast) <= 1.0:
-            raise ValueError(
-                f"`min_contrast` must be in [0, 1]; received min_contrast={min_contrast!r}"
-            )
-        self.mode = mode
-        self.polarity = polarity
+        self.mode = check.check_choice(mode, "mode", _MODES)
+        self.polarity = check.check_choice(polarity, "polarity", _POLARITIES)
+        self.working_size = check.check_int(working_size, "working_size", minimum=32)
         self.remove_lines = bool(remove_lines)
-        self.threshold = float(threshold)
-        self.min_contrast = float(min_contrast)
+        self.threshold = check.check_number(threshold, "threshold", low=0.0, high=1.0,
+                                            high_inclusive=False)
+        self.min_contrast = check.check_number(min_contrast, "min_contrast", low=0.0, high=1.0)
         self.thicken = bool(thicken)
-        self.data_format = check_data_format(data_format)
+        self.data_format = check.check_data_format(data_format)
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
 
     def _check(self, images: Any) -> tuple[Any, int, bool]:
         images = ops.convert_to_tensor(images)
-        if len(images.shape) not in (3, 4):
-            raise ValueError(
-                "`images` must be a 4D (batch, height, width, channels) or 3D "
-                f"(height, width, channels) tensor; received shape {tuple(images.shape)}"
-            )
-        check_numeric(images, "images")
-        check_nonempty_batch(images, "images")
+        rank = check.check_rank(
+            images, "images", (3, 4),
+            "a 4D (batch, height, width, channels) or 3D (height, width, channels) tensor",
+        )
+        check.check_numeric_dtype(images, "images")
+        if rank == 4 and images.shape[0] == 0:
+            raise ValueError(f"`images` is an empty batch; received shape {tuple(images.shape)}")
         channels_axis = -1 if self.data_format == "channels_last" else -3
         channels = images.shape[channels_axis]
         if channels not in _CHANNELS:
@@ -170,14 +154,12 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
                 f"`images` must have 1, 3 or 4 channels ({self.data_format}); received "
                 f"shape {tuple(images.shape)}"
             )
-        spatial = (
-            images.shape[-3:-1] if self.data_format == "channels_last" else images.shape[-2:]
-        )
-        if any(dim is not None and dim < 2 for dim in spatial):
+        if any(dim is not None and dim < 2
+               for dim in check.spatial_size(images.shape, self.data_format)):
             raise ValueError(
                 f"`images` must be at least 2x2 pixels; received shape {tuple(images.shape)}"
             )
-        return images, int(channels), len(images.shape) == 4
+        return images, int(channels), rank == 4
 
     def call(self, inputs: Any) -> Any:
         images, channels, batched = self._check(inputs)
@@ -216,12 +198,6 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
     def compute_output_spec(self, inputs: Any) -> Any:
         shape = self.compute_output_shape(tuple(inputs.shape))
         return keras.KerasTensor(shape, dtype="float32")
-
-    def _tf_output_signature(self, inputs: Any) -> Any:
-        import tensorflow as tf
-
-        shape = self.compute_output_shape(tuple(inputs.shape.as_list()))
-        return tf.TensorSpec(shape, tf.float32)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -7,14 +7,13 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_data_format, check_positive_int
-from rotkeras.layers import _affine, _rotation
-from rotkeras.layers._checks import check_numeric
-from rotkeras.layers._tf_data import TFDataCompatibleLayer
+from rotkeras import _validation as check
+from rotkeras import ops as rotation_ops
+from rotkeras._backend import TFDataLayer
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class OrientationCorrection(TFDataCompatibleLayer):
+class OrientationCorrection(TFDataLayer):
     """Rotates each image back by the angle an angle classifier predicts for it.
 
     Called like Keras' merge layers on `[images, angle_probabilities]`: for each
@@ -24,10 +23,11 @@ class OrientationCorrection(TFDataCompatibleLayer):
     `np.rot90` by `-c`, pixels permuted, never interpolated), so
     `OrientationCorrection()` exactly undoes `RightAngleRotation(k=c)` when the
     prediction is right. With finer bins (e.g. `num_angles=360`, RotNet's 1-degree
-    classes) the nearest quarter turn is done exactly and the remaining at most
-    45 degrees with bilinear interpolation (points from outside the image are set to
-    `fill_value`). Works inside any Keras model on every backend; not differentiable
-    with respect to the probabilities (argmax).
+    classes) the rotation is `rotkeras.ops.rotate`: the nearest quarter turn exactly,
+    the remaining at most 45 degrees with bilinear interpolation (points from outside
+    the image are set to `fill_value`), and still exact for classes at right angles.
+    Works inside any Keras model on every backend; not differentiable with respect to
+    the probabilities (argmax).
 
     Args:
         num_angles: Number of angle classes of the probabilities (4 for quarter turns).
@@ -66,18 +66,15 @@ class OrientationCorrection(TFDataCompatibleLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.num_angles = check_positive_int(num_angles, "num_angles")
-        if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
-            raise ValueError(f"`fill_value` must be a number; received fill_value={fill_value!r}")
-        self.fill_value = float(fill_value)
-        self.data_format = check_data_format(data_format)
-        step = 360.0 / self.num_angles
-        splits = [_affine.split_angle(c * step) for c in range(self.num_angles)]
-        # Turning back by -angle: -(90 q + r) = 90 * (-q) + (-r).
-        self._back_quarters = [(-q) % 4 for q, _ in splits]
-        self._back_residuals = [-r for _, r in splits]
-        self._needs_square = any(q % 2 for q in self._back_quarters)
-        self._interpolates = any(r != 0.0 for r in self._back_residuals)
+        self.num_angles = check.check_positive_int(num_angles, "num_angles")
+        self.fill_value = check.check_number(fill_value, "fill_value")
+        self.data_format = check.check_data_format(data_format)
+        # Turning back by -(c * 360 / num_angles) degrees, c the predicted class.
+        self._back_angles = [-c * 360.0 / self.num_angles for c in range(self.num_angles)]
+        self._right_angles_only = all(a % 90 == 0 for a in self._back_angles)
+        self._needs_square = self._right_angles_only and any(a % 180 for a in self._back_angles)
+        # The images keep their dtype under mixed precision too, as documented.
+        self.autocast = False
 
     def _check_inputs(self, images_shape: Any, probs_shape: Any) -> None:
         images_shape, probs_shape = tuple(images_shape), tuple(probs_shape)
@@ -111,22 +108,20 @@ class OrientationCorrection(TFDataCompatibleLayer):
         if images_shape[0] == 0:
             raise ValueError(f"{name} received an empty batch: images of shape {images_shape}")
         if self._needs_square:
-            h_axis, w_axis = _rotation.spatial_axes(4, self.data_format)
-            height, width = images_shape[h_axis], images_shape[w_axis]
-            if height is not None and width is not None and height != width:
-                raise ValueError(
-                    f"{name}(num_angles={self.num_angles}) needs square images (height == "
-                    f"width) for 90/270-degree turns; received images of shape {images_shape}"
-                )
+            check.check_square(images_shape, self.data_format,
+                               f"{name}(num_angles={self.num_angles})")
 
     @staticmethod
     def _split_inputs(inputs: Any) -> tuple[Any, Any]:
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            length = len(inputs) if isinstance(inputs, (list, tuple)) else None
+        if not isinstance(inputs, (list, tuple)):
+            raise check.ArgumentTypeError(
+                "OrientationCorrection must be called on a list of two tensors "
+                f"[images, angle_probabilities]; received {type(inputs).__name__}"
+            )
+        if len(inputs) != 2:
             raise ValueError(
                 "OrientationCorrection must be called on a list of two tensors "
-                "[images, angle_probabilities]; received "
-                + (f"a list of {length}" if length is not None else type(inputs).__name__)
+                f"[images, angle_probabilities]; received a list of {len(inputs)}"
             )
         return inputs[0], inputs[1]
 
@@ -134,36 +129,27 @@ class OrientationCorrection(TFDataCompatibleLayer):
         images, probs = self._split_inputs(inputs)
         images = ops.convert_to_tensor(images)
         probs = ops.convert_to_tensor(probs)
-        check_numeric(images, "images")
-        check_numeric(probs, "angle_probabilities")
+        check.check_numeric_dtype(images, "images")
+        check.check_numeric_dtype(probs, "angle_probabilities")
         self._check_inputs(images.shape, probs.shape)
         classes = ops.cast(ops.argmax(probs, axis=-1), "int32")
-        quarters = ops.take(ops.convert_to_tensor(self._back_quarters, "int32"), classes)
-        out = _rotation.rotate_batch(
-            images, quarters, self.data_format, allow_odd=self._needs_square
-        )
-        if not self._interpolates:
-            return out
-        residual = ops.take(ops.convert_to_tensor(self._back_residuals, "float32"), classes)
-        dtype = keras.backend.standardize_dtype(images.dtype)
-        floats = out if "float" in dtype else ops.cast(out, "float32")
-        rotated = _affine.rotate_interpolated(floats, residual, self.data_format, self.fill_value)
-        if "float" not in dtype:
-            rotated = ops.round(rotated)
-        rotated = ops.cast(rotated, dtype)
-        exact = ops.reshape(ops.equal(residual, 0.0), (-1, 1, 1, 1))
-        return ops.where(exact, out, rotated)
+        angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
+        if self._right_angles_only:
+            k = ops.cast(ops.round(angles / 90.0), "int32")
+            return rotation_ops.rot90(images, k, data_format=self.data_format,
+                                      odd_turns=self._needs_square)
+        return rotation_ops.rotate(images, angles, fill_value=self.fill_value,
+                                   data_format=self.data_format)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         images_shape, probs_shape = self._split_inputs(input_shape)
         self._check_inputs(images_shape, probs_shape)
         return tuple(images_shape)
 
-    def _tf_output_signature(self, inputs: Any) -> Any:
-        import tensorflow as tf
-
-        images, _ = self._split_inputs(inputs)
-        return tf.TensorSpec(images.shape, images.dtype)
+    def compute_output_spec(self, inputs: Any) -> Any:
+        images, probs = self._split_inputs(inputs)
+        self._check_inputs(images.shape, probs.shape)
+        return keras.KerasTensor(images.shape, dtype=images.dtype)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -7,12 +7,12 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_positive_int
-from rotkeras.layers._tf_data import TFDataCompatibleLayer
+from rotkeras import _validation as check
+from rotkeras._backend import TFDataLayer
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class PredictedAngle(TFDataCompatibleLayer):
+class PredictedAngle(TFDataLayer):
     """Turns angle-class probabilities into the predicted rotation in degrees.
 
     Class `c` of an angle classifier with `num_angles` outputs means "rotated by
@@ -45,10 +45,8 @@ class PredictedAngle(TFDataCompatibleLayer):
     def __init__(self, num_angles: int = 4, signed: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        self.num_angles = check_positive_int(num_angles, "num_angles")
-        if not isinstance(signed, bool):
-            raise ValueError(f"`signed` must be a bool; received signed={signed!r}")
-        self.signed = signed
+        self.num_angles = check.check_positive_int(num_angles, "num_angles")
+        self.signed = check.check_bool(signed, "signed")
 
     def _check(self, shape: Any) -> None:
         shape = tuple(shape)
@@ -70,10 +68,8 @@ class PredictedAngle(TFDataCompatibleLayer):
         self._check(input_shape)
         return (input_shape[0],)
 
-    def _tf_output_signature(self, inputs: Any) -> Any:
-        import tensorflow as tf
-
-        return tf.TensorSpec([inputs.shape[0]], tf.float32)
+    def compute_output_spec(self, inputs: Any) -> Any:
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="float32")
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -8,13 +8,13 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_data_format
-from rotkeras.layers import _compiled, _rotation
-from rotkeras.layers._tf_data import TFDataCompatibleLayer
+from rotkeras import _validation as check
+from rotkeras import ops as rotation_ops
+from rotkeras.layers._base import BaseImageRotation
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class RandomRightAngleRotation(TFDataCompatibleLayer):
+class RandomRightAngleRotation(BaseImageRotation):
     """Rotates each image of a batch by a random multiple of 90 degrees during training.
 
     Every sample independently gets one of `angles` (degrees, counter-clockwise, like
@@ -24,12 +24,10 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
     `model.predict` and `model.evaluate`; called directly it augments, like Keras'
     own augmentation layers.
 
-    Unlike `keras.layers.RandomRotation`, the layer is compiled with the rest of the
-    train step (XLA/jit on every backend). Called on its own it compiles its own code
-    once per input shape (XLA on TensorFlow, also inside `tf.data`; `jax.jit` on JAX;
-    PyTorch runs it eagerly), drawing exactly the rotations the traced code would. It
-    works inside a model on the TensorFlow, JAX and PyTorch backends and inside
-    `tf.data.Dataset.map` under any backend.
+    Unlike `keras.layers.RandomRotation`, the layer compiles with the rest of the train
+    step (XLA/jit on every backend): it is a transpose and two flips, each selected per
+    sample (`rotkeras.ops.rot90`). It works inside a model on the TensorFlow, JAX and
+    PyTorch backends and inside `tf.data.Dataset.map` under any backend.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional
     `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (a dict with `"boxes"`
@@ -63,7 +61,7 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
     >>> from rotkeras.layers import RandomRightAngleRotation
     >>> layer = RandomRightAngleRotation(angles=(90, -90, 180), seed=0)
     >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
-    >>> layer(images).shape  # each image turned by 90, -90 or 180 degrees
+    >>> tuple(layer(images).shape)  # each image turned by 90, -90 or 180 degrees
     (8, 28, 28, 1)
     >>> bool(np.all(layer(images, training=False) == images))
     True
@@ -83,84 +81,45 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
         bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self._ks = _rotation.angles_to_ks(angles, "angles")
+        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
+                         **kwargs)
+        self._ks = check.right_angles_to_ks(angles, "angles")
         self.angles = tuple(int(a) for a in angles)
-        if probabilities is not None:
-            probabilities = tuple(float(p) for p in probabilities)
-            if len(probabilities) != len(self.angles):
-                raise ValueError(
-                    "`probabilities` must have one entry per angle; received "
-                    f"probabilities={probabilities!r} for angles={self.angles!r}"
-                )
-            if any(p < 0 for p in probabilities) or abs(sum(probabilities) - 1.0) > 1e-6:
-                raise ValueError(
-                    "`probabilities` must be non-negative and sum to 1; received "
-                    f"probabilities={probabilities!r}"
-                )
-        self.probabilities = probabilities
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"`seed` must be an integer or None; received seed={seed!r}")
-        self.seed = seed
+        self.probabilities = check.check_probabilities(probabilities, len(self.angles))
+        self.seed = check.check_seed(seed)
         self.generator = keras.random.SeedGenerator(seed)
-        self.data_format = check_data_format(data_format)
-        self.bounding_box_format = bounding_box_format
-        self._allow_odd = any(k % 2 for k in self._ks)
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
-        self.supports_jit = True
-        self._transform: _compiled.CompiledTransform | None = None
+        self.requires_square = any(k % 2 for k in self._ks)
 
-    def _draw_quarter_turns(self, batch_size: Any) -> Any:
+    def get_random_transformation(
+        self, data: dict[str, Any], training: bool = True, seed: Any = None
+    ) -> dict[str, Any] | None:
+        """Draws the quarter turns of every sample; `None` (no rotation) when not training."""
+        if not training:
+            return None
+        batch_size = self.batch_size(data["images"])
+        seed = self.generator if seed is None else seed
         table = ops.convert_to_tensor(self._ks, dtype="int32")
         if len(self._ks) == 1:
-            return ops.zeros((batch_size,), dtype="int32") + table[0]
-        if self.probabilities is None:
-            index = keras.random.randint(
-                (batch_size,), 0, len(self._ks), dtype="int32", seed=self.generator
-            )
+            k = ops.zeros((batch_size,), dtype="int32") + table[0]
         else:
-            logits = ops.log(ops.convert_to_tensor(self.probabilities, dtype="float32"))
-            logits = ops.broadcast_to(ops.expand_dims(logits, 0), (batch_size, len(self._ks)))
-            index = ops.reshape(
-                keras.random.categorical(logits, 1, dtype="int32", seed=self.generator), (-1,)
-            )
-        return ops.take(table, index, axis=0)
+            if self.probabilities is None:
+                index = keras.random.randint(
+                    (batch_size,), 0, len(self._ks), dtype="int32", seed=seed
+                )
+            else:
+                logits = ops.log(ops.convert_to_tensor(self.probabilities, dtype="float32"))
+                logits = ops.broadcast_to(logits[None], (batch_size, len(self._ks)))
+                index = ops.reshape(
+                    keras.random.categorical(logits, 1, dtype="int32", seed=seed), (-1,)
+                )
+            k = ops.take(table, index, axis=0)
+        return {"k": k, "angles": 90.0 * ops.cast(k, "float32")}
 
-    def call(self, inputs: Any, training: bool = True) -> Any:
-        data, images, _ = _rotation.split_image_input(inputs)
-        if self._allow_odd:
-            _rotation.check_square(images, self.data_format, type(self).__name__)
-        if not training:
-            return inputs
-        if self._transform is None:
-            self._transform = _compiled.CompiledTransform(
-                self._rotate_data, self._draw_for, self.generator
-            )
-        return _rotation.run_on_image_data(inputs, data, images, self._transform)
-
-    def _draw_for(self, data: dict[str, Any]) -> Any:
-        images = data["images"]
-        return self._draw_quarter_turns(ops.shape(images)[0] if len(images.shape) == 4 else 1)
-
-    def _rotate_data(self, k: Any, data: dict[str, Any]) -> dict[str, Any]:
-        batched = len(data["images"].shape) == 4
-        return _rotation.rotate_image_data(
-            data,
-            lambda x: self._rotate(x, k, batched),
-            k,
-            self.data_format,
-            self.bounding_box_format,
-        )
-
-    def _rotate(self, images: Any, k: Any, batched: bool) -> Any:
-        if not batched:
-            images = ops.expand_dims(images, 0)
-        out = _rotation.rotate_batch(images, k, self.data_format, allow_odd=self._allow_odd)
-        return out if batched else ops.squeeze(out, 0)
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return input_shape
+    def transform_images(
+        self, images: Any, transformation: dict[str, Any], training: bool = True
+    ) -> Any:
+        return rotation_ops.rot90(images, transformation["k"], data_format=self.data_format,
+                                  odd_turns=self.requires_square)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -169,8 +128,6 @@ class RandomRightAngleRotation(TFDataCompatibleLayer):
                 "angles": list(self.angles),
                 "probabilities": None if self.probabilities is None else list(self.probabilities),
                 "seed": self.seed,
-                "data_format": self.data_format,
-                "bounding_box_format": self.bounding_box_format,
             }
         )
         return config

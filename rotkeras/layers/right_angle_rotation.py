@@ -7,13 +7,13 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_data_format
-from rotkeras.layers import _compiled, _rotation
-from rotkeras.layers._tf_data import TFDataCompatibleLayer
+from rotkeras import _validation as check
+from rotkeras import ops as rotation_ops
+from rotkeras.layers._base import BaseImageRotation
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class RightAngleRotation(TFDataCompatibleLayer):
+class RightAngleRotation(BaseImageRotation):
     """Rotates every image by the same multiple of 90 degrees, in training and inference.
 
     The deterministic companion of `RandomRightAngleRotation`: for test-time rotation
@@ -59,57 +59,36 @@ class RightAngleRotation(TFDataCompatibleLayer):
         bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
+                         **kwargs)
         if (k is None) == (angle is None):
             raise ValueError(
                 f"Pass exactly one of `k` and `angle`; received k={k!r}, angle={angle!r}"
             )
         if k is not None:
-            if isinstance(k, bool) or not isinstance(k, int):
-                raise ValueError(f"`k` must be an integer; received k={k!r}")
-            self.k = k % 4
+            self.k = check.check_int(k, "k") % 4
         else:
-            self.k = _rotation.angle_to_k(angle, "angle")
-        self.data_format = check_data_format(data_format)
-        self.bounding_box_format = bounding_box_format
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
-        self._transform: _compiled.CompiledTransform | None = None
+            self.k = check.right_angle_to_k(angle, "angle")
+        self.requires_square = self.k % 2 == 1
 
     @property
     def angle(self) -> int:
         """The rotation in degrees counter-clockwise, in `0..270`."""
         return 90 * self.k
 
-    def call(self, inputs: Any) -> Any:
-        data, images, _ = _rotation.split_image_input(inputs)
-        if self.k % 2:
-            _rotation.check_square(images, self.data_format, type(self).__name__)
-        if self._transform is None:
-            self._transform = _compiled.CompiledTransform(self._rotate_data)
-        return _rotation.run_on_image_data(inputs, data, images, self._transform)
+    def get_random_transformation(
+        self, data: dict[str, Any], training: bool = True, seed: Any = None
+    ) -> dict[str, Any]:
+        """The same quarter turns for every sample, in training and inference."""
+        k = ops.full((self.batch_size(data["images"]),), self.k, dtype="int32")
+        return {"k": k, "angles": 90.0 * ops.cast(k, "float32")}
 
-    def _rotate_data(self, params: None, data: dict[str, Any]) -> dict[str, Any]:
-        images = data["images"]
-        batch = ops.shape(images)[0] if len(images.shape) == 4 else 1
-        return _rotation.rotate_image_data(
-            data,
-            lambda x: _rotation.rotate_fixed(x, self.k, self.data_format),
-            ops.full((batch,), self.k, dtype="int32"),
-            self.data_format,
-            self.bounding_box_format,
-        )
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return input_shape
+    def transform_images(
+        self, images: Any, transformation: dict[str, Any], training: bool = True
+    ) -> Any:
+        return rotation_ops.rot90(images, self.k, data_format=self.data_format)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update(
-            {
-                "k": self.k,
-                "data_format": self.data_format,
-                "bounding_box_format": self.bounding_box_format,
-            }
-        )
+        config.update({"k": self.k})
         return config

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from rotkeras._validation import check_positive_int
+from rotkeras import _validation as check
 from rotkeras.metrics import AngleError
 from rotkeras.models.mnist_cnn import compile_classifier, mnist_cnn
 
@@ -59,9 +59,7 @@ def angle_classifier(
     >>> model.output_shape
     (None, 4)
     """
-    num_angles = check_positive_int(num_angles, "num_angles")
-    if num_angles < 2:
-        raise ValueError(f"`num_angles` must be at least 2; received num_angles={num_angles!r}")
+    num_angles = check.check_int(num_angles, "num_angles", minimum=2)
     model = mnist_cnn(input_shape, num_classes=num_angles, compile=False, dtype=dtype,
                       name=name)
     if compile:

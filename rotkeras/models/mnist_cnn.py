@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from rotkeras._validation import check_image_shape, check_positive_int
+from rotkeras import _validation as check
 
 
 def mnist_cnn(
@@ -42,7 +42,7 @@ def mnist_cnn(
     (softmax and loss in full precision, as Keras' mixed-precision guide recommends).
     On CPUs with native bfloat16 instructions (AVX512-BF16/AMX) this trains about 20%
     faster on TensorFlow at equal accuracy (see the Performance page);
-    `rotkeras.experiments.training.recommended_dtype_policy()` picks it where it was
+    `rotkeras.training.recommended_dtype_policy()` picks it where it was
     measured to pay. Layers passed as `preprocessing` keep their own dtype policy.
 
     Args:
@@ -75,8 +75,8 @@ def mnist_cnn(
     >>> model.count_params()
     130890
     """
-    input_shape = check_image_shape(input_shape, "input_shape", min_size=22)
-    num_classes = check_positive_int(num_classes, "num_classes")
+    input_shape = check.check_image_shape(input_shape, "input_shape", min_size=22)
+    num_classes = check.check_positive_int(num_classes, "num_classes")
     if preprocessing is None:
         extra: list[keras.layers.Layer] = []
     elif isinstance(preprocessing, keras.layers.Layer):
@@ -85,7 +85,7 @@ def mnist_cnn(
         extra = list(preprocessing)
         for layer in extra:
             if not isinstance(layer, keras.layers.Layer):
-                raise TypeError(
+                raise check.ArgumentTypeError(
                     "`preprocessing` must be a keras Layer or a sequence of layers; "
                     f"received an element of type {type(layer).__name__}: {layer!r}"
                 )
@@ -144,7 +144,7 @@ def resolve_dtype_policy(
                 f"'mixed_bfloat16', a keras.DTypePolicy or None; received dtype={dtype!r}"
             ) from error
     else:
-        raise TypeError(
+        raise check.ArgumentTypeError(
             "`dtype` must be a Keras dtype policy name, a keras.DTypePolicy or None; "
             f"received {type(dtype).__name__}: {dtype!r}"
         )
@@ -188,7 +188,7 @@ def compile_classifier(
         loss=loss,
         metrics=list(metrics),
         jit_compile=jit_compile,
-        steps_per_execution=check_positive_int(steps_per_execution, "steps_per_execution"),
+        steps_per_execution=check.check_positive_int(steps_per_execution, "steps_per_execution"),
     )
     if model.built:
         # Create Adam's slots now: a model saved before any training then stores them, and

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from rotkeras._validation import check_positive_int
+from rotkeras import _validation as check
 from rotkeras.layers.orientation_correction import OrientationCorrection
 from rotkeras.layers.predicted_angle import PredictedAngle
 from rotkeras.models.mnist_cnn import compile_classifier
@@ -56,7 +56,9 @@ def orientation_corrected(
     """
     for arg, value in (("classifier", classifier), ("angle_model", angle_model)):
         if not isinstance(value, keras.Model):
-            raise TypeError(f"`{arg}` must be a keras.Model; received {type(value).__name__}")
+            raise check.ArgumentTypeError(
+                f"`{arg}` must be a keras.Model; received {type(value).__name__}"
+            )
     angle_shape = tuple(angle_model.input_shape)
     classifier_shape = tuple(classifier.input_shape)
     if angle_shape[1:] != classifier_shape[1:]:
@@ -77,7 +79,7 @@ def orientation_corrected(
     inferred = output_shape[-1]
     if num_angles is None:
         num_angles = inferred
-    num_angles = check_positive_int(num_angles, "num_angles")
+    num_angles = check.check_positive_int(num_angles, "num_angles")
     if inferred is not None and inferred != num_angles:
         raise ValueError(
             f"`num_angles`={num_angles} does not match the angle model's output shape "
@@ -88,8 +90,7 @@ def orientation_corrected(
             "`classifier` and `angle_model` need different names inside one model; both are "
             f"named {classifier.name!r} (pass `name=` when building one of them)"
         )
-    if not isinstance(return_angle, bool):
-        raise ValueError(f"`return_angle` must be a bool; received return_angle={return_angle!r}")
+    check.check_bool(return_angle, "return_angle")
 
     inputs = keras.Input(shape=angle_shape[1:], name="image")
     probabilities = angle_model(inputs)

@@ -68,7 +68,7 @@ def test_training_quick(no_mnist):
         assert len(row["epoch_seconds"]) == 1
         assert 0.0 <= row["test_accuracy"] <= 1.0
     assert "augmentation overhead" in training.to_markdown(result)
-    from rotkeras.experiments.training import recommended_dtype_policy
+    from rotkeras.training import recommended_dtype_policy
 
     policy = recommended_dtype_policy()
     overheads = result["augmentation_overhead_by_precision"]

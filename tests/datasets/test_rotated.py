@@ -105,13 +105,15 @@ def test_rotate_images_interpolated(rng) -> None:
 def test_rotate_images_matches_keras_affine(rng) -> None:
     import keras
 
-    from rotkeras.layers._affine import rotate_interpolated
-
     x = rng.random((2, 10, 10, 1), dtype=np.float32)
     for angle in (30.0, -75.0, 200.0):
-        expected = keras.ops.convert_to_numpy(
-            rotate_interpolated(x, np.full((2,), angle, np.float32), "channels_last")
-        )
+        # Keras' transform rows map an output pixel (x, y) to the input point it reads.
+        cos, sin = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+        c = 4.5
+        transform = np.array([cos, -sin, c - cos * c + sin * c, sin, cos,
+                              c - sin * c - cos * c, 0.0, 0.0], np.float32)
+        expected = keras.ops.convert_to_numpy(keras.ops.image.affine_transform(
+            x, np.tile(transform, (2, 1)), data_format="channels_last"))
         np.testing.assert_allclose(rotate_images(x, angle), expected, atol=1e-4)
 
 

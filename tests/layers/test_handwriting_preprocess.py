@@ -9,6 +9,7 @@ from tests.helpers import (
     assert_config_round_trip,
     in_functional_model,
     map_with_tf_data,
+    run_layer_test,
     save_and_load,
     to_numpy,
 )
@@ -206,3 +207,10 @@ def test_in_tf_data(rng) -> None:
     assert [b.shape for b in batches] == [(2, 28, 28, 1), (1, 28, 28, 1)]
     assert all(b.dtype == np.float32 for b in batches)
     np.testing.assert_allclose(np.concatenate(batches), to_numpy(layer(photos)), atol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["mnist", "tutorial"])
+def test_layer_contract(mode: str, tmp_path, rng) -> None:
+    photos = np.stack([photo_with_glyph(rng, h=96, w=128, top=10, left=40)] * 2)
+    run_layer_test(HandwritingPreprocess, {"mode": mode}, photos, tmp_path=tmp_path,
+                   atol=1e-4, mixed_atol=1e-4)

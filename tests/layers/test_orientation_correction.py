@@ -6,7 +6,13 @@ import pytest
 
 from rotkeras.datasets import rotate_images
 from rotkeras.layers import OrientationCorrection, PredictedAngle, RightAngleRotation
-from tests.helpers import assert_config_round_trip, map_with_tf_data, save_and_load, to_numpy
+from tests.helpers import (
+    assert_config_round_trip,
+    map_with_tf_data,
+    run_layer_test,
+    save_and_load,
+    to_numpy,
+)
 
 
 def _one_hot(classes: list[int], num_angles: int) -> np.ndarray:
@@ -144,3 +150,21 @@ def test_predicted_angle() -> None:
     np.testing.assert_allclose(to_numpy(PredictedAngle(360)(_one_hot([359, 7], 360))), [359, 7])
     with pytest.raises(ValueError, match=r"\(batch, 4\).*\(4, 360\)"):
         PredictedAngle(4)(_one_hot([1, 2, 3, 4], 360))
+
+
+@pytest.mark.parametrize("num_angles", [4, 8])
+def test_layer_contract(num_angles: int, tmp_path, rng) -> None:
+    x = rng.random((4, 6, 6, 1), dtype=np.float32)
+    probs = _one_hot([0, 1, 2, 3], num_angles)
+    expected = None
+    if num_angles == 4:
+        expected = np.stack([np.rot90(image, -k) for image, k in zip(x, range(4), strict=True)])
+    run_layer_test(OrientationCorrection, {"num_angles": num_angles}, [x, probs],
+                   tmp_path=tmp_path, expected_output=expected, atol=1e-6, mixed_atol=1e-6)
+
+
+def test_predicted_angle_layer_contract(tmp_path) -> None:
+    run_layer_test(PredictedAngle, {"num_angles": 4, "signed": True},
+                   _one_hot([0, 1, 2, 3], 4), tmp_path=tmp_path,
+                   expected_output=np.array([0.0, 90.0, 180.0, -90.0], "float32"),
+                   mixed_atol=0.0)

@@ -9,6 +9,7 @@ from tests.helpers import (
     assert_config_round_trip,
     in_functional_model,
     map_with_tf_data,
+    run_layer_test,
     save_and_load,
     to_numpy,
 )
@@ -289,8 +290,8 @@ def test_eager_compiled_call_handles_new_shapes_and_dtypes(rng) -> None:
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-def test_select_and_grouped_formulations_are_exact(data_format: str, rng) -> None:
-    from rotkeras.layers import _rotation
+def test_per_sample_rotation_is_exact(data_format: str, rng) -> None:
+    from rotkeras import ops
 
     x = (rng.random((24, 2, 5, 5) if data_format == "channels_first" else (24, 5, 5, 2))
          * 255).astype("uint8")
@@ -299,5 +300,22 @@ def test_select_and_grouped_formulations_are_exact(data_format: str, rng) -> Non
         expected = np.stack([np.rot90(image, t, axes=(a - 1 for a in axes))
                              for image, t in zip(x, turns, strict=True)])
         k = keras.ops.convert_to_tensor(turns.astype("int32"))
-        for rotate in (_rotation.rotate_batch_select, _rotation.rotate_batch_grouped):
-            np.testing.assert_array_equal(to_numpy(rotate(x, k, data_format)), expected)
+        np.testing.assert_array_equal(to_numpy(ops.rot90(x, k, data_format=data_format)),
+                                      expected)
+
+
+def test_layer_contract(tmp_path, rng) -> None:
+    x = rng.random((4, 6, 6, 2), dtype=np.float32)
+    run_layer_test(RandomRightAngleRotation, {"seed": 1}, x, tmp_path=tmp_path, random=True)
+    # Inference is the identity, in every setting.
+    run_layer_test(RandomRightAngleRotation, {"angles": (0, 180), "seed": 1},
+                   x[:, :, :4], tmp_path=tmp_path, call_kwargs={"training": False},
+                   expected_output=x[:, :, :4], tf_data=False)
+
+
+def test_layer_contract_with_dict_input_and_channels_first(tmp_path, rng) -> None:
+    data = {"images": (rng.random((4, 2, 5, 5)) * 255).astype("uint8"),
+            "segmentation_masks": rng.integers(0, 3, (4, 5, 5)).astype("int32"),
+            "labels": np.arange(4)}
+    run_layer_test(RandomRightAngleRotation, {"seed": 2, "data_format": "channels_first"},
+                   data, tmp_path=tmp_path, random=True, functional=False)

@@ -8,6 +8,7 @@ from tests.helpers import (
     assert_config_round_trip,
     in_functional_model,
     map_with_tf_data,
+    run_layer_test,
     save_and_load,
     to_numpy,
 )
@@ -94,3 +95,25 @@ def test_masks_with_and_without_channel_axis(rng) -> None:
     np.testing.assert_array_equal(out["images"], np.rot90(x, 1, axes=(1, 2)))
     np.testing.assert_array_equal(out["segmentation_masks"], out["images"][..., 0])
     np.testing.assert_array_equal(out["labels"], np.arange(3))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "uint8"])
+def test_layer_contract(dtype: str, tmp_path, rng) -> None:
+    x = (rng.random((4, 5, 5, 3)) * 200).astype(dtype)
+    run_layer_test(RightAngleRotation, {"k": 1}, x, tmp_path=tmp_path,
+                   expected_output=np.rot90(x, 1, axes=(1, 2)), mixed_atol=0.0)
+    run_layer_test(RightAngleRotation, {"angle": 180}, x[:, :, :3], tmp_path=tmp_path,
+                   expected_output=x[:, ::-1, 2::-1], mixed_atol=0.0)
+
+
+def test_layer_contract_with_dict_input(tmp_path, rng) -> None:
+    data = {"images": rng.random((2, 8, 8, 1), dtype=np.float32),
+            "bounding_boxes": {"boxes": np.array([[[2.0, 1.0, 6.0, 3.0]]] * 2, "float32"),
+                               "labels": np.ones((2, 1), "float32")}}
+    run_layer_test(RightAngleRotation, {"k": 1, "bounding_box_format": "xyxy"}, data,
+                   tmp_path=tmp_path, functional=False, mixed_atol=0.0,
+                   expected_output={"images": np.rot90(data["images"], 1, axes=(1, 2)),
+                                    "bounding_boxes": {
+                                        "boxes": np.array([[[1.0, 2.0, 3.0, 6.0]]] * 2,
+                                                          "float32"),
+                                        "labels": data["bounding_boxes"]["labels"]}})

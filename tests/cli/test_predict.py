@@ -86,3 +86,43 @@ def test_model_with_embedded_preprocessing(tmp_path, capsys) -> None:
     assert "3_screen.png" in out
     reference = to_numpy(model(np.zeros((1, 256, 256, 3), np.uint8)))
     assert reference.shape == (1, 10)
+
+
+def _angle_model(angle_class: int) -> keras.Model:
+    """An angle classifier that always predicts `angle_class` of 4."""
+    inputs = keras.Input((28, 28, 1))
+    dense = keras.layers.Dense(4, activation="softmax", kernel_initializer="zeros",
+                               bias_initializer=keras.initializers.Constant(
+                                   np.eye(4)[angle_class] * 5.0))
+    return keras.Model(inputs, dense(keras.layers.Flatten()(inputs)))
+
+
+def test_pipeline_keeps_a_non_linear_model_whole(rng) -> None:
+    from rotkeras.cli.predict import build_pipeline
+
+    inputs = keras.Input((64, 64, 3), dtype="uint8")
+    x = HandwritingPreprocess()(inputs)
+    branch = keras.layers.Flatten()(keras.layers.Conv2D(2, 3, name="branch")(x))
+    merged = keras.layers.Concatenate()([keras.layers.Flatten()(x), branch])
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(merged))
+    photos = (rng.random((3, 64, 64, 3)) * 255).astype("uint8")
+    upright = to_numpy(build_pipeline(model, 64)(photos))
+    np.testing.assert_allclose(upright["probabilities"], to_numpy(model(photos)), atol=1e-5)
+    np.testing.assert_allclose(upright["inputs"], to_numpy(HandwritingPreprocess()(photos)),
+                               atol=1e-5)
+    # An angle model that sees every digit turned by 90 degrees: the photo is turned back.
+    turned = to_numpy(build_pipeline(model, 64, angle_model=_angle_model(1))(photos))
+    back = np.rot90(photos, -1, axes=(1, 2))
+    np.testing.assert_allclose(turned["probabilities"], to_numpy(model(back)), atol=1e-5)
+
+
+def test_pipeline_corrects_the_28x28_image_of_a_plain_classifier(rng) -> None:
+    from rotkeras.cli.predict import build_pipeline
+
+    classifier = mnist_cnn(compile=False)
+    photos = (rng.random((2, 64, 64, 3)) * 255).astype("uint8")
+    seen = to_numpy(HandwritingPreprocess()(photos))
+    out = to_numpy(build_pipeline(classifier, 64, angle_model=_angle_model(3))(photos))
+    np.testing.assert_array_equal(out["inputs"], np.rot90(seen, 1, axes=(1, 2)))
+    np.testing.assert_allclose(out["probabilities"], to_numpy(classifier(out["inputs"])),
+                               atol=1e-5)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rotkeras.experiments.photos import evaluate_photos, preprocess_photos
+from rotkeras.cli.photos import evaluate_photos, preprocess_photos
 from rotkeras.models import mnist_cnn
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"

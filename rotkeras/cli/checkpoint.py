@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from rotkeras.experiments import _io
+from rotkeras.cli import _io
 
 STATE_FILE = "state.json"
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import rotkeras
-from rotkeras.experiments import training
-from rotkeras.experiments.training import (
+from rotkeras import training
+from rotkeras.layers import RandomRightAngleRotation
+from rotkeras.training import (
     fit_classifier,
     make_dataset,
     recommended_dtype_policy,
@@ -19,7 +20,6 @@ from rotkeras.experiments.training import (
     resolve_precision,
     resolve_steps_per_execution,
 )
-from rotkeras.layers import RandomRightAngleRotation
 from tests.helpers import to_numpy
 
 
@@ -325,3 +325,14 @@ def test_fit_classifier_trains_a_mixed_precision_model_with_augmentation(rng):
     history = fit_classifier(model, x, y, epochs=2, batch_size=16, verbose=0)
     assert all(np.isfinite(history.history["loss"]))
     assert {w.dtype for w in model.weights} == {"float32"}
+
+
+def test_the_earlier_import_path_still_works():
+    import importlib
+    import sys
+
+    sys.modules.pop("rotkeras.experiments.training", None)
+    with pytest.warns(DeprecationWarning, match="rotkeras.training"):
+        old = importlib.import_module("rotkeras.experiments.training")
+    assert old.fit_classifier is fit_classifier
+    assert old.recommended_dtype_policy is recommended_dtype_policy

@@ -14,8 +14,8 @@ import keras
 import numpy as np
 import pytest
 
-from rotkeras.experiments import _io
-from rotkeras.experiments.reproduce import ReproduceConfig, phase_names, reproduce
+from rotkeras.cli import _io
+from rotkeras.cli.reproduce import ReproduceConfig, phase_names, reproduce
 
 
 def _digit_like_npz(path: Path, n_train: int, n_test: int) -> Path:
@@ -121,7 +121,7 @@ def test_killed_run_resumes_without_corrupt_files(tmp_path) -> None:
 
 
 def test_precision_is_resolved_recorded_and_checked_on_resume(small_npz, tmp_path) -> None:
-    from rotkeras.experiments.reproduce import Runner
+    from rotkeras.cli.reproduce import Runner
 
     out = tmp_path / "run"
     out.mkdir()
@@ -150,3 +150,42 @@ def test_mixed_precision_run_trains_every_network_in_it(small_npz, tmp_path) -> 
         policies = {layer.name: layer.dtype_policy.name for layer in model.layers}
         assert policies["conv1"] == "mixed_bfloat16", name
         assert policies["probabilities"] == "float32", name
+
+
+@pytest.fixture
+def only_new_phases():
+    """Empties the phase registry for a test; returns the `phase` decorator."""
+    from rotkeras.cli import phases
+
+    saved = dict(phases.PHASES)
+    phases.PHASES.clear()
+    yield phases.phase
+    phases.PHASES.clear()
+    phases.PHASES.update(saved)
+
+
+def test_a_registered_phase_runs_resumes_and_reports(only_new_phases, small_npz, tmp_path,
+                                                     capsys) -> None:
+    phase = only_new_phases
+    calls = []
+
+    @phase("count", "counting the test images", heading="Counting")
+    def count(run) -> dict:
+        calls.append(run.config.seed)
+        return {"n": len(run.data()["x_test"])}
+
+    @count.section
+    def _(result: dict, results: dict) -> list[str]:
+        return [f"{result['n']} test images."]
+
+    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True)
+    assert phase_names(config) == ["count"]
+    metrics = reproduce(config)
+    assert metrics["phases"]["count"]["n"] == 120
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "## 1. Counting\n\n120 test images." in report
+    assert reproduce(config)["phases"]["count"]["n"] == 120
+    assert calls == [0]  # the second run found the phase done
+    assert "count: done in an earlier run" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="'count'"):
+        phase("count", "again")(lambda run: {})

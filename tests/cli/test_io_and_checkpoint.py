@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rotkeras.experiments import _io, checkpoint
+from rotkeras.cli import _io, checkpoint
 from rotkeras.models import mnist_cnn
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rotkeras.experiments import _io
+from rotkeras.cli import _io
 
 PREPROCESSING = {
     "tutorial": "tutorial (grayscale, INTER_AREA resize to 28x28, /255, invert)",

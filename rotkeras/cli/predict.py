@@ -22,6 +22,61 @@ def collect_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
+def build_pipeline(
+    model: Any,
+    size: int,
+    *,
+    angle_model: Any = None,
+    mode: str = "mnist",
+    polarity: str = "auto",
+) -> Any:
+    """One functional model from letterboxed photos to class probabilities.
+
+    `photos (size, size, 3) uint8 -> HandwritingPreprocess -> [OrientationCorrection] ->
+    model`, with two outputs: `"probabilities"` and `"inputs"` (the 28x28 images the
+    classifier saw). A `model` whose first layer is its own `HandwritingPreprocess` is
+    called on the photos as it is, whatever its graph; its preprocessing layer also gives
+    the `"inputs"`, and an orientation correction turns the photo itself upright (the
+    letterboxed photo is square, so quarter turns are exact) before the model sees it.
+
+    Args:
+        model: The digit classifier (28x28x1 input, or led by `HandwritingPreprocess`).
+        size: Side of the letterboxed photos.
+        angle_model: Optional angle classifier on the 28x28x1 images (softmax over
+            `num_angles` rotation classes).
+        mode: `HandwritingPreprocess` mode, when the model has no preprocessing of its own.
+        polarity: `HandwritingPreprocess` polarity, likewise.
+
+    Returns:
+        A `keras.Model` with a dict output `{"probabilities", "inputs"}`.
+    """
+    import keras
+
+    from rotkeras.layers import HandwritingPreprocess, OrientationCorrection
+
+    embedded = _embedded_preprocess(model)
+    preprocess = embedded or HandwritingPreprocess(mode=mode, polarity=polarity)
+    photos = keras.Input((size, size, 3), dtype="uint8", name="photos")
+    seen = preprocess(photos)
+    upright_photos = photos
+    if angle_model is not None:
+        angle_probabilities = angle_model(seen)
+        correction = OrientationCorrection(num_angles=angle_probabilities.shape[-1])
+        if embedded is None:
+            seen = correction([seen, angle_probabilities])
+        else:
+            upright_photos = correction([photos, angle_probabilities])
+            seen = preprocess(upright_photos)
+    outputs = model(upright_photos) if embedded is not None else model(seen)
+    if isinstance(outputs, dict):  # e.g. orientation_corrected(..., return_angle=True)
+        outputs = outputs.get("probabilities", next(iter(outputs.values())))
+    elif isinstance(outputs, (list, tuple)):
+        outputs = outputs[0]
+    probabilities = outputs
+    return keras.Model(photos, {"probabilities": probabilities, "inputs": seen},
+                       name="predict_pipeline")
+
+
 def run_predict(
     inputs: Sequence[str | os.PathLike[str]],
     model_path: str | os.PathLike[str],
@@ -39,19 +94,16 @@ def run_predict(
     """Classifies photos and prints a table `file, digit, confidence`; returns an exit code.
 
     Every photo is read with `read_image` (EXIF orientation applied), letterboxed to
-    `size x size` and turned into an MNIST-like 28x28 image by `HandwritingPreprocess`
-    (unless the model starts with its own `HandwritingPreprocess` layer, which is then
-    used). With `correct_orientation`, an angle classifier (`orientation_model_path`,
-    28x28x1 input, softmax over `num_angles` rotation classes) predicts how each digit
-    is turned and `OrientationCorrection` turns it upright before classification.
+    `size x size` and run through `build_pipeline`: turned into an MNIST-like 28x28 image
+    by `HandwritingPreprocess` (the model's own, when it starts with one) and, with
+    `correct_orientation`, turned upright by `OrientationCorrection` from the prediction
+    of an angle classifier (`orientation_model_path`, 28x28x1 input, softmax over
+    `num_angles` rotation classes) before classification.
 
     Unreadable files are reported on `err` and skipped; the exit status is then 1
     (0 when every file was classified).
     """
     import keras
-
-    from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
-    from rotkeras.layers.orientation_correction import OrientationCorrection
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -83,20 +135,16 @@ def run_predict(
             failures += 1
             print(f"rotkeras predict: error: {error}", file=err)
 
-    embedded = _embedded_preprocess(model)
-    preprocess = embedded or HandwritingPreprocess(mode=mode, polarity=polarity)
-    classifier = _rest_of_model(model) if embedded is not None else model
     rows: list[tuple[str, int, float]] = []
     seen: list[np.ndarray] = []
+    pipeline = build_pipeline(model, size, angle_model=angle_model, mode=mode,
+                              polarity=polarity) if photos else None
     for start in range(0, len(photos), batch_size):
-        batch = np.stack(photos[start : start + batch_size])
-        x = _to_numpy(preprocess(batch))
-        if angle_model is not None:
-            angle_probs = _to_numpy(angle_model(x, training=False))
-            x = _to_numpy(OrientationCorrection(num_angles=angle_probs.shape[-1])([x, angle_probs]))
-        probs = _to_numpy(classifier(x, training=False))
-        seen.append(x)
-        for name, p in zip(names[start : start + batch_size], probs, strict=True):
+        # Eager calls: a few photos are classified without compiling the pipeline first.
+        outputs = pipeline(np.stack(photos[start : start + batch_size]), training=False)
+        seen.append(_to_numpy(outputs["inputs"]))
+        for name, p in zip(names[start : start + batch_size], _to_numpy(outputs["probabilities"]),
+                           strict=True):
             rows.append((name, int(np.argmax(p)), float(np.max(p))))
 
     if rows:
@@ -121,24 +169,12 @@ def _to_numpy(x: Any) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(x))
 
 
-def _layers(model: Any) -> list[Any]:
-    import keras
-
-    return [
-        layer for layer in getattr(model, "layers", [])
-        if not isinstance(layer, keras.layers.InputLayer)
-    ]
-
-
 def _embedded_preprocess(model: Any) -> Any:
-    from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
-
-    layers = _layers(model)
-    return layers[0] if layers and isinstance(layers[0], HandwritingPreprocess) else None
-
-
-def _rest_of_model(model: Any) -> Any:
-    """The layers after the leading `HandwritingPreprocess`, chained (a linear model)."""
+    """The model's leading `HandwritingPreprocess` layer, or None."""
     import keras
 
-    return keras.Sequential(_layers(model)[1:])
+    from rotkeras.layers import HandwritingPreprocess
+
+    layers = [layer for layer in getattr(model, "layers", [])
+              if not isinstance(layer, keras.layers.InputLayer)]
+    return layers[0] if layers and isinstance(layers[0], HandwritingPreprocess) else None

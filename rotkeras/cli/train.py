@@ -1,4 +1,4 @@
-"""Training the reference CNN with the tutorial's recipe (the first main job)."""
+"""`rotkeras train`: the reference CNN, trained the recommended way."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 
 from rotkeras.datasets.mnist import load_mnist, to_float_images
 from rotkeras.models.mnist_cnn import mnist_cnn
+from rotkeras.training import fit_classifier, resolve_precision
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -36,24 +37,30 @@ def train_reference(
     limit: int | None = None,
     save: str | os.PathLike[str] | None = None,
     verbose: int | str = "auto",
+    precision: str = "auto",
 ) -> dict[str, Any]:
-    """Trains `mnist_cnn` like the tutorial (Adam, `epochs`, `batch_size`) and evaluates it.
+    """Trains `mnist_cnn` with the tutorial's recipe the way `rotkeras reproduce` does.
+
+    The model is built in `precision` (`"auto"`: `rotkeras.training.
+    recommended_dtype_policy()`) after seeding Keras with `seed`, and trained with
+    `rotkeras.training.fit_classifier` (Adam, `epochs`, `batch_size`, one seeded shuffle
+    per epoch), then evaluated on the MNIST test set.
 
     Returns:
         A dict with `test_accuracy`, `test_loss`, `seconds_per_epoch` (mean over epochs
-        after the first, which includes compilation, when there are several), `epoch_seconds`
-        and the trained `model`.
+        after the first, which includes compilation, when there are several), `epoch_seconds`,
+        the resolved `precision` and the trained `model`.
     """
-    keras.utils.set_random_seed(seed)
+    precision = resolve_precision(precision)
     (x_train, y_train), (x_test, y_test) = load_mnist(data)
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
     x_train, x_test = to_float_images(x_train), to_float_images(x_test)
-    model = mnist_cnn()
+    keras.utils.set_random_seed(seed)
+    model = mnist_cnn(dtype=precision)
     timer = EpochTimer()
-    model.fit(
-        x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=verbose, callbacks=[timer]
-    )
+    fit_classifier(model, x_train, y_train.astype("int32"), epochs=epochs,
+                   batch_size=batch_size, seed=seed, callbacks=[timer], verbose=verbose)
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     if save is not None:
         model.save(save)
@@ -63,5 +70,6 @@ def train_reference(
         "test_loss": float(test_loss),
         "seconds_per_epoch": float(np.mean(steady)),
         "epoch_seconds": timer.seconds,
+        "precision": precision,
         "model": model,
     }

@@ -1,7 +1,18 @@
-"""The `rotkeras` command line.
+"""The `rotkeras` command line (the application built on the library).
 
-Subcommands import Keras lazily so that `rotkeras --version` and `rotkeras --help`
-answer at once.
+The package holds the command bodies and their infrastructure:
+
+- `rotkeras.cli.train`: `rotkeras train` (the reference CNN, trained the recommended way);
+- `rotkeras.cli.reproduce`: `rotkeras reproduce`, a registry of resumable phases, with
+  `report` (report.md, metrics.json, figures), `photos` (the handwriting phase),
+  `checkpoint` (crash-safe per-epoch weights), `progress` (log lines and time left) and
+  `_io` (atomic file writes);
+- `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model).
+
+This module only parses arguments: it imports neither Keras nor a backend, so
+`rotkeras --version` and `rotkeras --help` answer at once. A command imports what it needs
+when it runs. A new command is a subparser in `build_parser` whose `func` imports its
+module inside the function.
 """
 
 from __future__ import annotations
@@ -13,34 +24,36 @@ from collections.abc import Sequence
 
 from rotkeras._version import __version__
 
+PRECISION_CHOICES = ("auto", "float32", "mixed_bfloat16")
+PRECISION_HELP = (
+    "training precision (default: auto = mixed_bfloat16 on TensorFlow or PyTorch with a CPU "
+    "that has native bfloat16 instructions, where it trains faster at equal accuracy; "
+    "float32, the tutorial's, elsewhere)"
+)
+
 
 def _cmd_info(args: argparse.Namespace) -> int:
     import keras
+
+    from rotkeras.training import recommended_dtype_policy
 
     print(f"rotkeras {__version__}")
     print(f"keras {keras.__version__}")
     print(f"backend {keras.backend.backend()}")
     print(f"image_data_format {keras.config.image_data_format()}")
-    for device in _list_devices():
+    try:
+        devices = [str(device) for device in keras.distribution.list_devices()]
+    except Exception as error:  # pragma: no cover - depends on the installed backend
+        devices = [f"unknown ({error})"]
+    for device in devices:
         print(f"device {device}")
-    from rotkeras.experiments.training import recommended_dtype_policy
-
     print(f"recommended precision {recommended_dtype_policy()} "
-          "(what rotkeras reproduce --precision auto trains in)")
+          "(what rotkeras train and reproduce --precision auto train in)")
     return 0
 
 
-def _list_devices() -> list[str]:
-    import keras
-
-    try:
-        return [str(device) for device in keras.distribution.list_devices()]
-    except Exception as error:  # pragma: no cover - depends on the installed backend
-        return [f"unknown ({error})"]
-
-
 def _cmd_train(args: argparse.Namespace) -> int:
-    from rotkeras.experiments.train_reference import train_reference
+    from rotkeras.cli.train import train_reference
 
     result = train_reference(
         data=args.data,
@@ -49,6 +62,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         limit=args.limit,
         save=args.save,
+        precision=args.precision,
         verbose=0 if args.quiet else "auto",
     )
     print(f"test accuracy: {result['test_accuracy']:.4f}")
@@ -57,7 +71,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from rotkeras.experiments.predict import run_predict
+    from rotkeras.cli.predict import run_predict
 
     return run_predict(
         args.inputs,
@@ -75,7 +89,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from rotkeras.experiments.reproduce import ReproduceConfig, reproduce
+    from rotkeras.cli.reproduce import ReproduceConfig, reproduce
 
     config = ReproduceConfig(
         out=Path(args.out),
@@ -108,7 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(func=_cmd_info)
 
     train = sub.add_parser(
-        "train", help="train the reference CNN on MNIST (tutorial recipe) and print test accuracy"
+        "train",
+        help="train the reference CNN on MNIST (tutorial recipe) and print test accuracy",
+        description="Trains the tutorial's CNN on MNIST the way reproduce does "
+        "(rotkeras.training.fit_classifier, in the recommended precision) and prints its "
+        "test accuracy.",
     )
     _add_data_argument(train)
     train.add_argument("--epochs", type=_positive_int, default=10)
@@ -118,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_positive_int, default=None, help="use only the first N training images"
     )
     train.add_argument("--save", default=None, help="save the trained model to this .keras file")
+    train.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
+                       help=PRECISION_HELP)
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(func=_cmd_train)
 
@@ -143,11 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="discard earlier results in --out and start over")
     rep.add_argument("--photos", default=None, metavar="DIR",
                      help="folder of labelled digit photos for the handwriting experiment")
-    rep.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16"),
-                     default="auto",
-                     help="training precision (default: auto = mixed_bfloat16 on TensorFlow or "
-                     "PyTorch with a CPU that has native bfloat16 instructions, where it trains "
-                     "faster at equal accuracy; float32, the tutorial's, elsewhere)")
+    rep.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
+                     help=PRECISION_HELP)
     rep.add_argument("--quiet", action="store_true", help="log lines only, no progress bars")
     rep.set_defaults(func=_cmd_reproduce)
 
@@ -214,7 +231,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"rotkeras {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,368 @@
+"""The phases of `rotkeras reproduce`, in the order they run and appear in the report.
+
+A phase is a function of the `Runner` (`rotkeras.cli.reproduce`) registered with
+`@phase(...)`: it returns a JSON-serialisable dict, which the runner saves to
+`OUT/phases/<name>.json` once the phase has finished (a finished phase is never redone).
+Its report section and figures, if any, are registered next to it. **Adding a phase is a
+change to this file only**: the runner, the resume logic, the log, `metrics.json` and
+`report.md` pick it up. For example::
+
+    @phase("rotation_robust", "a CNN trained on every angle", trains=1,
+           model="Rotation-robust CNN", heading="Rotation-robust CNN")
+    def rotation_robust(run: Runner) -> dict[str, Any]:
+        d = run.data()
+        model = run.train("rotation_robust", build, d["x_train"], d["y_train"],
+                          "rotation-robust CNN")        # resumable, saved as a .keras file
+        return run.evaluate(model, "rotation_robust")  # upright / rotated / combined
+
+    @rotation_robust.section
+    def _(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
+        return ["Markdown lines of the section."]
+
+A phase with `model=` trains and evaluates a digit classifier under its own name: it gets a
+row in the headline table, a confusion matrix, and a curve in the accuracy-against-angle
+phase (which therefore comes after every model phase). `trains` is its training work in
+epochs over the training set (for the time-left estimate); `enabled` decides per run
+whether it runs (e.g. `photos` only with `--photos`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from rotkeras.cli.reproduce import ReproduceConfig, Runner
+
+TUTORIAL_ANGLES = (90, -90, 180)
+SWEEP_ANGLES = tuple(range(0, 360, 15))
+# The tutorial's published numbers.
+TUTORIAL = {
+    "reference_upright": 0.9915,
+    "solution2_combined": 0.9797,
+}
+
+Section = Callable[[dict[str, Any], dict[str, Any]], list[str]]
+Figures = Callable[[dict[str, Any], Callable[[Any, str], None]], None]
+
+
+def _always(config: ReproduceConfig) -> bool:
+    return True
+
+
+@dataclasses.dataclass
+class Phase:
+    """One registered phase (see the module docstring).
+
+    Attributes:
+        name: File and key name (`phases/<name>.json`, `metrics.json["phases"][name]`).
+        title: What the log says when the phase starts.
+        run: The phase itself, `run(runner) -> dict`.
+        trains: Training work in epochs over the training set, for the time-left estimate.
+        model: Headline title of the classifier the phase trains and evaluates, if any.
+        published: The tutorial's number for that model (headline table).
+        confusion: The test sets whose confusion matrices are drawn for the model.
+        heading: Heading of the phase's report section (numbered), if it has one.
+        section: `section(result, results) -> markdown lines` of the report section.
+        figures: `figures(result, save)` draws the phase's figures with matplotlib and saves
+            each with `save(figure, "name.png")`.
+        enabled: Whether a run with a given config runs the phase.
+    """
+
+    name: str
+    title: str
+    run: Callable[[Runner], dict[str, Any]]
+    trains: float = 0.0
+    model: str | None = None
+    published: str = "—"
+    confusion: tuple[str, ...] = ("rotated",)
+    heading: str | None = None
+    section_lines: Section | None = None
+    figures: Figures | None = None
+    enabled: Callable[[ReproduceConfig], bool] = _always
+
+    def section(self, fn: Section) -> Section:
+        """Decorator: registers `fn` as the phase's report section."""
+        self.section_lines = fn
+        return fn
+
+    def figure(self, fn: Figures) -> Figures:
+        """Decorator: registers `fn` as the phase's figure writer."""
+        self.figures = fn
+        return fn
+
+
+PHASES: dict[str, Phase] = {}
+
+
+def phase(name: str, title: str, **options: Any) -> Callable[[Callable[..., Any]], Phase]:
+    """Decorator registering a phase function under `name` (see `Phase` for `options`)."""
+
+    def register(run: Callable[[Runner], dict[str, Any]]) -> Phase:
+        if name in PHASES:
+            raise ValueError(f"a reproduce phase named {name!r} is already registered")
+        PHASES[name] = Phase(name=name, title=title, run=run, **options)
+        return PHASES[name]
+
+    return register
+
+
+def phase_names(config: ReproduceConfig) -> list[str]:
+    """The phases a run with `config` goes through, in order."""
+    return [p.name for p in PHASES.values() if p.enabled(config)]
+
+
+def model_phases() -> dict[str, Phase]:
+    """The phases that train and evaluate a digit classifier, by name, in order."""
+    return {name: p for name, p in PHASES.items() if p.model is not None}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+# ------------------------------------------------------------------------ the phases
+@phase("reference", "reference CNN, tutorial recipe", trains=1, model="Reference CNN",
+       published=f"{percent(TUTORIAL['reference_upright'])} upright; fails on rotated digits",
+       confusion=("upright", "rotated"), heading="Reference CNN")
+def reference(run: Runner) -> dict[str, Any]:
+    d = run.data()
+    model = run.train("reference", run.classifier, d["x_train"], d["y_train"], "reference CNN")
+    return run.evaluate(model, "reference")
+
+
+@reference.section
+def _reference_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    return ["The tutorial's network (130,890 parameters), Adam, trained on upright digits "
+            "only. Classification report on the upright test set:", "", "```text",
+            result["upright_details"]["classification_report"].rstrip(), "```",
+            "", "On the rotated test set:", "", "```text",
+            result["rotated_details"]["classification_report"].rstrip(),
+            "```", "", "![confusion](figures/confusion_reference_upright.png)",
+            "![confusion](figures/confusion_reference_rotated.png)"]
+
+
+@phase("solution2_static", "Solution 2, original + static rotated copies (tutorial)",
+       trains=2, model="Solution 2, static rotated copies (tutorial)",
+       published=f"{percent(TUTORIAL['solution2_combined'])} combined",
+       heading="Solution 2: rotation augmentation")
+def solution2_static(run: Runner) -> dict[str, Any]:
+    from rotkeras.datasets import rotate_right_angles
+
+    d = run.data()
+    rotated = rotate_right_angles(d["x_train"], d["y_train"], TUTORIAL_ANGLES, seed=run.seed)
+    x = np.concatenate([d["x_train"], rotated.images])
+    y = np.concatenate([d["y_train"], rotated.labels])
+    model = run.train("solution2_static", run.classifier, x, y, "Solution 2 (static copies)")
+    return run.evaluate(model, "solution2_static")
+
+
+@solution2_static.section
+def _solution2_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    lines = ["*Static* is the tutorial's recipe: the training set plus one copy of every "
+             "image turned by 90, -90 or 180 degrees (twice the images per epoch). "
+             "*On the fly* puts `RandomRightAngleRotation` in the model with the same angle "
+             "distribution (half upright, a sixth each of 90, -90 and 180 degrees), drawn "
+             "afresh for every batch; it sees each image once per epoch.", ""]
+    for name in ("solution2_static", "solution2_onthefly"):
+        if name in results:
+            lines.append(f"![confusion](figures/confusion_{name}_rotated.png)")
+    return lines
+
+
+@phase("solution2_onthefly", "Solution 2, on-the-fly RandomRightAngleRotation", trains=1,
+       model="Solution 2, on-the-fly RandomRightAngleRotation")
+def solution2_onthefly(run: Runner) -> dict[str, Any]:
+    from rotkeras.layers import RandomRightAngleRotation
+
+    d = run.data()
+
+    def build() -> Any:
+        # The tutorial's training distribution (half upright, the rest 90/-90/180), redrawn
+        # for every batch instead of fixed once.
+        augmentation = RandomRightAngleRotation(
+            angles=(0, *TUTORIAL_ANGLES), probabilities=(0.5, 1 / 6, 1 / 6, 1 / 6),
+            seed=run.seed, name="random_right_angle_rotation",
+        )
+        return run.classifier(preprocessing=augmentation)
+
+    model = run.train("solution2_onthefly", build, d["x_train"], d["y_train"],
+                      "Solution 2 (on the fly)")
+    return run.evaluate(model, "solution2_onthefly")
+
+
+@phase("solution1", "Solution 1, angle classifier + orientation correction", trains=1,
+       model="Solution 1, orientation correction", published="no number published",
+       heading="Solution 1: orientation correction")
+def solution1(run: Runner) -> dict[str, Any]:
+    from rotkeras.datasets import rotate_right_angles
+    from rotkeras.evaluation import predict_classes
+    from rotkeras.models import angle_classifier, orientation_corrected
+
+    d = run.data()
+    # Angle classifier: every training image turned by a random 0/90/180/270 degrees.
+    turned = rotate_right_angles(d["x_train"], None, (0, 90, 180, 270), seed=run.seed + 1)
+    angle_labels = ((np.asarray(turned.angles) // 90) % 4).astype("int32")
+    angle_model = run.train("angle_classifier",
+                            lambda: angle_classifier(dtype=run.config.precision),
+                            turned.images, angle_labels, "angle classifier")
+    corrected = run.compose("solution1", lambda: orientation_corrected(run.model("reference"),
+                                                                       angle_model))
+    # Angle predictions on the test set and its rotated copy (the evaluation's sets).
+    rotated = run.rotated_test_set()
+    true_k = (np.asarray(rotated.angles) // 90) % 4
+    upright_k = predict_classes(angle_model, d["x_test"])
+    predicted_k = predict_classes(angle_model, rotated.images)
+    labels = rotated.labels
+    per_digit = {
+        str(digit): float(np.mean(predicted_k[labels == digit] == true_k[labels == digit]))
+        for digit in range(10)
+    }
+    result = run.evaluate(corrected, "solution1")
+    result["angle_accuracy"] = {
+        "rotated": float(np.mean(predicted_k == true_k)),
+        "upright": float(np.mean(upright_k == 0)),
+        "rotated_per_digit": per_digit,
+    }
+    return result
+
+
+@solution1.section
+def _solution1_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    angle = result["angle_accuracy"]
+    per_digit = ", ".join(f"{d}: {percent(v)}" for d, v in angle["rotated_per_digit"].items())
+    return ["A 4-way angle classifier (the reference architecture with 4 outputs, trained on "
+            "every training image turned by a random multiple of 90 degrees) predicts the "
+            "rotation; `OrientationCorrection` turns the image back exactly; the reference "
+            "CNN classifies it. One saved `.keras` model.", "",
+            f"- angle accuracy on the rotated test set: {percent(angle['rotated'])}",
+            "- angle accuracy on the upright test set (predicts 0): "
+            f"{percent(angle['upright'])}",
+            f"- per digit (rotated set): {per_digit}",
+            "", "6 and 9 are the hard pair: a 6 turned by 180 degrees is a plausible 9, so "
+            "the angle model cannot always tell which one it sees.", "",
+            "![confusion](figures/confusion_solution1_rotated.png)"]
+
+
+@phase("angle_sweep", "accuracy against rotation angle, 0..345 degrees",
+       heading="Accuracy against rotation angle")
+def angle_sweep(run: Runner) -> dict[str, Any]:
+    from rotkeras.evaluation import accuracy_per_angle
+
+    d = run.data()
+    curves = {}
+    for name in model_phases():
+        curve = accuracy_per_angle(run.model(name), d["x_test"], d["y_test"],
+                                   angles=SWEEP_ANGLES)
+        curves[name] = {str(int(angle)): float(acc) for angle, acc in curve.items()}
+    return {"angles": list(SWEEP_ANGLES), "accuracy": curves,
+            "samples": _sample_predictions(run)}
+
+
+def _quarter_turns(images: np.ndarray) -> np.ndarray:
+    """`(N, H, W[, C])` images at 0, 90, 180 and 270 degrees, in that order (4N images)."""
+    import keras
+
+    from rotkeras import ops
+
+    batch = images if images.ndim == 4 else images[..., None]
+    turned = np.concatenate([
+        np.asarray(keras.ops.convert_to_numpy(ops.rot90(batch, k, data_format="channels_last")))
+        for k in range(4)
+    ])
+    return turned if images.ndim == 4 else turned[..., 0]
+
+
+def _sample_predictions(run: Runner, count: int = 8) -> dict[str, Any]:
+    """Predictions of every model on a few test digits at 0/90/180/270 degrees."""
+    from rotkeras.evaluation import predict_classes
+
+    d = run.data()
+    rng = np.random.default_rng(run.seed)
+    index = np.sort(rng.choice(len(d["x_test"]), count, replace=False))
+    images = d["x_test"][index]
+    rotations = _quarter_turns(images)
+    predictions = {name: predict_classes(run.model(name), rotations).tolist()
+                   for name in model_phases()}
+    return {"index": index.tolist(), "labels": d["y_test"][index].tolist(),
+            "images": np.round(images[..., 0] * 255).astype(np.uint8).tolist(),
+            "predictions": predictions}
+
+
+@angle_sweep.section
+def _angle_sweep_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    titles = {name: p.model for name, p in model_phases().items()}
+    header = "| angle | " + " | ".join(titles.get(n, n) for n in result["accuracy"]) + " |"
+    lines = ["Every test image rotated by the angle (bilinear interpolation between right "
+             "angles, exact at multiples of 90 degrees).", "",
+             "![accuracy vs angle](figures/accuracy_vs_angle.png)", "", header,
+             "|---:|" + "---:|" * len(result["accuracy"])]
+    for angle in result["angles"]:
+        row = [percent(result["accuracy"][n][str(angle)]) for n in result["accuracy"]]
+        lines.append(f"| {angle} | " + " | ".join(row) + " |")
+    lines += ["", "Sample digits at 0/90/180/270 degrees with each model's prediction "
+              "(green: right, red: wrong):", "", "![samples](figures/samples.png)"]
+    return lines
+
+
+@angle_sweep.figure
+def _angle_sweep_figures(result: dict[str, Any], save: Callable[[Any, str], None]) -> None:
+    import matplotlib.pyplot as plt
+
+    titles = {name: p.model for name, p in model_phases().items()}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    angles = result["angles"]
+    for name, curve in result["accuracy"].items():
+        ax.plot(angles, [100 * curve[str(a)] for a in angles], marker="o", markersize=3,
+                label=titles.get(name, name))
+    ax.set_xticks(range(0, 360, 45))
+    ax.set_xlabel("rotation of the test digits (degrees, counter-clockwise)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    save(fig, "accuracy_vs_angle.png")
+
+    samples = result["samples"]
+    images = np.asarray(samples["images"], dtype=np.uint8)
+    labels = samples["labels"]
+    count = len(labels)
+    turned = _quarter_turns(images)
+    short = {"reference": "ref", "solution2_static": "S2s", "solution2_onthefly": "S2f",
+             "solution1": "S1"}
+    fig, axes = plt.subplots(4, count, figsize=(1.25 * count, 6.2))
+    for k in range(4):
+        for j in range(count):
+            ax = axes[k, j]
+            ax.imshow(turned[k * count + j], cmap="gray")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            parts = []
+            for name, predictions in samples["predictions"].items():
+                predicted = predictions[k * count + j]
+                mark = "" if predicted == labels[j] else "!"
+                parts.append(f"{short.get(name, name)}:{predicted}{mark}")
+            ok = all(p[k * count + j] == labels[j] for p in samples["predictions"].values())
+            ax.set_title("\n".join([" ".join(parts[:2]), " ".join(parts[2:])]), fontsize=6,
+                         color="green" if ok else "red")
+            if j == 0:
+                ax.set_ylabel(f"{90 * k}°")
+    fig.suptitle("Rotated test digits and each model's prediction (! = wrong)", fontsize=9)
+    save(fig, "samples.png")
+
+
+@phase("photos", "photos of handwriting, tutorial preprocessing vs HandwritingPreprocess",
+       heading="Photos of handwriting", enabled=lambda config: config.photos is not None)
+def photos(run: Runner) -> dict[str, Any]:
+    from rotkeras.cli.photos import evaluate_photos
+
+    models = {name: run.model(name) for name in model_phases()}
+    return evaluate_photos(run.config.photos, models, run.out / "figures")
+
+
+@photos.section
+def _photos_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    return list(result.get("report_lines", []))

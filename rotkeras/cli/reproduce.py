@@ -1,0 +1,302 @@
+"""`rotkeras reproduce`: the tutorial's experiments end to end, resumable, with a report.
+
+The run goes through the phases registered in `rotkeras.cli.phases` (where a new phase is
+added), in order: `reference`, `solution2_static`, `solution2_onthefly`, `solution1`,
+`angle_sweep` and, with `--photos DIR`, `photos`. Each finished phase is saved to
+`OUT/phases/<name>.json` and never redone; an interrupted training resumes from its last
+finished epoch (`checkpoint`). The report (`report.md`, `metrics.json`, figures) is rebuilt
+from the phase files at the end (`report`).
+
+The `Runner` gives phases what they share: the data (`data`, `rotated_test_set`), resumable
+training of a model saved under a name (`train`, `compose`, `model`), and the evaluation on
+the upright, rotated and combined test sets (`evaluate`, built on `rotkeras.evaluation`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rotkeras.cli import _io, checkpoint
+from rotkeras.cli.phases import PHASES, TUTORIAL_ANGLES, phase_names
+from rotkeras.cli.progress import EpochProgress, RunClock, format_seconds
+
+__all__ = ["ReproduceConfig", "Runner", "phase_names", "reproduce"]
+
+QUICK_TRAIN = 4000
+QUICK_TEST = 1000
+
+
+@dataclasses.dataclass
+class ReproduceConfig:
+    """Settings of one `rotkeras reproduce` run (see `rotkeras reproduce --help`)."""
+
+    out: Path
+    data: str | None = None
+    epochs: int | None = None
+    batch_size: int = 64
+    seed: int = 0
+    quick: bool = False
+    fresh: bool = False
+    quiet: bool = False
+    photos: Path | None = None
+    precision: str = "auto"
+
+    @property
+    def train_epochs(self) -> int:
+        if self.epochs is not None:
+            return self.epochs
+        return 1 if self.quick else 10
+
+
+class Runner:
+    """Runs the phases of `rotkeras reproduce` into an output folder."""
+
+    def __init__(self, config: ReproduceConfig) -> None:
+        self.config = config
+        self.seed = config.seed
+        self.out = Path(config.out)
+        self.phase_dir = self.out / "phases"
+        self.model_dir = self.out / "models"
+        self.backup_dir = self.out / "backup"
+        self._data: dict[str, np.ndarray] | None = None
+        self._rotated: Any = None
+        self._models: dict[str, Any] = {}
+        self.clock = RunClock(0.0)
+
+    # ---------------------------------------------------------------- set-up and data
+    def prepare_output(self) -> None:
+        """Creates (or, with `--fresh`, empties) the output folder; checks it is writable."""
+        if self.config.fresh and self.out.exists():
+            for child in ("phases", "models", "backup", "figures", "classification_reports",
+                          "report.md", "metrics.json", "run.json"):
+                path = self.out / child
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            probe = self.out / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as error:
+            raise PermissionError(
+                f"cannot write to the output folder {self.out}: {error}"
+            ) from error
+        _io.remove_stale_temporaries(self.out)
+        settings = {
+            "epochs": self.config.train_epochs,
+            "batch_size": self.config.batch_size,
+            "seed": self.config.seed,
+            "quick": self.config.quick,
+            "precision": self.config.precision,
+        }
+        run_file = self.out / "run.json"
+        if run_file.exists():
+            previous = _io.read_json(run_file).get("settings")
+            if isinstance(previous, dict):
+                # Runs written before --precision existed trained in float32.
+                previous.setdefault("precision", "float32")
+            if previous != settings:
+                raise ValueError(
+                    f"{self.out} holds a run with different settings {previous}; this run asks "
+                    f"for {settings}. Use --fresh to start over or another --out folder."
+                )
+        else:
+            _io.write_json(run_file, {"settings": settings})
+
+    def data(self) -> dict[str, np.ndarray]:
+        """MNIST as float NHWC arrays (subsets in quick mode), loaded once."""
+        if self._data is None:
+            from rotkeras.datasets import load_mnist, to_float_images
+
+            try:
+                (x_train, y_train), (x_test, y_test) = load_mnist(self.config.data)
+            except FileNotFoundError:
+                raise
+            except Exception as error:
+                if self.config.data is None and not os.environ.get("ROTKERAS_MNIST"):
+                    raise FileNotFoundError(
+                        f"could not get MNIST ({error}). Pass --data PATH/mnist.npz or set "
+                        "ROTKERAS_MNIST to a Keras-format mnist.npz (on a connected machine, "
+                        "keras.datasets.mnist.load_data() downloads it)."
+                    ) from error
+                raise
+            if self.config.quick:
+                rng = np.random.default_rng(self.config.seed)
+                train = np.sort(rng.choice(len(x_train), min(QUICK_TRAIN, len(x_train)),
+                                           replace=False))
+                test = np.sort(rng.choice(len(x_test), min(QUICK_TEST, len(x_test)),
+                                          replace=False))
+                x_train, y_train, x_test, y_test = x_train[train], y_train[train], x_test[test], \
+                    y_test[test]
+            self._data = {
+                "x_train": to_float_images(x_train),
+                "y_train": y_train.astype("int32"),
+                "x_test": to_float_images(x_test),
+                "y_test": y_test.astype("int32"),
+            }
+        return self._data
+
+    def rotated_test_set(self) -> Any:
+        """The test set's rotated copy of every evaluation (`RotatedSet`), built once."""
+        if self._rotated is None:
+            from rotkeras.datasets import rotate_right_angles
+
+            d = self.data()
+            self._rotated = rotate_right_angles(d["x_test"], d["y_test"], TUTORIAL_ANGLES,
+                                                self.seed)
+        return self._rotated
+
+    # ---------------------------------------------------------------- models
+    def classifier(self, **kwargs: Any) -> Any:
+        """The tutorial's CNN in this run's precision (`mnist_cnn(dtype=..., **kwargs)`)."""
+        from rotkeras.models import mnist_cnn
+
+        return mnist_cnn(dtype=self.config.precision, **kwargs)
+
+    def train(self, name: str, build: Callable[[], Any], x: np.ndarray, y: np.ndarray,
+              label: str) -> Any:
+        """Trains (or loads, when already trained) the model `name`; resumes interrupted runs.
+
+        The model is built by `build()` after seeding Keras with the run's seed (a resumed
+        run builds the same untrained model), trained for the run's epochs with
+        `rotkeras.training.fit_classifier`, checkpointed every epoch and saved as
+        `models/<name>.keras`.
+        """
+        import keras
+
+        from rotkeras.training import fit_classifier
+
+        epochs = self.config.train_epochs
+        path = self.model_dir / f"{name}.keras"
+        if path.exists():
+            self.clock.skip(len(x) * epochs)
+            return self.model(name)
+        # Initial weights from the seed alone, not from what ran before in this process.
+        keras.utils.set_random_seed(self.seed)
+        model = build()
+        backup = self.backup_dir / name
+        done = checkpoint.restore(model, backup)
+        if done:
+            self.clock.say(f"  {label}: resuming after epoch {done}/{epochs}")
+            self.clock.skip(len(x) * done)
+        callbacks = [checkpoint.EpochCheckpoint(backup),
+                     EpochProgress(self.clock, label, len(x), epochs)]
+        start = time.perf_counter()
+        fit_classifier(
+            model, x, y, epochs=epochs, batch_size=self.config.batch_size,
+            seed=self.seed, callbacks=callbacks, initial_epoch=done,
+            verbose=0 if self.config.quiet else "auto",
+        )
+        seconds = time.perf_counter() - start
+        _io.save_atomically(path, model.save)
+        shutil.rmtree(backup, ignore_errors=True)
+        _io.write_json(self.model_dir / f"{name}.json", {"train_seconds": seconds,
+                                                         "epochs": epochs, "samples": len(x)})
+        self._models[name] = model
+        return model
+
+    def compose(self, name: str, build: Callable[[], Any]) -> Any:
+        """A model made from trained ones (no training), saved as `models/<name>.keras`."""
+        path = self.model_dir / f"{name}.keras"
+        if path.exists():
+            return self.model(name)
+        model = build()
+        _io.save_atomically(path, model.save)
+        self._models[name] = model
+        return model
+
+    def model(self, name: str) -> Any:
+        """A trained model of an earlier phase (loaded from disk after a restart)."""
+        if name not in self._models:
+            import keras
+
+            self._models[name] = keras.saving.load_model(self.model_dir / f"{name}.keras")
+        return self._models[name]
+
+    # ---------------------------------------------------------------- evaluation
+    def evaluate(self, model: Any, name: str) -> dict[str, Any]:
+        """Upright/rotated/combined accuracy, confusion matrices and classification reports.
+
+        The accuracies are `rotkeras.evaluation.rotation_robustness`'s, from the same
+        predictions (`predict_rotated_sets`), which also give the reports.
+        """
+        from sklearn.metrics import classification_report, confusion_matrix
+
+        from rotkeras.evaluation import predict_rotated_sets
+
+        d = self.data()
+        predictions = predict_rotated_sets(model, d["x_test"], d["y_test"], TUTORIAL_ANGLES,
+                                           self.seed)
+        reports = {}
+        for split in ("upright", "rotated"):
+            predicted = getattr(predictions, split)
+            reports[split] = {
+                "confusion_matrix": confusion_matrix(predictions.labels, predicted,
+                                                     labels=list(range(10))).tolist(),
+                "classification_report": classification_report(
+                    predictions.labels, predicted, labels=list(range(10)), digits=4,
+                    zero_division=0),
+            }
+            _io.write_text(self.out / "classification_reports" / f"{name}_{split}.txt",
+                           reports[split]["classification_report"])
+        return {**predictions.scores(),
+                **{f"{split}_details": value for split, value in reports.items()}}
+
+    # ---------------------------------------------------------------- driver
+    def run(self) -> dict[str, Any]:
+        """Runs every unfinished phase, then writes the report; returns the metrics."""
+        self.prepare_output()
+        names = phase_names(self.config)
+        epochs = self.config.train_epochs
+        # Training work in sample-epochs, for the time-left estimate.
+        planned = len(self.data()["x_train"]) * epochs * sum(PHASES[n].trains for n in names)
+        self.clock = RunClock(planned)
+        self.clock.say(f"rotkeras reproduce -> {self.out} ({len(names)} phases, {epochs} epochs"
+                       f"{', quick' if self.config.quick else ''})")
+        results = {}
+        for number, name in enumerate(names, start=1):
+            phase_file = self.phase_dir / f"{name}.json"
+            if phase_file.exists():
+                results[name] = _io.read_json(phase_file)
+                self.clock.say(f"[{number}/{len(names)}] {name}: done in an earlier run, skipped")
+                continue
+            self.clock.say(f"[{number}/{len(names)}] {name}: {PHASES[name].title}")
+            start = time.perf_counter()
+            results[name] = PHASES[name].run(self)
+            results[name]["seconds"] = round(time.perf_counter() - start, 1)
+            _io.write_json(phase_file, results[name])
+            self.clock.say(f"[{number}/{len(names)}] {name}: finished in "
+                           f"{format_seconds(results[name]['seconds'])}")
+        from rotkeras.cli.report import write_report
+
+        metrics = write_report(self.out, results, self.config)
+        shutil.rmtree(self.backup_dir, ignore_errors=True)
+        self.clock.say(f"report: {self.out / 'report.md'}")
+        return metrics
+
+
+def reproduce(config: ReproduceConfig) -> dict[str, Any]:
+    """Runs `rotkeras reproduce` with `config`; returns the metrics written to metrics.json."""
+    import logging
+
+    import keras
+
+    from rotkeras.training import resolve_precision
+
+    # Evaluating many test sets retraces predict functions; TensorFlow warns about it.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    # "auto" becomes the precision measured fastest on this backend and machine; the
+    # resolved name is what the run records (run.json, report) and trains with.
+    config = dataclasses.replace(config, precision=resolve_precision(config.precision))
+    keras.utils.set_random_seed(config.seed)
+    return Runner(config).run()

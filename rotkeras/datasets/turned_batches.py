@@ -9,7 +9,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from rotkeras._validation import check_image_array, check_positive_int
+from rotkeras import _validation as check
 from rotkeras.datasets.rotated import turn_quarters
 
 #: The tutorial's mix of turns: upright half of the time, 90, 180 and 270 degrees a
@@ -61,27 +61,14 @@ class TurnedBatches(keras.utils.PyDataset):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.x = check_image_array(x, "x")
-        self.y = np.asarray(y)
-        if self.y.ndim == 0 or self.y.shape[0] != self.x.shape[0]:
-            raise ValueError(
-                f"`y` must have one label per image ({self.x.shape[0]}); received shape "
-                f"{self.y.shape}"
-            )
-        self.batch_size = check_positive_int(batch_size, "batch_size")
-        try:
-            probs = np.asarray([float(p) for p in probabilities], dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                "`probabilities` must be four probabilities of 0, 1, 2 and 3 quarter turns; "
-                f"received probabilities={probabilities!r}"
-            ) from error
-        if probs.shape != (4,) or not np.all(np.isfinite(probs)) or np.any(probs < 0) \
-                or abs(probs.sum() - 1.0) > 1e-6:
-            raise ValueError(
-                "`probabilities` must be four non-negative probabilities of 0, 1, 2 and 3 "
-                f"quarter turns summing to 1; received probabilities={probabilities!r}"
-            )
+        self.x = check.check_image_array(x, "x")
+        self.y = check.check_labels(y, self.x.shape[0])
+        if self.y is None:
+            raise check.ArgumentTypeError("`y` must be an array of labels; received y=None")
+        self.batch_size = check.check_positive_int(batch_size, "batch_size")
+        probs = np.asarray(
+            check.check_probabilities(probabilities, 4, "probabilities", of="turns"), np.float64
+        )
         if (probs[1] > 0 or probs[3] > 0) and self.x.shape[1] != self.x.shape[2]:
             raise ValueError(
                 "Turning by 90 or 270 degrees needs square images (height == width); "
@@ -89,9 +76,7 @@ class TurnedBatches(keras.utils.PyDataset):
             )
         self.probabilities = tuple(probs.tolist())
         self._odd_turns = bool(probs[1] > 0 or probs[3] > 0)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"`seed` must be a non-negative integer; received seed={seed!r}")
-        self.seed = int(seed)
+        self.seed = check.check_int(seed, "seed", minimum=0)
         self.shuffle = bool(shuffle)
         self.epoch = 0
         self._draw()

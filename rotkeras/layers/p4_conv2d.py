@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import keras
 from keras import ops
 
-from rotkeras._validation import check_positive_int
+from rotkeras import _validation as check
 
 
 def _square_kernel_size(value: object) -> int:
@@ -21,11 +20,7 @@ def _square_kernel_size(value: object) -> int:
                 f"turned by 90 degrees; received kernel_size={value!r}"
             )
         value = sizes[0]
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(
-            f"`kernel_size` must be a positive integer; received kernel_size={value!r}"
-        )
-    return int(value)
+    return check.check_positive_int(value, "kernel_size")
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -117,22 +112,18 @@ class P4Conv2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.filters = check_positive_int(filters, "filters")
+        self.filters = check.check_positive_int(filters, "filters")
         self.kernel_size = _square_kernel_size(kernel_size)
-        if not isinstance(lifting, bool):
-            raise TypeError(f"`lifting` must be True or False; received lifting={lifting!r}")
-        self.lifting = lifting
-        self.strides = check_positive_int(strides, "strides")
-        self.dilation_rate = check_positive_int(dilation_rate, "dilation_rate")
+        self.lifting = check.check_bool(lifting, "lifting")
+        self.strides = check.check_positive_int(strides, "strides")
+        self.dilation_rate = check.check_positive_int(dilation_rate, "dilation_rate")
         if self.strides > 1 and self.dilation_rate > 1:
             raise ValueError(
                 "`strides` > 1 and `dilation_rate` > 1 cannot be combined; received "
                 f"strides={strides!r}, dilation_rate={dilation_rate!r}"
             )
         padding = padding.lower() if isinstance(padding, str) else padding
-        if padding not in ("valid", "same"):
-            raise ValueError(f"`padding` must be 'valid' or 'same'; received padding={padding!r}")
-        self.padding = padding
+        self.padding = check.check_choice(padding, "padding", ("valid", "same"))
         span = self._span()
         if padding == "same" and span % 2 == 0:
             raise ValueError(
@@ -149,7 +140,7 @@ class P4Conv2D(keras.layers.Layer):
                 f"strides={strides!r}"
             )
         self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check.check_bool(use_bias, "use_bias")
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)

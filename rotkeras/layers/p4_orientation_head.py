@@ -9,27 +9,15 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_positive_int
+from rotkeras import _validation as check
 
 
 def _check_prior(prior: Sequence[float] | None) -> tuple[float, ...] | None:
-    if prior is None:
-        return None
-    if isinstance(prior, (str, bytes)) or not isinstance(prior, Sequence) or len(prior) != 4:
+    values = check.check_probabilities(prior, 4, "orientation_prior", of="turns")
+    if values is not None and min(values) <= 0:
         raise ValueError(
-            "`orientation_prior` must be None or four probabilities (upright, turned by 90, "
-            f"180 and 270 degrees counter-clockwise); received orientation_prior={prior!r}"
-        )
-    try:
-        values = tuple(float(p) for p in prior)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"`orientation_prior` must hold numbers; received orientation_prior={prior!r}"
-        ) from error
-    if not all(math.isfinite(p) and p > 0 for p in values) or abs(sum(values) - 1.0) > 1e-6:
-        raise ValueError(
-            "`orientation_prior` must be four positive, finite probabilities summing to 1; "
-            f"received orientation_prior={prior!r}"
+            "`orientation_prior` must give every turn a positive probability; received "
+            f"orientation_prior={values!r}"
         )
     return values
 
@@ -102,18 +90,11 @@ class P4OrientationHead(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.num_classes = check_positive_int(num_classes, "num_classes")
-        if isinstance(hidden_units, bool) or not isinstance(hidden_units, int) or hidden_units < 0:
-            raise ValueError(
-                "`hidden_units` must be a non-negative integer; received "
-                f"hidden_units={hidden_units!r}"
-            )
-        self.hidden_units = hidden_units
+        self.num_classes = check.check_positive_int(num_classes, "num_classes")
+        self.hidden_units = check.check_int(hidden_units, "hidden_units", minimum=0)
         self.orientation_prior = _check_prior(orientation_prior)
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-                or not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1); received dropout={dropout!r}")
-        self.dropout = float(dropout)
+        self.dropout = check.check_number(dropout, "dropout", low=0.0, high=1.0,
+                                          high_inclusive=False)
         self.seed_generator = keras.random.SeedGenerator() if self.dropout else None
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_positive_int
+from rotkeras import _validation as check
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:
@@ -68,15 +68,13 @@ class P4Pooling2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.pool_size = check_positive_int(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else check_positive_int(strides, "strides")
+        self.pool_size = check.check_positive_int(pool_size, "pool_size")
+        self.strides = (
+            self.pool_size if strides is None else check.check_positive_int(strides, "strides")
+        )
         padding = padding.lower() if isinstance(padding, str) else padding
-        if padding not in ("valid", "same"):
-            raise ValueError(f"`padding` must be 'valid' or 'same'; received padding={padding!r}")
-        self.padding = padding
-        if mode not in ("max", "average"):
-            raise ValueError(f"`mode` must be 'max' or 'average'; received mode={mode!r}")
-        self.mode = mode
+        self.padding = check.check_choice(padding, "padding", ("valid", "same"))
+        self.mode = check.check_choice(mode, "mode", ("max", "average"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
         if len(input_shape) != 5 or input_shape[3] != 4:

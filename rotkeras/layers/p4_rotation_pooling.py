@@ -8,6 +8,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from rotkeras import _validation as check
+
 
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4RotationPooling(keras.layers.Layer):
@@ -43,9 +45,7 @@ class P4RotationPooling(keras.layers.Layer):
 
     def __init__(self, mode: str = "max", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if mode not in ("max", "mean"):
-            raise ValueError(f"`mode` must be 'max' or 'mean'; received mode={mode!r}")
-        self.mode = mode
+        self.mode = check.check_choice(mode, "mode", ("max", "mean"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
         if len(input_shape) not in (3, 5) or input_shape[-2] != 4:

@@ -10,7 +10,8 @@ from typing import Any
 import keras
 from keras import ops
 
-from rotkeras._validation import check_data_format
+from rotkeras import _validation as check
+from rotkeras._backend import TFDataLayer
 
 
 def _check_factor(factor: object) -> tuple[float, float]:
@@ -37,7 +38,7 @@ def _check_factor(factor: object) -> tuple[float, float]:
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class RandomStrokeWidth(keras.layers.Layer):
+class RandomStrokeWidth(TFDataLayer):
     """Makes the strokes of each image randomly thinner or thicker during training.
 
     Pens, cameras and preprocessing give strokes of very different widths, while the
@@ -90,24 +91,15 @@ class RandomStrokeWidth(keras.layers.Layer):
     ) -> None:
         super().__init__(**kwargs)
         self.factor = _check_factor(factor)
-        if ink not in ("bright", "dark"):
-            raise ValueError(f"`ink` must be 'bright' or 'dark'; received ink={ink!r}")
-        self.ink = ink
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"`seed` must be an integer or None; received seed={seed!r}")
-        self.seed = seed
+        self.ink = check.check_choice(ink, "ink", ("bright", "dark"))
+        self.seed = check.check_seed(seed)
         self.generator = keras.random.SeedGenerator(seed)
-        self.data_format = check_data_format(data_format)
+        self.data_format = check.check_data_format(data_format)
         self.supports_jit = True
 
     def call(self, inputs: Any, training: bool = True) -> Any:
         images = ops.convert_to_tensor(inputs)
-        rank = len(images.shape)
-        if rank not in (3, 4):
-            raise ValueError(
-                "RandomStrokeWidth expects a rank-3 (height, width, channels) or rank-4 "
-                f"(batch, height, width, channels) tensor; received shape {tuple(images.shape)}"
-            )
+        rank = check.check_image_tensor(images, "images")
         if not training:
             return inputs
         batched = images if rank == 4 else ops.expand_dims(images, 0)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from rotkeras._validation import check_image_shape, check_positive_int
+from rotkeras import _validation as check
 from rotkeras.layers.p4_batch_normalization import P4BatchNormalization
 from rotkeras.layers.p4_conv2d import P4Conv2D
 from rotkeras.layers.p4_orientation_head import P4OrientationHead
@@ -138,22 +138,21 @@ def rotation_robust_cnn(
     >>> digits.shape, orientation.shape
     ((2, 10), (2, 4))
     """
-    input_shape = check_image_shape(input_shape, "input_shape", min_size=12)
+    input_shape = check.check_image_shape(input_shape, "input_shape", min_size=12)
     if input_shape[0] != input_shape[1]:
         raise ValueError(
             "`input_shape` must be square (height == width) for a network that turns its "
             f"features by 90 degrees; received input_shape={input_shape!r}"
         )
-    num_classes = check_positive_int(num_classes, "num_classes")
-    if head not in HEADS:
-        raise ValueError(f"`head` must be one of {HEADS}; received head={head!r}")
+    num_classes = check.check_positive_int(num_classes, "num_classes")
+    head = check.check_choice(head, "head", HEADS)
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or len(filters) != 4:
         raise ValueError(
             "`filters` must be four positive integers (one per p4 convolution); "
             f"received filters={filters!r}"
         )
-    filters = tuple(check_positive_int(f, "filters") for f in filters)
-    hidden_units = check_positive_int(hidden_units, "hidden_units")
+    filters = tuple(check.check_positive_int(f, "filters") for f in filters)
+    hidden_units = check.check_positive_int(hidden_units, "hidden_units")
     steps = _plan(input_shape)
     if preprocessing is None:
         extra: list[keras.layers.Layer] = []
@@ -247,18 +246,10 @@ def compile_joint(
     Returns:
         The same model, compiled; `fit` takes labels `(classes, turns)`.
     """
-    if isinstance(orientation_loss_weight, bool) or not isinstance(
-        orientation_loss_weight, (int, float)
-    ) or not orientation_loss_weight >= 0:
-        raise ValueError(
-            "`orientation_loss_weight` must be a non-negative number; received "
-            f"orientation_loss_weight={orientation_loss_weight!r}"
-        )
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) \
-            or not weight_decay >= 0:
-        raise ValueError(
-            f"`weight_decay` must be a non-negative number; received weight_decay={weight_decay!r}"
-        )
+    orientation_loss_weight = check.check_number(
+        orientation_loss_weight, "orientation_loss_weight", low=0.0
+    )
+    weight_decay = check.check_number(weight_decay, "weight_decay", low=0.0)
     optimizer = (
         keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=float(weight_decay))
         if weight_decay

@@ -126,7 +126,10 @@ def area_resize(gray: Any, out_h: int, out_w: int) -> Any:
         # Cheap exact pre-shrink by an integer factor, then exact area weights.
         fy, fx = height // out_h, width // out_w
         if fy > 1 or fx > 1:
-            gray = gray[:, : (height // fy) * fy, : (width // fx) * fx]
+            # Drop the remainder rows/columns evenly at both ends (a quarter turn of the
+            # input then gives a quarter turn of the working image).
+            top, left = (height % fy) // 2, (width % fx) // 2
+            gray = gray[:, top : top + (height // fy) * fy, left : left + (width // fx) * fx]
             pooled = ops.average_pool(
                 gray[..., None], (fy, fx), strides=(fy, fx), padding="valid",
                 data_format="channels_last",
@@ -353,7 +356,9 @@ def mnist_pipeline(
     safe_mass = ops.maximum(mass, EPSILON)
     cy = ops.sum(ops.sum(ink, axis=2) * ops.arange(work_h, dtype="float32"), axis=1) / safe_mass
     cx = ops.sum(ops.sum(ink, axis=1) * ops.arange(work_w, dtype="float32"), axis=1) / safe_mass
-    target = output_size / 2.0
+    # The frame's rotation centre: quarter turns of the photo give quarter turns of the
+    # output (np.rot90 turns a 28x28 image about (13.5, 13.5)).
+    target = (output_size - 1) / 2.0
     row_w = resampling_matrix(work_h, output_size, cy, target, scale * pix_y)
     col_w = resampling_matrix(work_w, output_size, cx, target, scale * pix_x)
     out = ops.einsum("bih,bhw->biw", row_w, ink)

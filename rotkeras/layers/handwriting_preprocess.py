@@ -42,10 +42,16 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
     4. crop to the ink with robust, density-weighted mass bounds (isolated specks and
        line remnants do not stretch the box), scale the longer side of the box to
        `box_size` keeping the aspect ratio, with an anti-aliasing tent filter;
-    5. place the centre of mass at `(output_size / 2, output_size / 2)` in pixel
-       index coordinates (`(14, 14)` for 28x28, where real MNIST has it: the test
-       set's mean is `(13.99, 14.01)`);
+    5. place the centre of mass at the frame's rotation centre,
+       `((output_size - 1) / 2, (output_size - 1) / 2)` in pixel index coordinates
+       (`(13.5, 13.5)` for 28x28, half a pixel from MNIST's `(14, 14)`), the point
+       about which `np.rot90` turns the frame;
     6. thicken hairline strokes slightly, then scale so that the brightest pixel is 1.
+
+    The default pipeline commutes with quarter turns: for a photo turned by a multiple
+    of 90 degrees, the output is the upright photo's output turned by the same angle
+    (every window is odd-sized and centred, every statistic is symmetric), so a turned
+    photo reaches the network exactly where a turned training digit would be.
 
     A blank image (no ink with a contrast of at least `min_contrast`) or a uniformly
     inked one gives an all-zero image, never NaN.

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
 
+from rotkeras.datasets import make_synthetic_photos, read_image
 from rotkeras.layers import HandwritingPreprocess
 from tests.helpers import (
     assert_config_round_trip,
@@ -16,6 +19,7 @@ from tests.helpers import (
 cv2 = pytest.importorskip("cv2")
 
 IDX = np.arange(28)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -86,14 +90,51 @@ def test_unbatched_channels_first_and_sizes(rng) -> None:
     assert other.shape == (1, 32, 32, 1)
 
 
+def glyph_digits() -> tuple[np.ndarray, np.ndarray]:
+    """Ten 28x28 MNIST-style digits (white on black) drawn with a Hershey font."""
+    digits = np.zeros((10, 28, 28), np.uint8)
+    for label in range(10):
+        cv2.putText(digits[label], str(label), (7, 23), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2,
+                    cv2.LINE_AA)
+    return digits, np.arange(10)
+
+
+def quarter_turn_batches() -> list[np.ndarray]:
+    """Synthetic photos of every kind (square and not) and the repository's photo fixtures."""
+    digits, labels = glyph_digits()
+    batches = [
+        make_synthetic_photos(2, digits, labels, size=160, seed=5 + i, mix={kind: 1.0})[0]
+        for i, kind in enumerate(("paper", "ruled", "squared", "tight", "screen"))
+    ]
+    batches.append(make_synthetic_photos(2, digits, labels, size=(150, 200), seed=11)[0])
+    batches.extend(read_image(path)[None] for path in sorted(FIXTURES.iterdir()))
+    return batches
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_quarter_turns_of_the_photo_give_quarter_turns_of_the_output(k) -> None:
+    # A photo taken with the camera turned by a right angle must reach the network exactly
+    # as the upright photo's input turned by that angle (np.rot90 turns a 28x28 image about
+    # (13.5, 13.5)); placing the digit anywhere else puts turned photos a pixel away from
+    # turned training digits.
+    layer = HandwritingPreprocess()
+    for photos in quarter_turn_batches():
+        upright = to_numpy(layer(photos))[..., 0]
+        turned = to_numpy(layer(np.ascontiguousarray(np.rot90(photos, k, axes=(1, 2)))))[..., 0]
+        np.testing.assert_allclose(turned, np.rot90(upright, k, axes=(1, 2)), atol=0.02)
+        for got, want in zip(turned, np.rot90(upright, k, axes=(1, 2)), strict=True):
+            if want.sum() > 0:
+                np.testing.assert_allclose(centre_of_mass(got), centre_of_mass(want), atol=0.02)
+
+
 @pytest.mark.parametrize("dark_on_light", [True, False])
 def test_off_centre_digit_in_noisy_canvas_comes_out_centred(dark_on_light, rng) -> None:
     photo = photo_with_glyph(rng, dark_on_light=dark_on_light)
     out = to_numpy(HandwritingPreprocess()(photo[None]))[0, ..., 0]
     cy, cx = centre_of_mass(out)
-    # Centre of mass at MNIST's (14, 14), within 1 px of the frame centre 13.5 as well.
-    assert abs(cy - 14.0) < 1.0 and abs(cx - 14.0) < 1.0
-    assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+    # Centre of mass at the frame's rotation centre (13.5, 13.5), half a pixel from
+    # MNIST's (14, 14): the only point that a quarter turn of the frame leaves in place.
+    assert abs(cy - 13.5) < 0.25 and abs(cx - 13.5) < 0.25
     # Longer side of the digit's box scaled to ~20 px; the digit is bright, background black.
     rows = np.nonzero(out.max(1) > 0.3)[0]
     assert 17 <= rows.max() - rows.min() + 1 <= 23

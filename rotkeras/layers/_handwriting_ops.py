@@ -297,12 +297,25 @@ def mnist_pipeline(
     kernel = odd(longest / 3.0, 3)
 
     # 1. Polarity: the ink is the minority that departs most from its neighbourhood.
+    # When the frame's border is uniform (clean paper or screen around the digit), the
+    # ink is also the extreme farthest from the border's colour; that second vote
+    # decides when the first is ambiguous, e.g. for thick marker filling a tight crop,
+    # where the paper between the strokes looks as "local" as the ink.
     smooth = box_blur(work, 3)
     local = _safe_box_blur(work, odd(longest / 1.5, 3))
     dark_score = top_mean(local - smooth, 0.003)
     light_score = top_mean(smooth - local, 0.003)
     if polarity == "auto":
-        dark = ops.cast(dark_score >= light_score, "float32")
+        border = _border_pixels(work, 2)
+        paper = ops.median(border, axis=1)
+        spread = ops.median(ops.abs(border - paper[:, None]), axis=1)
+        uniform = ops.clip(1.0 - spread / 0.05, 0.0, 1.0)
+        dark_extreme = ops.relu(paper + top_mean(-smooth, 0.003))
+        light_extreme = ops.relu(top_mean(smooth, 0.003) - paper)
+        votes = ops.log(dark_score + 0.01) - ops.log(light_score + 0.01) + 0.5 * uniform * (
+            ops.log(dark_extreme + 0.01) - ops.log(light_extreme + 0.01)
+        )
+        dark = ops.cast(votes >= 0.0, "float32")
     elif polarity == "dark_on_light":
         dark = ops.ones_like(dark_score)
     else:
@@ -371,6 +384,16 @@ def mnist_pipeline(
     out = ops.clip(out / ops.maximum(top, EPSILON), 0.0, 1.0)
     keep = visible * ops.cast(mass > EPSILON, "float32")
     return out * keep[:, None, None]
+
+
+def _border_pixels(x: Any, width: int) -> Any:
+    """`(B, N)` values of the outermost `width` rows and columns of `(B, H, W)`."""
+    height, wide = int(x.shape[1]), int(x.shape[2])
+    rows = [x[:, :width, :], x[:, -width:, :]]
+    cols = [x[:, width:-width, :width], x[:, width:-width, -width:]]
+    flat = [ops.reshape(part, (-1, width * wide)) for part in rows]
+    flat += [ops.reshape(part, (-1, (height - 2 * width) * width)) for part in cols]
+    return ops.concatenate(flat, axis=1)
 
 
 def _safe_box_blur(x: Any, size: int) -> Any:

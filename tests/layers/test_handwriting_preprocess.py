@@ -155,6 +155,26 @@ def test_polarity_both_ways_gives_the_same_digit(rng) -> None:
     assert np.abs(forced[1, ..., 0] - out[1]).max() > 0.5  # forcing the wrong way differs
 
 
+def thick_marker_zero(size: int = 128) -> np.ndarray:
+    """A tight crop of a thick, blurred marker '0' touching the border of white paper."""
+    image = np.full((size, size), 250, np.uint8)
+    axes = (int(size * 0.36), int(size * 0.42))
+    cv2.ellipse(image, (size // 2, size // 2), axes, 0, 0, 360, 15, int(size * 0.2))
+    image = cv2.GaussianBlur(image, (0, 0), size / 60)
+    return np.repeat(image[..., None], 3, axis=2)
+
+
+def test_thick_marker_filling_a_tight_crop_is_read_as_dark_ink() -> None:
+    # The ink covers about half the crop and the paper between the strokes is as
+    # "local" as the ink; the clean, uniform border says which side is paper.
+    photo = thick_marker_zero()[None]
+    auto = to_numpy(HandwritingPreprocess()(photo))
+    dark = to_numpy(HandwritingPreprocess(polarity="dark_on_light")(photo))
+    light = to_numpy(HandwritingPreprocess(polarity="light_on_dark")(photo))
+    np.testing.assert_allclose(auto, dark, atol=1e-5)
+    assert np.abs(auto - light).max() > 0.5
+
+
 @pytest.mark.parametrize("shape", [(56, 56), (84, 112), (100, 75), (29, 41), (20, 20)])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_tutorial_mode_equals_article_cv2_pipeline(shape, channels, rng) -> None:

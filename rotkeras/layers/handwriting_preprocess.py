@@ -41,8 +41,9 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
        faint specks; long thin horizontal/vertical lines (ruled or squared paper)
        are subtracted;
     4. crop to the ink with robust, density-weighted mass bounds (isolated specks and
-       line remnants do not stretch the box), scale the longer side of the box to
-       `box_size` keeping the aspect ratio, with an anti-aliasing tent filter;
+       line remnants do not stretch the box), keep only the ink in and just around the
+       digit's box, scale the longer side of the box to `box_size` keeping the aspect
+       ratio, with an anti-aliasing tent filter;
     5. place the centre of mass at the frame's rotation centre,
        `((output_size - 1) / 2, (output_size - 1) / 2)` in pixel index coordinates
        (`(13.5, 13.5)` for 28x28, half a pixel from MNIST's `(14, 14)`), the point

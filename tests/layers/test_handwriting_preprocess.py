@@ -175,6 +175,25 @@ def test_thick_marker_filling_a_tight_crop_is_read_as_dark_ink() -> None:
     assert np.abs(auto - light).max() > 0.5
 
 
+def ring_with_smudge(smudge: bool) -> np.ndarray:
+    """A thin dark '0' on grey paper, with or without a faint smudge below it."""
+    image = np.full((200, 200), 210.0)
+    if smudge:
+        image[128:136, 70:130] -= 45
+    cv2.ellipse(image, (100, 80), (16, 24), 0, 0, 360, 50, 3, cv2.LINE_AA)
+    image = np.clip(cv2.GaussianBlur(image, (0, 0), 1.0), 0, 255).astype(np.uint8)
+    return np.repeat(image[..., None], 3, axis=2)
+
+
+def test_faint_remnants_near_the_digit_do_not_move_it() -> None:
+    # The smudge is too faint to be part of the digit's box, but used to count for the
+    # centre of mass, which put the digit more than a pixel off centre.
+    out = to_numpy(HandwritingPreprocess()(np.stack([ring_with_smudge(True),
+                                                     ring_with_smudge(False)])))[..., 0]
+    np.testing.assert_allclose(out[0], out[1], atol=0.02)
+    np.testing.assert_allclose(centre_of_mass(out[0]), (13.5, 13.5), atol=0.1)
+
+
 @pytest.mark.parametrize("shape", [(56, 56), (84, 112), (100, 75), (29, 41), (20, 20)])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_tutorial_mode_equals_article_cv2_pipeline(shape, channels, rng) -> None:

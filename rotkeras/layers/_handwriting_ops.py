@@ -305,11 +305,16 @@ def mnist_pipeline(
     local = _safe_box_blur(work, odd(longest / 1.5, 3))
     dark_score = top_mean(local - smooth, 0.003)
     light_score = top_mean(smooth - local, 0.003)
+    sides = _border_sides(work, 2)
+    border = ops.concatenate(sides, axis=1)
+    paper = ops.median(border, axis=1)
+    # Uniform: little spread along the border, and every side (not just the padding a
+    # letterbox adds on two sides) has the same colour.
+    spread = ops.median(ops.abs(border - paper[:, None]), axis=1)
+    for side in sides:
+        spread = ops.maximum(spread, ops.abs(ops.median(side, axis=1) - paper))
+    uniform = ops.clip(1.0 - spread / 0.05, 0.0, 1.0)
     if polarity == "auto":
-        border = _border_pixels(work, 2)
-        paper = ops.median(border, axis=1)
-        spread = ops.median(ops.abs(border - paper[:, None]), axis=1)
-        uniform = ops.clip(1.0 - spread / 0.05, 0.0, 1.0)
         dark_extreme = ops.relu(paper + top_mean(-smooth, 0.003))
         light_extreme = ops.relu(top_mean(smooth, 0.003) - paper)
         votes = ops.log(dark_score + 0.01) - ops.log(light_score + 0.01) + 0.5 * uniform * (
@@ -325,10 +330,20 @@ def mnist_pipeline(
 
     # 2. Background and lighting: white top-hat with a window wider than the strokes.
     background = opening(bright_ink, (kernel, kernel))
+    # Strokes wider than the window (thick marker close to the camera) survive the
+    # opening as "background"; on clean, uniform paper the background cannot be much
+    # brighter than the paper at the border.
+    paper_ink = (dark[:, 0, 0] * (1.0 - paper) + (1.0 - dark[:, 0, 0]) * paper)
+    ceiling = (paper_ink + 0.05 + 3.0 * spread)[:, None, None]
+    background = background - uniform[:, None, None] * ops.relu(background - ceiling)
     ink = ops.relu(bright_ink - background)
 
-    # 3. Paper texture: remove the typical (median) top-hat response of the paper.
-    noise = ops.median(ops.reshape(ink, (-1, work_h * work_w)), axis=1)
+    # 3. Paper texture: remove the typical (median) top-hat response of the paper, over
+    # the whole image or, when ink covers most of it (thick marker), along the border.
+    noise = ops.minimum(
+        ops.median(ops.reshape(ink, (-1, work_h * work_w)), axis=1),
+        ops.median(ops.concatenate(_border_sides(ink, 2), axis=1), axis=1),
+    )
     ink = ops.relu(ink - 3.0 * noise[:, None, None])
 
     # 4. Ruled / squared paper: long, thin, nearly axis-aligned structures.
@@ -392,14 +407,14 @@ def mnist_pipeline(
     return out * keep[:, None, None]
 
 
-def _border_pixels(x: Any, width: int) -> Any:
-    """`(B, N)` values of the outermost `width` rows and columns of `(B, H, W)`."""
+def _border_sides(x: Any, width: int) -> list[Any]:
+    """The outermost `width` rows and columns of `(B, H, W)`: four `(B, N)` sides."""
     height, wide = int(x.shape[1]), int(x.shape[2])
     rows = [x[:, :width, :], x[:, -width:, :]]
     cols = [x[:, width:-width, :width], x[:, width:-width, -width:]]
     flat = [ops.reshape(part, (-1, width * wide)) for part in rows]
     flat += [ops.reshape(part, (-1, (height - 2 * width) * width)) for part in cols]
-    return ops.concatenate(flat, axis=1)
+    return flat
 
 
 def _safe_box_blur(x: Any, size: int) -> Any:

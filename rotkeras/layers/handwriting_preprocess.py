@@ -35,11 +35,12 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
        neighbourhood and, when the frame's border is uniform, the extreme farthest from
        the border's colour; dark ink on light paper and light strokes on a dark screen
        both end up as bright ink (or force it with `polarity`);
-    3. background and lighting removal: a grey opening with a window about a fifth of
-       the image wide (a white top-hat) removes paper, gradients and shadow edges;
-       a soft threshold relative to the ink's contrast removes paper texture and
-       faint specks; long thin horizontal/vertical lines (ruled or squared paper)
-       are subtracted;
+    3. background and lighting removal: a grey opening with a window a third of the
+       image wide (a white top-hat) removes paper, gradients and shadow edges; on
+       clean paper (a uniform border) the background is capped near the paper's
+       colour, so marker strokes wider than the window stay whole; a soft threshold
+       relative to the ink's contrast removes paper texture and faint specks; long
+       thin horizontal/vertical lines (ruled or squared paper) are subtracted;
     4. crop to the ink with robust, density-weighted mass bounds (isolated specks and
        line remnants do not stretch the box), keep only the ink in and just around the
        digit's box, scale the longer side of the box to `box_size` keeping the aspect

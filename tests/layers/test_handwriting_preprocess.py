@@ -175,6 +175,16 @@ def test_thick_marker_filling_a_tight_crop_is_read_as_dark_ink() -> None:
     assert np.abs(auto - light).max() > 0.5
 
 
+def test_strokes_wider_than_the_background_window_are_kept_whole() -> None:
+    # The marker's strokes are about as wide as the background window (a third of the
+    # image): the opening took them for background and nothing, or only their edges,
+    # was left. On clean paper the background cannot rise above the paper's colour.
+    out = to_numpy(HandwritingPreprocess()(thick_marker_zero()[None]))[0, ..., 0]
+    assert out.sum() > 120  # a thick ring (an MNIST digit has about 100)
+    assert (out > 0.5).mean() > 0.15
+    assert out[12:16, 12:16].max() < 0.1  # the hole stays empty
+
+
 def ring_with_smudge(smudge: bool) -> np.ndarray:
     """A thin dark '0' on grey paper, with or without a faint smudge below it."""
     image = np.full((200, 200), 210.0)

@@ -297,10 +297,11 @@ def mnist_pipeline(
     kernel = odd(longest / 3.0, 3)
 
     # 1. Polarity: the ink is the minority that departs most from its neighbourhood.
-    # When the frame's border is uniform (clean paper or screen around the digit), the
-    # ink is also the extreme farthest from the border's colour; that second vote
-    # decides when the first is ambiguous, e.g. for thick marker filling a tight crop,
-    # where the paper between the strokes looks as "local" as the ink.
+    # It is also the extreme farthest from the typical (median) pixel and, when the
+    # frame's border is uniform (clean paper or screen around the digit), from the
+    # border's colour. Those votes decide when the first is ambiguous: for thick marker
+    # filling a tight crop the paper between the strokes looks as "local" as the ink,
+    # and a hard shadow's edge departs from its neighbourhood both ways.
     smooth = box_blur(work, 3)
     local = _safe_box_blur(work, odd(longest / 1.5, 3))
     dark_score = top_mean(local - smooth, 0.003)
@@ -315,10 +316,15 @@ def mnist_pipeline(
         spread = ops.maximum(spread, ops.abs(ops.median(side, axis=1) - paper))
     uniform = ops.clip(1.0 - spread / 0.05, 0.0, 1.0)
     if polarity == "auto":
-        dark_extreme = ops.relu(paper + top_mean(-smooth, 0.003))
-        light_extreme = ops.relu(top_mean(smooth, 0.003) - paper)
-        votes = ops.log(dark_score + 0.01) - ops.log(light_score + 0.01) + 0.5 * uniform * (
-            ops.log(dark_extreme + 0.01) - ops.log(light_extreme + 0.01)
+        darkest, lightest = -top_mean(-smooth, 0.003), top_mean(smooth, 0.003)
+        typical = ops.median(ops.reshape(work, (-1, work_h * work_w)), axis=1)
+        votes = ops.log(dark_score + 0.01) - ops.log(light_score + 0.01)
+        votes += 0.5 * uniform * (
+            ops.log(ops.relu(paper - darkest) + 0.01) - ops.log(ops.relu(lightest - paper) + 0.01)
+        )
+        votes += 0.5 * (
+            ops.log(ops.relu(typical - darkest) + 0.01)
+            - ops.log(ops.relu(lightest - typical) + 0.01)
         )
         dark = ops.cast(votes >= 0.0, "float32")
     elif polarity == "dark_on_light":

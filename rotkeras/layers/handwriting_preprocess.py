@@ -32,9 +32,10 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
     1. grayscale (BT.601 luma) in `[0, 1]`, shrunk with area averaging to a working
        resolution whose longer side is `working_size`;
     2. polarity: the ink is the minority of pixels that departs most from its
-       neighbourhood and, when the frame's border is uniform, the extreme farthest from
-       the border's colour; dark ink on light paper and light strokes on a dark screen
-       both end up as bright ink (or force it with `polarity`);
+       neighbourhood, and the extreme farthest from the typical pixel and (when the
+       frame's border is uniform) from the border's colour; dark ink on light paper
+       and light strokes on a dark screen both end up as bright ink (or force it with
+       `polarity`);
     3. background and lighting removal: a grey opening with a window a third of the
        image wide (a white top-hat) removes paper, gradients and shadow edges; on
        clean paper (a uniform border) the background is capped near the paper's

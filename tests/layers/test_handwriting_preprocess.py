@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from rotkeras.datasets import make_synthetic_photos, read_image
+from rotkeras.datasets import letterbox, make_synthetic_photos, read_image
 from rotkeras.layers import HandwritingPreprocess
 from tests.helpers import (
     assert_config_round_trip,
@@ -173,6 +173,28 @@ def test_thick_marker_filling_a_tight_crop_is_read_as_dark_ink() -> None:
     light = to_numpy(HandwritingPreprocess(polarity="light_on_dark")(photo))
     np.testing.assert_allclose(auto, dark, atol=1e-5)
     assert np.abs(auto - light).max() > 0.5
+
+
+def shadowed_tall_photo() -> np.ndarray:
+    """A thin, faint '0' on paper whose lower part lies in a hard shadow, letterboxed."""
+    rng = np.random.default_rng(0)
+    height, width = 300, 200
+    rows = np.arange(height)[:, None]
+    paper = 190 - 20 * rows / height + rng.normal(0, 2, (height, width))
+    paper = paper - 75 / (1 + np.exp(-(rows - 170) / 4.0))
+    cv2.ellipse(paper, (100, 80), (18, 28), 0, 0, 360, 120, 2, cv2.LINE_AA)
+    image = np.clip(paper, 0, 255).astype(np.uint8)
+    return letterbox(np.repeat(image[..., None], 3, axis=2), 256)
+
+
+def test_hard_shadow_edge_does_not_flip_the_polarity() -> None:
+    # The shadow's edge departs from its neighbourhood as much as the faint ink, in both
+    # directions; the ink is still the extreme farthest from the typical pixel.
+    photo = shadowed_tall_photo()[None]
+    auto = to_numpy(HandwritingPreprocess()(photo))
+    dark = to_numpy(HandwritingPreprocess(polarity="dark_on_light")(photo))
+    np.testing.assert_allclose(auto, dark, atol=1e-5)
+    assert dark[0, 12:16, 12:16].max() < 0.1 and dark.sum() > 50  # the ring, not the shadow
 
 
 def test_strokes_wider_than_the_background_window_are_kept_whole() -> None:

@@ -281,9 +281,10 @@ def mnist_pipeline(
     """MNIST-style normalisation of `(B, H, W)` grayscale in `[0, 1]` -> `(B, S, S)`.
 
     Steps: working resolution; polarity (ink made bright); background and lighting
-    removal by a large grey opening (top-hat); ruled-line suppression; soft threshold;
-    robust crop to the ink; scale the longer side of the box to `box_size`; centre of
-    mass to the frame centre; optional thickening of hairline strokes; max -> 1.
+    removal by a large grey opening (top-hat); ruled-line suppression; removal of ink
+    connected to the border; soft threshold; robust crop to the ink; scale the longer
+    side of the box to `box_size`; centre of mass to the frame centre; optional
+    thickening of hairline strokes; max -> 1.
     """
     in_h, in_w = gray.shape[1], gray.shape[2]
     work_h, work_w = working_shape(in_h, in_w, working_size)
@@ -356,7 +357,11 @@ def mnist_pipeline(
     if remove_lines:
         ink = _remove_lines(ink, work_h, work_w)
 
-    # 5. Where is the digit? Ink density (mean ink in a window about a tenth of the image)
+    # 5. Ink connected to the frame's border (a table or the paper's edge, a shadow's
+    # corner) is not the digit, unless the digit itself touches the border (tight crop).
+    ink = _drop_border_ink(ink, longest)
+
+    # 6. Where is the digit? Ink density (mean ink in a window about a tenth of the image)
     # is highest on the digit and low on isolated specks and line remnants.
     density = _safe_box_blur(ink, odd(longest / 10.0, 3))
     density = density / ops.maximum(ops.max(density, axis=(1, 2), keepdims=True), EPSILON)
@@ -367,7 +372,7 @@ def mnist_pipeline(
     ink = ops.minimum(ink, 1.0)
     visible = ops.cast(peak >= min_contrast, "float32")
 
-    # 6. Robust crop: density-weighted mass quantiles, then the exact extent of the
+    # 7. Robust crop: density-weighted mass quantiles, then the exact extent of the
     # strokes near that core.
     weighted = ink * density
     y0, y1 = mass_quantile_bounds(ops.sum(weighted, axis=2), 0.02, 0.98)
@@ -383,7 +388,7 @@ def mnist_pipeline(
     y0, y1 = mass_quantile_bounds(ops.sum(strong, axis=2), 0.003, 0.997)
     x0, x1 = mass_quantile_bounds(ops.sum(strong, axis=1), 0.003, 0.997)
 
-    # 7. Scale the longer side of the box to `box_size`; centre of mass to the centre.
+    # 8. Scale the longer side of the box to `box_size`; centre of mass to the centre.
     box = ops.maximum((y1 - y0 + 1.0) * pix_y, (x1 - x0 + 1.0) * pix_x)
     scale = box_size / ops.maximum(box, 1.0)  # output pixels per input pixel
     # Only the digit (its box and the faint ends of its strokes) counts for the centre of
@@ -404,13 +409,74 @@ def mnist_pipeline(
     out = ops.einsum("bih,bhw->biw", row_w, ink)
     out = ops.einsum("biw,bjw->bij", out, col_w)
 
-    # 8. Hairline strokes (thin pen far from the camera) are thickened towards MNIST's.
+    # 9. Hairline strokes (thin pen far from the camera) are thickened towards MNIST's.
     if thicken:
         out = _thicken(out)
     top = ops.max(out, axis=(1, 2), keepdims=True)
     out = ops.clip(out / ops.maximum(top, EPSILON), 0.0, 1.0)
     keep = visible * ops.cast(mass > EPSILON, "float32")
     return out * keep[:, None, None]
+
+
+def _border_connected(mask: Any, block: int) -> Any:
+    """Part of a `(B, H, W)` 0/1 `mask` connected to long runs along the image border.
+
+    Geodesic reconstruction on a grid of about `block x block` cells (a cell is set
+    when any of its pixels is), seeded by the runs of set cells along the border that
+    are at least a tenth of the side long, with 8-connected steps, so gaps narrower than
+    about a cell are bridged; the cells reached are mapped back to the mask's pixels.
+    Area weights keep it symmetric under flips and quarter turns for any size.
+    """
+    height, width = int(mask.shape[1]), int(mask.shape[2])
+    cells_h, cells_w = max(1, -(-height // block)), max(1, -(-width // block))
+    rows = cv2_area_matrix(height, cells_h).astype("float32")
+    cols = cv2_area_matrix(width, cells_w).astype("float32")
+    coarse = ops.cast(resize_with_matrices(mask, rows, cols) > 1e-3, "float32")
+    # Seeds: runs along the border at least a tenth of the side long. A stroke of the
+    # digit reaching the border touches it over its width only; a table, the paper's
+    # edge or a shadow lie along it.
+    run_h, run_w = odd(0.1 * cells_h, 3), odd(0.1 * cells_w, 3)
+    idx_h = ops.arange(cells_h, dtype="float32")[:, None]
+    idx_w = ops.arange(cells_w, dtype="float32")[None, :]
+    top_bottom = ops.cast((idx_h < 1) | (idx_h > cells_h - 2), "float32")[None]
+    left_right = ops.cast((idx_w < 1) | (idx_w > cells_w - 2), "float32")[None]
+    seed = ops.maximum(
+        opening(coarse * top_bottom, (1, run_w)), opening(coarse * left_right, (run_h, 1))
+    )
+
+    def grow(_: Any, current: Any) -> Any:
+        return ops.minimum(dilate(current, (3, 3)), coarse)
+
+    reached = ops.fori_loop(0, max(cells_h, cells_w), grow, seed)
+    back = resize_with_matrices(reached, rows.T, cols.T)
+    return mask * ops.cast(back > 1e-3, "float32")
+
+
+def _drop_border_ink(ink: Any, longest: int) -> Any:
+    """Removes ink connected to the image border, unless the digit is part of it.
+
+    A table or the paper's edge, a shadow's corner or a finger lie along the border of
+    the photo; the digit usually does not reach it, or touches it with the end of a
+    stroke only. The ink connected to runs along the border at least a tenth of the
+    side long (gaps of about 2 working pixels bridged, plus a halo of 2 pixels) is
+    removed when what is left looks like a digit: at least 5% of the ink, with strong
+    strokes spanning at least a tenth of the image. Otherwise the digit itself lies
+    along the border (a tight crop of thick strokes; at most specks are left) and
+    everything is kept.
+    """
+    peak = top_mean(box_blur(ink, 3), 0.0005, 2)
+    mask = ops.cast(ink > 0.15 * peak[:, None, None], "float32")
+    attached = _border_connected(mask, 2)
+    inner = ink * (1.0 - dilate(attached, (5, 5)))
+    share = ops.sum(inner, axis=(1, 2)) / ops.maximum(ops.sum(ink, axis=(1, 2)), EPSILON)
+    inner_peak = top_mean(box_blur(inner, 3), 0.0005, 2)
+    strong = inner * ops.cast(inner >= 0.35 * inner_peak[:, None, None], "float32")
+    y0, y1 = mass_quantile_bounds(ops.sum(strong, axis=2), 0.003, 0.997)
+    x0, x1 = mass_quantile_bounds(ops.sum(strong, axis=1), 0.003, 0.997)
+    extent = ops.maximum(y1 - y0, x1 - x0) + 1.0
+    digit = (share >= 0.05) & (extent >= 0.1 * longest)
+    keep = ops.cast(digit, "float32")[:, None, None]
+    return keep * inner + (1.0 - keep) * ink
 
 
 def _border_sides(x: Any, width: int) -> list[Any]:

@@ -41,7 +41,9 @@ class HandwritingPreprocess(TFDataCompatibleLayer):
        clean paper (a uniform border) the background is capped near the paper's
        colour, so marker strokes wider than the window stay whole; a soft threshold
        relative to the ink's contrast removes paper texture and faint specks; long
-       thin horizontal/vertical lines (ruled or squared paper) are subtracted;
+       thin horizontal/vertical lines (ruled or squared paper) are subtracted; ink
+       lying along the border of the photo (a table, the paper's edge, a shadow's
+       corner) is removed, unless that would leave no digit;
     4. crop to the ink with robust, density-weighted mass bounds (isolated specks and
        line remnants do not stretch the box), keep only the ink in and just around the
        digit's box, scale the longer side of the box to `box_size` keeping the aspect

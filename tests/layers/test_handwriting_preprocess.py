@@ -226,6 +226,41 @@ def test_faint_remnants_near_the_digit_do_not_move_it() -> None:
     np.testing.assert_allclose(centre_of_mass(out[0]), (13.5, 13.5), atol=0.1)
 
 
+def photo_at_the_table_edge(junk: bool) -> np.ndarray:
+    """A '4' on paper; with `junk`, the dark table above the paper and a shadowed edge."""
+    rng = np.random.default_rng(1)
+    paper = 200 + rng.normal(0, 3, (256, 256))
+    if junk:
+        edge = (30 + 8 * np.sin(np.arange(256) / 23.0)).astype(int)
+        for col, rows in enumerate(edge):
+            paper[:rows, col] = 95 + rng.normal(0, 3, rows)
+        paper[:, 236:] -= 60
+    image = np.clip(paper, 0, 255).astype(np.uint8)
+    cv2.putText(image, "4", (100, 160), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 70, 2, cv2.LINE_AA)
+    return np.repeat(image[..., None], 3, axis=2)
+
+
+def test_ink_connected_to_the_border_is_not_the_digit() -> None:
+    # The table and the shadowed edge touch the photo's border and used to stretch the
+    # crop: a small 4 under a frame-like bracket, read as a 7.
+    photos = np.stack([photo_at_the_table_edge(True), photo_at_the_table_edge(False)])
+    out = to_numpy(HandwritingPreprocess()(photos))[..., 0]
+    np.testing.assert_allclose(out[0], out[1], atol=0.05)
+
+
+def test_a_digit_touching_the_border_is_kept_with_a_speck_beside_it() -> None:
+    # Tight crop: the digit itself is connected to the border; the speck left over
+    # must not be taken for the digit.
+    image = np.full((120, 90), 245, np.uint8)
+    cv2.line(image, (45, 0), (45, 119), 20, 9)
+    cv2.circle(image, (75, 20), 3, 20, -1)
+    out = to_numpy(HandwritingPreprocess()(np.repeat(image[..., None], 3, axis=2)[None]))
+    rows = np.nonzero(out[0, ..., 0].max(axis=1) > 0.5)[0]
+    cols = np.nonzero(out[0, ..., 0].max(axis=0) > 0.5)[0]
+    assert rows.max() - rows.min() + 1 >= 18  # the whole stroke, scaled to ~20 px,
+    assert cols.max() - cols.min() + 1 <= 8  # not the round speck
+
+
 @pytest.mark.parametrize("shape", [(56, 56), (84, 112), (100, 75), (29, 41), (20, 20)])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_tutorial_mode_equals_article_cv2_pipeline(shape, channels, rng) -> None:

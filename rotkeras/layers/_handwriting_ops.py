@@ -126,7 +126,10 @@ def area_resize(gray: Any, out_h: int, out_w: int) -> Any:
         # Cheap exact pre-shrink by an integer factor, then exact area weights.
         fy, fx = height // out_h, width // out_w
         if fy > 1 or fx > 1:
-            gray = gray[:, : (height // fy) * fy, : (width // fx) * fx]
+            # Drop the remainder rows/columns evenly at both ends (a quarter turn of the
+            # input then gives a quarter turn of the working image).
+            top, left = (height % fy) // 2, (width % fx) // 2
+            gray = gray[:, top : top + (height // fy) * fy, left : left + (width // fx) * fx]
             pooled = ops.average_pool(
                 gray[..., None], (fy, fx), strides=(fy, fx), padding="valid",
                 data_format="channels_last",
@@ -278,9 +281,10 @@ def mnist_pipeline(
     """MNIST-style normalisation of `(B, H, W)` grayscale in `[0, 1]` -> `(B, S, S)`.
 
     Steps: working resolution; polarity (ink made bright); background and lighting
-    removal by a large grey opening (top-hat); ruled-line suppression; soft threshold;
-    robust crop to the ink; scale the longer side of the box to `box_size`; centre of
-    mass to the frame centre; optional thickening of hairline strokes; max -> 1.
+    removal by a large grey opening (top-hat); ruled-line suppression; removal of ink
+    connected to the border; soft threshold; robust crop to the ink; scale the longer
+    side of the box to `box_size`; centre of mass to the frame centre; optional
+    thickening of hairline strokes; max -> 1.
     """
     in_h, in_w = gray.shape[1], gray.shape[2]
     work_h, work_w = working_shape(in_h, in_w, working_size)
@@ -294,12 +298,36 @@ def mnist_pipeline(
     kernel = odd(longest / 3.0, 3)
 
     # 1. Polarity: the ink is the minority that departs most from its neighbourhood.
+    # It is also the extreme farthest from the typical (median) pixel and, when the
+    # frame's border is uniform (clean paper or screen around the digit), from the
+    # border's colour. Those votes decide when the first is ambiguous: for thick marker
+    # filling a tight crop the paper between the strokes looks as "local" as the ink,
+    # and a hard shadow's edge departs from its neighbourhood both ways.
     smooth = box_blur(work, 3)
     local = _safe_box_blur(work, odd(longest / 1.5, 3))
     dark_score = top_mean(local - smooth, 0.003)
     light_score = top_mean(smooth - local, 0.003)
+    sides = _border_sides(work, 2)
+    border = ops.concatenate(sides, axis=1)
+    paper = ops.median(border, axis=1)
+    # Uniform: little spread along the border, and every side (not just the padding a
+    # letterbox adds on two sides) has the same colour.
+    spread = ops.median(ops.abs(border - paper[:, None]), axis=1)
+    for side in sides:
+        spread = ops.maximum(spread, ops.abs(ops.median(side, axis=1) - paper))
+    uniform = ops.clip(1.0 - spread / 0.05, 0.0, 1.0)
     if polarity == "auto":
-        dark = ops.cast(dark_score >= light_score, "float32")
+        darkest, lightest = -top_mean(-smooth, 0.003), top_mean(smooth, 0.003)
+        typical = ops.median(ops.reshape(work, (-1, work_h * work_w)), axis=1)
+        votes = ops.log(dark_score + 0.01) - ops.log(light_score + 0.01)
+        votes += 0.5 * uniform * (
+            ops.log(ops.relu(paper - darkest) + 0.01) - ops.log(ops.relu(lightest - paper) + 0.01)
+        )
+        votes += 0.5 * (
+            ops.log(ops.relu(typical - darkest) + 0.01)
+            - ops.log(ops.relu(lightest - typical) + 0.01)
+        )
+        dark = ops.cast(votes >= 0.0, "float32")
     elif polarity == "dark_on_light":
         dark = ops.ones_like(dark_score)
     else:
@@ -309,17 +337,31 @@ def mnist_pipeline(
 
     # 2. Background and lighting: white top-hat with a window wider than the strokes.
     background = opening(bright_ink, (kernel, kernel))
+    # Strokes wider than the window (thick marker close to the camera) survive the
+    # opening as "background"; on clean, uniform paper the background cannot be much
+    # brighter than the paper at the border.
+    paper_ink = (dark[:, 0, 0] * (1.0 - paper) + (1.0 - dark[:, 0, 0]) * paper)
+    ceiling = (paper_ink + 0.05 + 3.0 * spread)[:, None, None]
+    background = background - uniform[:, None, None] * ops.relu(background - ceiling)
     ink = ops.relu(bright_ink - background)
 
-    # 3. Paper texture: remove the typical (median) top-hat response of the paper.
-    noise = ops.median(ops.reshape(ink, (-1, work_h * work_w)), axis=1)
+    # 3. Paper texture: remove the typical (median) top-hat response of the paper, over
+    # the whole image or, when ink covers most of it (thick marker), along the border.
+    noise = ops.minimum(
+        ops.median(ops.reshape(ink, (-1, work_h * work_w)), axis=1),
+        ops.median(ops.concatenate(_border_sides(ink, 2), axis=1), axis=1),
+    )
     ink = ops.relu(ink - 3.0 * noise[:, None, None])
 
     # 4. Ruled / squared paper: long, thin, nearly axis-aligned structures.
     if remove_lines:
         ink = _remove_lines(ink, work_h, work_w)
 
-    # 5. Where is the digit? Ink density (mean ink in a window about a tenth of the image)
+    # 5. Ink connected to the frame's border (a table or the paper's edge, a shadow's
+    # corner) is not the digit, unless the digit itself touches the border (tight crop).
+    ink = _drop_border_ink(ink, longest)
+
+    # 6. Where is the digit? Ink density (mean ink in a window about a tenth of the image)
     # is highest on the digit and low on isolated specks and line remnants.
     density = _safe_box_blur(ink, odd(longest / 10.0, 3))
     density = density / ops.maximum(ops.max(density, axis=(1, 2), keepdims=True), EPSILON)
@@ -330,7 +372,7 @@ def mnist_pipeline(
     ink = ops.minimum(ink, 1.0)
     visible = ops.cast(peak >= min_contrast, "float32")
 
-    # 6. Robust crop: density-weighted mass quantiles, then the exact extent of the
+    # 7. Robust crop: density-weighted mass quantiles, then the exact extent of the
     # strokes near that core.
     weighted = ink * density
     y0, y1 = mass_quantile_bounds(ops.sum(weighted, axis=2), 0.02, 0.98)
@@ -346,26 +388,105 @@ def mnist_pipeline(
     y0, y1 = mass_quantile_bounds(ops.sum(strong, axis=2), 0.003, 0.997)
     x0, x1 = mass_quantile_bounds(ops.sum(strong, axis=1), 0.003, 0.997)
 
-    # 7. Scale the longer side of the box to `box_size`; centre of mass to the centre.
+    # 8. Scale the longer side of the box to `box_size`; centre of mass to the centre.
     box = ops.maximum((y1 - y0 + 1.0) * pix_y, (x1 - x0 + 1.0) * pix_x)
     scale = box_size / ops.maximum(box, 1.0)  # output pixels per input pixel
+    # Only the digit (its box and the faint ends of its strokes) counts for the centre of
+    # mass and reaches the output: remnants elsewhere in the crop (a shadow's edge, a
+    # speck) would pull the digit off centre, out of the frame.
+    edge = 0.15 * box + 1.0
+    ink = ink * interval_mask(work_h, y0 - edge / pix_y, y1 + edge / pix_y)[:, :, None]
+    ink = ink * interval_mask(work_w, x0 - edge / pix_x, x1 + edge / pix_x)[:, None, :]
     mass = ops.sum(ink, axis=(1, 2))
     safe_mass = ops.maximum(mass, EPSILON)
     cy = ops.sum(ops.sum(ink, axis=2) * ops.arange(work_h, dtype="float32"), axis=1) / safe_mass
     cx = ops.sum(ops.sum(ink, axis=1) * ops.arange(work_w, dtype="float32"), axis=1) / safe_mass
-    target = output_size / 2.0
+    # The frame's rotation centre: quarter turns of the photo give quarter turns of the
+    # output (np.rot90 turns a 28x28 image about (13.5, 13.5)).
+    target = (output_size - 1) / 2.0
     row_w = resampling_matrix(work_h, output_size, cy, target, scale * pix_y)
     col_w = resampling_matrix(work_w, output_size, cx, target, scale * pix_x)
     out = ops.einsum("bih,bhw->biw", row_w, ink)
     out = ops.einsum("biw,bjw->bij", out, col_w)
 
-    # 8. Hairline strokes (thin pen far from the camera) are thickened towards MNIST's.
+    # 9. Hairline strokes (thin pen far from the camera) are thickened towards MNIST's.
     if thicken:
         out = _thicken(out)
     top = ops.max(out, axis=(1, 2), keepdims=True)
     out = ops.clip(out / ops.maximum(top, EPSILON), 0.0, 1.0)
     keep = visible * ops.cast(mass > EPSILON, "float32")
     return out * keep[:, None, None]
+
+
+def _border_connected(mask: Any, block: int) -> Any:
+    """Part of a `(B, H, W)` 0/1 `mask` connected to long runs along the image border.
+
+    Geodesic reconstruction on a grid of about `block x block` cells (a cell is set
+    when any of its pixels is), seeded by the runs of set cells along the border that
+    are at least a tenth of the side long, with 8-connected steps, so gaps narrower than
+    about a cell are bridged; the cells reached are mapped back to the mask's pixels.
+    Area weights keep it symmetric under flips and quarter turns for any size.
+    """
+    height, width = int(mask.shape[1]), int(mask.shape[2])
+    cells_h, cells_w = max(1, -(-height // block)), max(1, -(-width // block))
+    rows = cv2_area_matrix(height, cells_h).astype("float32")
+    cols = cv2_area_matrix(width, cells_w).astype("float32")
+    coarse = ops.cast(resize_with_matrices(mask, rows, cols) > 1e-3, "float32")
+    # Seeds: runs along the border at least a tenth of the side long. A stroke of the
+    # digit reaching the border touches it over its width only; a table, the paper's
+    # edge or a shadow lie along it.
+    run_h, run_w = odd(0.1 * cells_h, 3), odd(0.1 * cells_w, 3)
+    idx_h = ops.arange(cells_h, dtype="float32")[:, None]
+    idx_w = ops.arange(cells_w, dtype="float32")[None, :]
+    top_bottom = ops.cast((idx_h < 1) | (idx_h > cells_h - 2), "float32")[None]
+    left_right = ops.cast((idx_w < 1) | (idx_w > cells_w - 2), "float32")[None]
+    seed = ops.maximum(
+        opening(coarse * top_bottom, (1, run_w)), opening(coarse * left_right, (run_h, 1))
+    )
+
+    def grow(_: Any, current: Any) -> Any:
+        return ops.minimum(dilate(current, (3, 3)), coarse)
+
+    reached = ops.fori_loop(0, max(cells_h, cells_w), grow, seed)
+    back = resize_with_matrices(reached, rows.T, cols.T)
+    return mask * ops.cast(back > 1e-3, "float32")
+
+
+def _drop_border_ink(ink: Any, longest: int) -> Any:
+    """Removes ink connected to the image border, unless the digit is part of it.
+
+    A table or the paper's edge, a shadow's corner or a finger lie along the border of
+    the photo; the digit usually does not reach it, or touches it with the end of a
+    stroke only. The ink connected to runs along the border at least a tenth of the
+    side long (gaps of about 2 working pixels bridged, plus a halo of 2 pixels) is
+    removed when what is left looks like a digit: at least 5% of the ink, with strong
+    strokes spanning at least a tenth of the image. Otherwise the digit itself lies
+    along the border (a tight crop of thick strokes; at most specks are left) and
+    everything is kept.
+    """
+    peak = top_mean(box_blur(ink, 3), 0.0005, 2)
+    mask = ops.cast(ink > 0.15 * peak[:, None, None], "float32")
+    attached = _border_connected(mask, 2)
+    inner = ink * (1.0 - dilate(attached, (5, 5)))
+    share = ops.sum(inner, axis=(1, 2)) / ops.maximum(ops.sum(ink, axis=(1, 2)), EPSILON)
+    inner_peak = top_mean(box_blur(inner, 3), 0.0005, 2)
+    strong = inner * ops.cast(inner >= 0.35 * inner_peak[:, None, None], "float32")
+    y0, y1 = mass_quantile_bounds(ops.sum(strong, axis=2), 0.003, 0.997)
+    x0, x1 = mass_quantile_bounds(ops.sum(strong, axis=1), 0.003, 0.997)
+    extent = ops.maximum(y1 - y0, x1 - x0) + 1.0
+    digit = (share >= 0.05) & (extent >= 0.1 * longest)
+    keep = ops.cast(digit, "float32")[:, None, None]
+    return keep * inner + (1.0 - keep) * ink
+
+
+def _border_sides(x: Any, width: int) -> list[Any]:
+    """The outermost `width` rows and columns of `(B, H, W)`: four `(B, N)` sides."""
+    height, wide = int(x.shape[1]), int(x.shape[2])
+    rows = [x[:, :width, :], x[:, -width:, :]]
+    cols = [x[:, width:-width, :width], x[:, width:-width, -width:]]
+    flat = [ops.reshape(part, (-1, width * wide)) for part in rows]
+    flat += [ops.reshape(part, (-1, (height - 2 * width) * width)) for part in cols]
+    return flat
 
 
 def _safe_box_blur(x: Any, size: int) -> Any:

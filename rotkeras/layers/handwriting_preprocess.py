@@ -31,20 +31,32 @@ class HandwritingPreprocess(TFDataLayer):
     1. grayscale (BT.601 luma) in `[0, 1]`, shrunk with area averaging to a working
        resolution whose longer side is `working_size`;
     2. polarity: the ink is the minority of pixels that departs most from its
-       neighbourhood; dark ink on light paper and light strokes on a dark screen both
-       end up as bright ink (or force it with `polarity`);
-    3. background and lighting removal: a grey opening with a window about a fifth of
-       the image wide (a white top-hat) removes paper, gradients and shadow edges;
-       a soft threshold relative to the ink's contrast removes paper texture and
-       faint specks; long thin horizontal/vertical lines (ruled or squared paper)
-       are subtracted;
+       neighbourhood, and the extreme farthest from the typical pixel and (when the
+       frame's border is uniform) from the border's colour; dark ink on light paper
+       and light strokes on a dark screen both end up as bright ink (or force it with
+       `polarity`);
+    3. background and lighting removal: a grey opening with a window a third of the
+       image wide (a white top-hat) removes paper, gradients and shadow edges; on
+       clean paper (a uniform border) the background is capped near the paper's
+       colour, so marker strokes wider than the window stay whole; a soft threshold
+       relative to the ink's contrast removes paper texture and faint specks; long
+       thin horizontal/vertical lines (ruled or squared paper) are subtracted; ink
+       lying along the border of the photo (a table, the paper's edge, a shadow's
+       corner) is removed, unless that would leave no digit;
     4. crop to the ink with robust, density-weighted mass bounds (isolated specks and
-       line remnants do not stretch the box), scale the longer side of the box to
-       `box_size` keeping the aspect ratio, with an anti-aliasing tent filter;
-    5. place the centre of mass at `(output_size / 2, output_size / 2)` in pixel
-       index coordinates (`(14, 14)` for 28x28, where real MNIST has it: the test
-       set's mean is `(13.99, 14.01)`);
+       line remnants do not stretch the box), keep only the ink in and just around the
+       digit's box, scale the longer side of the box to `box_size` keeping the aspect
+       ratio, with an anti-aliasing tent filter;
+    5. place the centre of mass at the frame's rotation centre,
+       `((output_size - 1) / 2, (output_size - 1) / 2)` in pixel index coordinates
+       (`(13.5, 13.5)` for 28x28, half a pixel from MNIST's `(14, 14)`), the point
+       about which `np.rot90` turns the frame;
     6. thicken hairline strokes slightly, then scale so that the brightest pixel is 1.
+
+    The default pipeline commutes with quarter turns: for a photo turned by a multiple
+    of 90 degrees, the output is the upright photo's output turned by the same angle
+    (every window is odd-sized and centred, every statistic is symmetric), so a turned
+    photo reaches the network exactly where a turned training digit would be.
 
     A blank image (no ink with a contrast of at least `min_contrast`) or a uniformly
     inked one gives an all-zero image, never NaN.

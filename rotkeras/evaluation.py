@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from rotkeras import _backend
 from rotkeras._validation import check_image_array
 from rotkeras.datasets.rotated import rotate_images, rotate_right_angles
 
@@ -63,13 +64,26 @@ def predict_classes(model: keras.Model, x: Any, batch_size: int = 1024) -> np.nd
 
     Returns:
         int64 array `(N,)` of predicted classes.
+
+    On several devices (see `rotkeras.training.data_parallel`) every batch must split
+    evenly over them: the images are padded with blank ones up to a multiple of the
+    devices (in every batch) and the padding's predictions are discarded.
     """
-    outputs = model.predict(_as_model_input(x), batch_size=batch_size, verbose=0)
+    images = _as_model_input(x)
+    count = images.shape[0]
+    replicas = _backend.replicas_in_sync(model)
+    if replicas > 1:
+        batch_size = max(replicas, batch_size // replicas * replicas)
+        padding = -count % replicas
+        if padding:
+            images = np.concatenate([images, np.zeros((padding, *images.shape[1:]),
+                                                      images.dtype)])
+    outputs = model.predict(images, batch_size=batch_size, verbose=0)
     if isinstance(outputs, dict):
         outputs = outputs.get("probabilities", next(iter(outputs.values())))
     elif isinstance(outputs, (list, tuple)):
         outputs = outputs[0]
-    return np.argmax(np.asarray(outputs), axis=-1).astype(np.int64)
+    return np.argmax(np.asarray(outputs)[:count], axis=-1).astype(np.int64)
 
 
 def _correct(model: keras.Model, x: Any, y: Any, batch_size: int) -> np.ndarray:

@@ -28,11 +28,18 @@ number of updates, one shuffle per epoch), so results stay those of the tutorial
   a TensorFlow *CPU* is about twice as slow per epoch for this network, measured in
   `benchmarks/`).
 
+- Several devices: build, compile and train the model inside `with data_parallel():`
+  (`keras.distribution.DataParallel` on JAX, `tf.distribute.MirroredStrategy` on
+  TensorFlow). `batch_size` is then the *global* batch, split evenly over the devices;
+  see `fit_classifier` for the last batch of an epoch and the "Training on many devices"
+  page of the documentation.
+
 See the "Performance" page of the documentation for measurements.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import math
 import platform
@@ -48,6 +55,7 @@ from rotkeras import _validation as check
 
 __all__ = [
     "cpu_has_native_bfloat16",
+    "data_parallel",
     "fit_classifier",
     "make_dataset",
     "recommended_dtype_policy",
@@ -57,6 +65,7 @@ __all__ = [
 ]
 
 PIPELINES = ("auto", "tf.data", "numpy")
+DEVICE_CHOICES = ("all",)
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 MAX_AUTO_STEPS_PER_EXECUTION = 32
 _BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -126,7 +135,7 @@ def resolve_precision(precision: str = "auto") -> str:
     return recommended_dtype_policy() if precision == "auto" else precision
 
 
-def resolve_pipeline(pipeline: str = "auto") -> str:
+def resolve_pipeline(pipeline: str = "auto", replicas: int = 1) -> str:
     """Returns the input pipeline `fit_classifier` uses: `"tf.data"` or `"numpy"`.
 
     Args:
@@ -134,17 +143,85 @@ def resolve_pipeline(pipeline: str = "auto") -> str:
             like the tutorial). `"auto"` is `"tf.data"` on the TensorFlow backend and
             `"numpy"` on JAX and PyTorch: feeding a JAX train step from a `tf.data`
             pipeline made epochs about twice as long on a 2-core CPU (TensorFlow's
-            threads compete with XLA's), see `benchmarks/`.
+            threads compete with XLA's), see `benchmarks/`. On several devices
+            (`replicas > 1`) it is always `"tf.data"`, which alone controls the last
+            batch of an epoch (see `fit_classifier`).
+        replicas: Devices each global batch is split over (`1`: one device).
 
     Returns:
         The resolved pipeline name.
+
+    Raises:
+        ValueError: For an unknown name, and for `"numpy"` with `replicas > 1`.
     """
     check.check_choice(pipeline, "pipeline", PIPELINES)
+    if replicas > 1:
+        if pipeline == "numpy":
+            raise ValueError(
+                "pipeline='numpy' cannot train on several devices (Keras' array iterator "
+                "keeps a last batch that may not split evenly over them); received "
+                f"pipeline='numpy' with {replicas} devices. Use 'auto' or 'tf.data'."
+            )
+        return "tf.data"
     if pipeline == "auto":
         if _backend.tf_data_is_native() and importlib.util.find_spec("tensorflow"):
             return "tf.data"
         return "numpy"
     return pipeline
+
+
+def data_parallel(devices: int | str = "all") -> contextlib.AbstractContextManager[int]:
+    """Trains, evaluates and predicts on several local devices while the block runs.
+
+    Data parallelism with the engine of the backend: `keras.distribution.DataParallel`
+    on JAX, `tf.distribute.MirroredStrategy` on TensorFlow. Every device holds the whole
+    model and computes the step on its share of each global batch; the gradients are
+    averaged over the devices, so a step equals one step on one device with the same
+    global batch (up to float rounding). Build, compile, train, evaluate, save and load
+    the model inside the block (on JAX `keras.distribution` applies only there; on
+    TensorFlow a model keeps the strategy it was built under). The block yields the
+    number of devices. With one device it changes nothing, on every backend.
+
+    Random layers (`RandomRightAngleRotation`, `RandomStrokeWidth`, the dropout of
+    `P4OrientationHead`) draw different numbers on every device: with a seed, exactly
+    the numbers one device draws for the same global batch.
+
+    Args:
+        devices: `"all"` (every local GPU or TPU, else every CPU device: on JAX as many
+            as `XLA_FLAGS=--xla_force_host_platform_device_count=N` makes, on TensorFlow
+            the logical CPUs configured with `tf.config.set_logical_device_configuration`)
+            or how many of them to use.
+
+    Returns:
+        A context manager that yields the number of devices.
+
+    Raises:
+        ValueError: For more devices than there are, and for several devices on the
+            PyTorch backend (Keras has no multi-device trainer for PyTorch).
+
+    Example:
+
+    >>> import numpy as np
+    >>> import rotkeras
+    >>> from rotkeras.training import data_parallel, fit_classifier
+    >>> x = np.random.rand(64, 28, 28, 1).astype("float32")
+    >>> y = np.random.randint(0, 10, 64)
+    >>> with data_parallel("all") as replicas:
+    ...     model = rotkeras.models.mnist_cnn()
+    ...     history = fit_classifier(model, x, y, epochs=1, batch_size=32 * replicas,
+    ...                              verbose=0)
+    >>> len(history.history["loss"])
+    1
+    """
+    if devices == "all":
+        count = len(_backend.local_devices())
+    elif isinstance(devices, str):
+        raise ValueError(
+            f"`devices` must be 'all' or a positive integer; received devices={devices!r}"
+        )
+    else:
+        count = check.check_positive_int(devices, "devices")
+    return _backend.data_parallel_scope(count)
 
 
 def _divisors(number: int, limit: int) -> list[int]:
@@ -157,6 +234,7 @@ def resolve_steps_per_execution(
     steps_per_epoch: int,
     pipeline: str,
     model_steps_per_execution: int = 1,
+    replicas: int = 1,
 ) -> int:
     """Returns the train steps per execution `fit_classifier` uses.
 
@@ -169,18 +247,23 @@ def resolve_steps_per_execution(
         steps_per_epoch: Train steps per epoch (`ceil(N / batch_size)`).
         pipeline: The resolved pipeline, `"tf.data"` or `"numpy"`.
         model_steps_per_execution: The model's compiled `steps_per_execution`.
+        replicas: Devices each global batch is split over. On TensorFlow with several,
+            one step per execution: Keras' multi-step loop fails under `tf.distribute`
+            (Keras 3.15.1, TensorFlow 2.21), so `"auto"` gives 1 there.
 
     Returns:
         The number of steps per execution.
 
     Raises:
         ValueError: For a value that is not `"auto"`, `None` or a positive integer; for
-            more than one step on the PyTorch backend; and, with the `tf.data` pipeline,
+            more than one step on the PyTorch backend or on TensorFlow with several
+            devices; and, with the `tf.data` pipeline,
             for a value that does not divide `steps_per_epoch` (its epochs are one
             continuous stream, so an execution would run into the next epoch's batches).
     """
+    limit = _backend.max_steps_per_execution(replicas)
     if steps_per_execution == "auto":
-        if not _backend.multi_step_execution_pays() or pipeline != "tf.data":
+        if not _backend.multi_step_execution_pays() or pipeline != "tf.data" or limit == 1:
             return 1
         return max(_divisors(steps_per_epoch, MAX_AUTO_STEPS_PER_EXECUTION))
     source = "steps_per_execution"
@@ -197,10 +280,10 @@ def resolve_steps_per_execution(
             "`steps_per_execution` must be 'auto', None or a positive integer; received "
             f"steps_per_execution={steps_per_execution!r}"
         )
-    limit = _backend.max_steps_per_execution()
     if limit is not None and steps_per_execution > limit:
+        where = "the PyTorch backend" if replicas == 1 else f"TensorFlow on {replicas} devices"
         raise ValueError(
-            "`steps_per_execution` must be 1 with the PyTorch backend; received "
+            f"`steps_per_execution` must be 1 with {where}; received "
             f"{source}={steps_per_execution!r}"
         )
     if pipeline == "tf.data" and steps_per_epoch % steps_per_execution:
@@ -223,6 +306,7 @@ def make_dataset(
     seed: int = 0,
     epochs: int | None = None,
     initial_epoch: int = 0,
+    drop_remainder: bool = False,
 ) -> Any:
     """Builds the recommended `tf.data` pipeline over in-memory arrays.
 
@@ -242,6 +326,9 @@ def make_dataset(
             otherwise it holds epochs `initial_epoch .. epochs - 1` back to back
             (`ceil(N / batch_size)` batches each), to be used with `steps_per_epoch`.
         initial_epoch: First epoch in the dataset.
+        drop_remainder: Whether to drop each epoch's last batch when it is smaller than
+            `batch_size` (then every epoch has `N // batch_size` batches, and the dropped
+            samples differ from epoch to epoch when shuffling).
 
     Returns:
         A `tf.data.Dataset` of `(x_batch, y_batch)`.
@@ -261,11 +348,14 @@ def make_dataset(
             indices = tf.random.experimental.stateless_shuffle(
                 indices, seed=tf.stack([seed_t, epoch])
             )
-        return tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+        return tf.data.Dataset.from_tensor_slices(indices).batch(
+            batch_size, drop_remainder=drop_remainder
+        )
 
     dataset = tf.data.Dataset.range(initial_epoch, last).flat_map(epoch_indices)
     # flat_map hides the length; Keras needs it to end evaluation loops cleanly.
-    batches = max(last - initial_epoch, 0) * math.ceil(num / batch_size)
+    per_epoch = num // batch_size if drop_remainder else math.ceil(num / batch_size)
+    batches = max(last - initial_epoch, 0) * per_epoch
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     dataset = dataset.map(
         lambda i: (tf.gather(x_t, i), tf.gather(y_t, i)),
@@ -302,13 +392,25 @@ def fit_classifier(
     `keras.callbacks.BackupAndRestore` and any other callback, on the TensorFlow, JAX and
     PyTorch backends.
 
+    On several devices (a model built, compiled and trained inside `data_parallel()`, or
+    under any `keras.distribution` on JAX or `tf.distribute` strategy on TensorFlow):
+    `batch_size` is the global batch and must be a multiple of the number of devices
+    `R`; the data always go through the `tf.data` pipeline (on JAX too); each epoch's
+    last, smaller batch is kept when it splits evenly over the devices (a multiple of
+    `R` samples, as for MNIST's 60,000 at batch 64 on 2, 4 or 8 devices) and dropped
+    otherwise (always on several machines), so that every device gets the same number
+    of samples in every step and the step's loss is the global batch's mean;
+    `validation_data`, if any, must hold a multiple of `R` samples; one step per
+    execution on TensorFlow (see `steps_per_execution`). Everything else (seeded epoch
+    orders, resuming) is as on one device.
+
     Args:
         model: A compiled Keras model (augmentation layers, if any, inside it), e.g.
             from `rotkeras.models.mnist_cnn(...)`.
         x: Training inputs, float32 `(N, H, W, C)`.
         y: Integer labels `(N,)` (or one-hot, matching the model's loss).
         epochs: Number of epochs to train up to.
-        batch_size: Batch size.
+        batch_size: Batch size (the global batch, over all devices).
         seed: Shuffle seed. With the `tf.data` pipeline, epoch `e`'s order comes from
             `(seed, e)` alone and no global random state is touched; with the `"numpy"`
             pipeline Keras' array iterator shuffles with the global generators, which
@@ -325,14 +427,21 @@ def fit_classifier(
             arrays).
         steps_per_execution: Train steps per call of the compiled train function.
             `"auto"` (default): the largest divisor of the steps per epoch up to 32 on
-            TensorFlow with the `tf.data` pipeline (14 for MNIST at batch 64), else 1;
-            an integer: that many (it must divide the steps per epoch with the `tf.data`
-            pipeline, and be 1 on PyTorch); `None`: the model's compiled setting. The
-            model keeps the value used (`model.steps_per_execution`), so later calls with
-            the same value reuse its compiled functions.
+            TensorFlow with the `tf.data` pipeline on one device (14 for MNIST at batch
+            64), else 1; an integer: that many (it must divide the steps per epoch with
+            the `tf.data` pipeline, and be 1 on PyTorch and on TensorFlow with several
+            devices); `None`: the model's compiled setting. The model keeps the value
+            used (`model.steps_per_execution`), so later calls with the same value reuse
+            its compiled functions.
 
     Returns:
         The `History` of `model.fit`.
+
+    Raises:
+        ValueError: For an uncompiled model, invalid arguments, and on several devices
+            for a batch size that is not a multiple of the devices, fewer samples than
+            one global batch, `pipeline="numpy"` or `validation_data` whose size is not
+            a multiple of the devices.
 
     Example:
 
@@ -352,10 +461,36 @@ def fit_classifier(
         )
     x, y = check.check_samples(x, y)
     batch_size = check.check_positive_int(batch_size, "batch_size")
-    resolved = resolve_pipeline(pipeline)
-    steps_per_epoch = math.ceil(x.shape[0] / batch_size)
+    replicas = _backend.replicas_in_sync(model)
+    resolved = resolve_pipeline(pipeline, replicas)
+    drop_remainder = False
+    if replicas > 1:
+        if batch_size % replicas:
+            raise ValueError(
+                f"On {replicas} devices `batch_size` (the global batch) must be a multiple "
+                f"of {replicas}; received batch_size={batch_size}"
+            )
+        if x.shape[0] < batch_size:
+            raise ValueError(
+                f"On {replicas} devices training needs at least one full global batch of "
+                f"{batch_size} samples; received {x.shape[0]} samples"
+            )
+        # The last batch must split evenly over the devices: kept when it does, on one
+        # machine. On several, always dropped: the engines split each global batch per
+        # process by its static size (Keras' DataParallel rebatches and shards).
+        drop_remainder = ((x.shape[0] % batch_size) % replicas != 0
+                          or _backend.process_count(model) > 1)
+        if validation_data is not None and len(validation_data[0]) % replicas:
+            raise ValueError(
+                f"On {replicas} devices `validation_data` must hold a multiple of {replicas} "
+                f"samples (each device gets the same share); received {len(validation_data[0])}"
+            )
+    if drop_remainder:
+        steps_per_epoch = x.shape[0] // batch_size
+    else:
+        steps_per_epoch = math.ceil(x.shape[0] / batch_size)
     steps_per_execution = resolve_steps_per_execution(
-        steps_per_execution, steps_per_epoch, resolved, model.steps_per_execution
+        steps_per_execution, steps_per_epoch, resolved, model.steps_per_execution, replicas
     )
     if steps_per_execution != model.steps_per_execution:
         # `steps_per_execution` is a public attribute of compiled models, and the step
@@ -377,11 +512,13 @@ def fit_classifier(
     # All epochs in one dataset, each in the order given by (seed, epoch): identical
     # batches whether or not the training was interrupted and resumed at `initial_epoch`.
     dataset = make_dataset(x, y, batch_size, shuffle=True, seed=seed, epochs=epochs,
-                           initial_epoch=initial_epoch)
+                           initial_epoch=initial_epoch, drop_remainder=drop_remainder)
     fit_kwargs["steps_per_epoch"] = steps_per_epoch
     if validation_data is not None:
         x_val, y_val = check.check_samples(*validation_data)
+        # A multiple of the batch size (so of the devices): with a validation set that
+        # splits evenly over the devices, so does its last batch.
         fit_kwargs["validation_data"] = make_dataset(
-            x_val, y_val, max(batch_size, 256), shuffle=False
+            x_val, y_val, batch_size * max(1, 256 // batch_size), shuffle=False
         )
     return model.fit(dataset, shuffle=False, **fit_kwargs)

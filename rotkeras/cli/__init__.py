@@ -102,6 +102,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         photos=Path(args.photos) if args.photos else None,
         precision=args.precision,
+        devices=args.devices,
     )
     if config.photos is not None and not config.photos.is_dir():
         raise FileNotFoundError(f"--photos: no such folder: {config.photos}")
@@ -165,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder of labelled digit photos for the handwriting experiment")
     rep.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
                      help=PRECISION_HELP)
+    rep.add_argument("--devices", type=_devices, default=1, metavar="all|N",
+                     help="train on all local devices ('all') or the first N (default: 1), "
+                     "data parallel: keras.distribution on JAX, tf.distribute on TensorFlow; "
+                     "--batch-size is the global batch and must be a multiple of the devices")
     rep.add_argument("--quiet", action="store_true", help="log lines only, no progress bars")
     rep.set_defaults(func=_cmd_reproduce)
 
@@ -213,6 +218,16 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _devices(text: str) -> int | str:
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 'all' or a positive integer, got {text!r}") \
+            from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ def evaluate_photos(
 ) -> dict[str, Any]:
     """Accuracy of every model on a folder of labelled photos, for both preprocessings."""
     from rotkeras.datasets import load_image_folder
+    from rotkeras.evaluation import predict_classes
 
     images, labels, paths = load_image_folder(directory, return_paths=True)
     inputs = {mode: preprocess_photos(images, mode) for mode in PREPROCESSING}
@@ -42,7 +43,7 @@ def evaluate_photos(
     for name, model in models.items():
         accuracy[name] = {}
         for mode, x in inputs.items():
-            predicted = np.argmax(model.predict(x, batch_size=256, verbose=0), axis=-1)
+            predicted = predict_classes(model, x, batch_size=256)
             accuracy[name][mode] = float(np.mean(predicted == labels))
     figure = _before_after_figure(images, inputs, labels, Path(figure_dir))
     lines = [

@@ -41,6 +41,7 @@ def write_report(out: Path, results: dict[str, Any], config: Any) -> dict[str, A
                 "seed": config.seed,
                 "quick": config.quick,
                 "precision": getattr(config, "precision", "float32"),
+                "devices": getattr(config, "devices", 1),
             },
             "wall_seconds": {name: r.get("seconds") for name, r in results.items()},
         },
@@ -85,6 +86,8 @@ def _report_markdown(metrics: dict[str, Any]) -> str:
         f"Python {meta['python']}, {meta['machine']}; written {meta['written']}.",
         f"Settings: {settings['epochs']} epochs, batch {settings['batch_size']}, "
         f"seed {settings['seed']}, precision {settings.get('precision', 'float32')}"
+        + (f", {settings['devices']} devices (data parallel, global batch "
+           f"{settings['batch_size']})" if settings.get("devices", 1) > 1 else "")
         + (" — **quick mode: a small subset, not the real numbers**"
            if settings["quick"] else "") + ".",
         *_precision_note(settings.get("precision", "float32")),

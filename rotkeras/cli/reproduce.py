@@ -48,6 +48,7 @@ class ReproduceConfig:
     quiet: bool = False
     photos: Path | None = None
     precision: str = "auto"
+    devices: int | str = 1
 
     @property
     def train_epochs(self) -> int:
@@ -98,13 +99,16 @@ class Runner:
             "seed": self.config.seed,
             "quick": self.config.quick,
             "precision": self.config.precision,
+            "devices": self.config.devices,
         }
         run_file = self.out / "run.json"
         if run_file.exists():
             previous = _io.read_json(run_file).get("settings")
             if isinstance(previous, dict):
-                # Runs written before --precision existed trained in float32.
+                # Runs written before --precision (--devices) existed trained in float32
+                # (on one device).
                 previous.setdefault("precision", "float32")
+                previous.setdefault("devices", 1)
             if previous != settings:
                 raise ValueError(
                     f"{self.out} holds a run with different settings {previous}; this run asks "
@@ -291,12 +295,21 @@ def reproduce(config: ReproduceConfig) -> dict[str, Any]:
 
     import keras
 
-    from rotkeras.training import resolve_precision
+    from rotkeras.training import data_parallel, resolve_precision
 
     # Evaluating many test sets retraces predict functions; TensorFlow warns about it.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # "auto" becomes the precision measured fastest on this backend and machine; the
     # resolved name is what the run records (run.json, report) and trains with.
     config = dataclasses.replace(config, precision=resolve_precision(config.precision))
-    keras.utils.set_random_seed(config.seed)
-    return Runner(config).run()
+    # With --devices, everything (building, training, loading, evaluating the models) runs
+    # data parallel inside one `data_parallel` block; the run records the device count.
+    with data_parallel(config.devices) as devices:
+        if config.batch_size % devices:
+            raise ValueError(
+                f"--batch-size {config.batch_size} must be a multiple of the {devices} devices "
+                "(it is the global batch, split evenly over them)"
+            )
+        config = dataclasses.replace(config, devices=devices)
+        keras.utils.set_random_seed(config.seed)
+        return Runner(config).run()

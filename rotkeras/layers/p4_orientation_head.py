@@ -9,6 +9,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from rotkeras import _backend
 from rotkeras import _validation as check
 
 
@@ -148,11 +149,15 @@ class P4OrientationHead(keras.layers.Layer):
             hidden = ops.relu(scores)
             if self.dropout and training:
                 # One mask for the four hypotheses keeps them comparable.
-                shape = ops.shape(hidden)
-                hidden = keras.random.dropout(
-                    hidden, self.dropout, noise_shape=(shape[0], 1, self.hidden_units),
-                    seed=self.seed_generator,
+                # Under tf.distribute each replica draws its own samples' masks.
+                keep = _backend.draw_per_sample(
+                    lambda count: keras.random.dropout(
+                        ops.ones((count, 1, self.hidden_units), hidden.dtype), self.dropout,
+                        seed=self.seed_generator,
+                    ),
+                    ops.shape(hidden)[0],
                 )
+                hidden = hidden * keep
             scores = ops.matmul(ops.cast(hidden, "float32"), self.score_kernel) + self.score_bias
         scores = ops.cast(scores, "float32")  # (batch, 4, classes)
         flat = ops.reshape(scores, (-1, 4 * self.num_classes))

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
 from rotkeras.layers._base import BaseImageRotation
@@ -102,17 +103,21 @@ class RandomRightAngleRotation(BaseImageRotation):
         if len(self._ks) == 1:
             k = ops.zeros((batch_size,), dtype="int32") + table[0]
         else:
-            if self.probabilities is None:
-                index = keras.random.randint(
-                    (batch_size,), 0, len(self._ks), dtype="int32", seed=seed
-                )
-            else:
+
+            def draw(count: Any) -> Any:
+                if self.probabilities is None:
+                    return keras.random.randint(
+                        (count,), 0, len(self._ks), dtype="int32", seed=seed
+                    )
                 logits = ops.log(ops.convert_to_tensor(self.probabilities, dtype="float32"))
-                logits = ops.broadcast_to(logits[None], (batch_size, len(self._ks)))
-                index = ops.reshape(
+                logits = ops.broadcast_to(logits[None], (count, len(self._ks)))
+                return ops.reshape(
                     keras.random.categorical(logits, 1, dtype="int32", seed=seed), (-1,)
                 )
-            k = ops.take(table, index, axis=0)
+
+            # Under tf.distribute every replica draws its own samples' turns (see
+            # `rotkeras._backend.draw_per_sample`), not a copy of the first replica's.
+            k = ops.take(table, _backend.draw_per_sample(draw, batch_size), axis=0)
         return {"k": k, "angles": 90.0 * ops.cast(k, "float32")}
 
     def transform_images(

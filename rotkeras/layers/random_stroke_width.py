@@ -10,6 +10,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras._backend import TFDataLayer
 
@@ -110,8 +111,12 @@ class RandomStrokeWidth(TFDataLayer):
         if self.ink == "dark":
             grow, shrink = shrink, grow
         low, high = self.factor
-        amount = keras.random.uniform(
-            (ops.shape(x)[0], 1, 1, 1), low, high, dtype=self.compute_dtype, seed=self.generator
+        # One amount per sample; under tf.distribute each replica draws its own samples'.
+        amount = _backend.draw_per_sample(
+            lambda count: keras.random.uniform(
+                (count, 1, 1, 1), low, high, dtype=self.compute_dtype, seed=self.generator
+            ),
+            ops.shape(x)[0],
         )
         weight = ops.abs(amount)
         morphed = ops.where(amount > 0, grow, shrink)

@@ -59,7 +59,13 @@ def run_worker(checks: str, *args: str, devices: int = 2) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def two_devices() -> dict[str, Any]:
     """The quick multi-device checks, in one subprocess (one start-up of the backend)."""
-    return run_worker("draws,mnist_cnn,save_load,errors")
+    return run_worker("draws,errors")
+
+
+@pytest.fixture(scope="module")
+def two_devices_training() -> dict[str, Any]:
+    """Training on one device and on two, and saving and loading across layouts."""
+    return run_worker("mnist_cnn,save_load")
 
 
 # ------------------------------------------------------------------ in-process checks
@@ -157,9 +163,11 @@ def test_replicas_draw_different_rotations(two_devices: dict[str, Any]) -> None:
 
 
 @multi_device
-def test_mnist_cnn_trains_like_on_one_device(two_devices: dict[str, Any]) -> None:
+@pytest.mark.slow
+def test_mnist_cnn_trains_like_on_one_device(two_devices_training: dict[str, Any]) -> None:
     """Same global batch, same seed: the same losses, weights, evaluation, predictions."""
-    one, two = two_devices["mnist_cnn"]["one"], two_devices["mnist_cnn"]["all"]
+    result = two_devices_training["mnist_cnn"]
+    one, two = result["one"], result["all"]
     assert one["replicas"] == 1 and two["replicas"] == 2
     np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-4)
     np.testing.assert_allclose(two["weights"], one["weights"], rtol=1e-4)
@@ -173,8 +181,9 @@ def test_mnist_cnn_trains_like_on_one_device(two_devices: dict[str, Any]) -> Non
 
 
 @multi_device
-def test_save_on_one_layout_load_on_another(two_devices: dict[str, Any]) -> None:
-    result = two_devices["save_load"]
+@pytest.mark.slow
+def test_save_on_one_layout_load_on_another(two_devices_training: dict[str, Any]) -> None:
+    result = two_devices_training["save_load"]
     assert result["all_to_one"] < 1e-5
     assert result["one_to_all"] < 1e-5
     assert np.isfinite(result["loss_after_loading"])

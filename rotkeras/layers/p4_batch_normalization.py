@@ -7,6 +7,9 @@ from typing import Any
 
 import keras
 
+from rotkeras import _backend
+from rotkeras import _validation as check
+
 
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4BatchNormalization(keras.layers.BatchNormalization):
@@ -29,9 +32,16 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
         epsilon: Small float added to the variance.
         center: Whether to add a learned offset (beta).
         scale: Whether to multiply by a learned scale (gamma).
+        synchronized: Whether, when training on several devices under `tf.distribute`,
+            the statistics are those of the global batch (summed over the replicas),
+            like one device with the same batch computes them. `False`: each replica
+            normalizes with the statistics of its own share. On one device, and under
+            `keras.distribution` on JAX (one program over the global batch, so global
+            statistics anyway), it changes nothing. Unlike Keras' own argument, it is
+            accepted on every backend, so a saved model loads on any of them.
         **kwargs: Further `keras.layers.BatchNormalization` arguments (initializers,
-            regularizers, constraints, `synchronized`) and base layer arguments such as
-            `name` and `dtype`.
+            regularizers, constraints) and base layer arguments such as `name` and
+            `dtype`.
 
     Input shape:
         `(batch, height, width, 4, channels)`.
@@ -57,6 +67,7 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
+        synchronized: bool = True,
         **kwargs: Any,
     ) -> None:
         if "axis" in kwargs:
@@ -66,6 +77,7 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
             )
         super().__init__(axis=-1, momentum=momentum, epsilon=epsilon, center=center,
                          scale=scale, **kwargs)
+        self.global_statistics = check.check_bool(synchronized, "synchronized")
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         if len(input_shape) != 5 or input_shape[3] != 4:
@@ -76,7 +88,17 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
         super().build(input_shape)
         self.input_spec = keras.InputSpec(ndim=5, axes={-1: input_shape[-1]})
 
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        # Keras' `synchronized` (TensorFlow only) sums the statistics over the replicas;
+        # it is switched on only while a `tf.distribute` replica with others runs the
+        # call, so one device keeps Keras' ordinary statistics, on every backend.
+        self.synchronized = (
+            self.global_statistics and _backend.replica_position() is not None
+        )
+        return super().call(inputs, training=training, mask=mask)
+
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("axis", None)
+        config["synchronized"] = self.global_statistics
         return config

@@ -218,7 +218,9 @@ def test_rotation_robust_cnn_trains_like_on_one_device() -> None:
     one, two = result["one"], result["all"]
     assert two["replicas"] == 2
     np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-4)
-    np.testing.assert_allclose(two["weights"], one["weights"], rtol=1e-4)
+    # The batch-norm offsets stay near 0 here: their gradients are tiny, and Adam's steps
+    # (about 1e-3 each) turn float rounding there into differences of up to ~1e-4.
+    np.testing.assert_allclose(two["weights"], one["weights"], rtol=1e-4, atol=5e-4)
     np.testing.assert_allclose(two["evaluate"], one["evaluate"], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(two["predict"], one["predict"], atol=1e-5)
     assert two["odd_predictions"] == one["odd_predictions"]

@@ -59,12 +59,14 @@ PAGE_PROBE = r"""
     const r = el.getBoundingClientRect();
     if (r.width === 0) continue;
     if (r.right > box.right + 1 || r.left < box.left - 1) {
-      wide.push(`${describe(el)}: ${Math.round(r.width)} px wide, column ${Math.round(box.width)} px`);
+      const size = `${Math.round(r.width)} px wide, column ${Math.round(box.width)} px`;
+      wide.push(`${describe(el)}: ${size}`);
     }
     if (el.tagName === "TABLE") {
       const scroller = el.closest(".md-typeset__scrollwrap") || el;
       if (scroller.scrollWidth > scroller.clientWidth + 1) {
-        wide.push(`${describe(el)}: needs horizontal scrolling (${scroller.scrollWidth} px in ${scroller.clientWidth} px)`);
+        const size = `${scroller.scrollWidth} px in ${scroller.clientWidth} px`;
+        wide.push(`${describe(el)}: needs horizontal scrolling (${size})`);
       }
     }
     if (el.tagName === "PRE") {

@@ -40,13 +40,14 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
         Same as the input.
 
     Examples:
+        >>> from keras.ops import convert_to_numpy as to_numpy
         >>> import numpy as np
         >>> from rotkeras.layers import P4BatchNormalization
         >>> maps = np.random.rand(8, 6, 6, 4, 16).astype("float32")
         >>> normed = P4BatchNormalization()(maps, training=True)
         >>> tuple(normed.shape)
         (8, 6, 6, 4, 16)
-        >>> bool(abs(float(np.asarray(normed)[..., 0].mean())) < 1e-4)
+        >>> bool(abs(float(to_numpy(normed)[..., 0].mean())) < 1e-4)
         True
     """
 

@@ -41,9 +41,9 @@ METRICS = DOCS / "reproducing" / "metrics.json"
 BENCHMARKS = ROOT / "benchmarks" / "results" / "results.json"
 
 REGION = re.compile(
-    r"(?P<open><!-- generated:(?P<name>[\w.:-]+) -->\n)(?P<body>.*?)"
-    r"(?P<close><!-- /generated:(?P=name) -->)",
-    re.DOTALL,
+    r"^(?P<indent>[ \t]*)(?P<open><!-- generated:(?P<name>[\w.:-]+) -->\n)(?P<body>.*?)"
+    r"^(?P=indent)(?P<close><!-- /generated:(?P=name) -->)",
+    re.DOTALL | re.MULTILINE,
 )
 
 
@@ -139,10 +139,15 @@ def orientation_angle_accuracy() -> str:
         "",
         "Per digit, on the rotated set:",
         "",
-        "| digit | " + " | ".join(str(d) for d in range(10)) + " |",
-        "|---|" + "---:|" * 10,
+        "| digit | " + " | ".join(str(d) for d in range(5)) + " |",
+        "|---|" + "---:|" * 5,
         "| angle accuracy | " + " | ".join(
-            _percent(angles["rotated_per_digit"][str(d)], 1) for d in range(10)) + " |",
+            _percent(angles["rotated_per_digit"][str(d)], 1) for d in range(5)) + " |",
+        "",
+        "| digit | " + " | ".join(str(d) for d in range(5, 10)) + " |",
+        "|---|" + "---:|" * 5,
+        "| angle accuracy | " + " | ".join(
+            _percent(angles["rotated_per_digit"][str(d)], 1) for d in range(5, 10)) + " |",
     ]
     return "\n".join(lines)
 
@@ -253,6 +258,61 @@ def _augmentation_table() -> str:
     return "\n".join(lines)
 
 
+def _ratio(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def _change(value: float) -> str:
+    return f"{100 * value:+.1f}%"
+
+
+def mixed_precision_gain() -> str:
+    backends = _benchmarks()["backends"]
+    return (f"{_ratio(backends['tensorflow']['training']['ratios']['cpu_recommended_vs_float32'])} "
+            "the CPU time per step of float32 on TensorFlow and "
+            f"{_ratio(backends['torch']['training']['ratios']['cpu_recommended_vs_float32'])} "
+            "on PyTorch,")
+
+
+def performance_findings(backend: str) -> str:
+    training = _benchmarks()["backends"][backend]["training"]
+    r = training["ratios"]
+    paired = training["augmentation_overhead"]
+    lines = [
+        "- **Recommended path with rotation augmentation vs the tutorial's augmentation-free "
+        f"`fit`: {_ratio(r['recommended_aug_vs_tutorial_fit'])} the wall time, "
+        f"{_ratio(r['cpu_recommended_aug_vs_tutorial_fit'])} the CPU time per step** "
+        f"({r['recommended_precision']}).",
+    ]
+    if "float32_aug_vs_tutorial_fit" in r and r["recommended_precision"] != "float32":
+        lines.append(f"- The same in float32: {_ratio(r['float32_aug_vs_tutorial_fit'])} wall, "
+                     f"{_ratio(r['cpu_float32_aug_vs_tutorial_fit'])} CPU; mixed bfloat16 vs "
+                     f"float32: {_ratio(r['cpu_recommended_vs_float32'])} the CPU time.")
+    if "recommended_vs_jax_floor" in r:
+        lines.append("- **Recommended path vs the hand-written JAX floor: "
+                     f"{_ratio(r['recommended_vs_jax_floor'])}** "
+                     f"({_ratio(r['recommended_aug_vs_jax_floor'])} with augmentation).")
+    lines.append(
+        f"- **Rotation augmentation overhead: {_change(r['paired_augmentation_overhead'])} wall, "
+        f"{_change(r['cpu_paired_augmentation_overhead'])} CPU in {paired['rounds']} paired "
+        f"fits** of {paired['samples_per_fit']:,} images ({paired['precision']}); "
+        f"{_change(r['augmentation_overhead_recommended'])} from the whole-epoch medians.")
+    lines.append("- `keras.layers.RandomRotation` inside the model: "
+                 f"{r['keras_random_rotation_vs_tutorial_fit']:.1f}x the time per step of the "
+                 "tutorial's `fit` (it cannot be compiled with the train step).")
+    return "\n".join(lines)
+
+
+def augmentation_overhead() -> str:
+    lines = []
+    for backend, out in _benchmarks()["backends"].items():
+        r, paired = out["training"]["ratios"], out["training"]["augmentation_overhead"]
+        lines.append(f"- {BACKEND_TITLES[backend]}: {_change(r['paired_augmentation_overhead'])} "
+                     f"wall time, {_change(r['cpu_paired_augmentation_overhead'])} CPU time "
+                     f"({paired['rounds']} pairs, {paired['precision']})")
+    return "\n".join(lines) + f"\n\nFrom {benchmark_run()}."
+
+
 def performance_source() -> str:
     return f"Every table on this page comes from {benchmark_run()}."
 
@@ -274,7 +334,7 @@ def cli_reference(command: str) -> Callable[[], str]:
         if target.description and command != "rotkeras":
             lines += [target.description, ""]
         for action in target._actions:
-            if action.help == argparse.SUPPRESS:
+            if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
                 continue
             if action.__class__.__name__ == "_SubParsersAction":
                 for choice in action._choices_actions:
@@ -313,12 +373,16 @@ def generators() -> dict[str, Callable[[], str]]:
         "orientation-end-to-end": orientation_end_to_end,
         "benchmark-run": benchmark_run,
         "performance-source": performance_source,
+        "mixed-precision-gain": mixed_precision_gain,
+        "augmentation-overhead": augmentation_overhead,
         "performance-inference": _inference_table,
         "performance-augmentation": _augmentation_table,
         "cli:rotkeras": cli_reference("rotkeras"),
     }
     for backend in BACKEND_TITLES:
         table[f"performance-training:{backend}"] = functools.partial(_training_table, backend)
+        table[f"performance-findings:{backend}"] = functools.partial(performance_findings,
+                                                                     backend)
     for command in _command_names():
         table[f"cli:{command}"] = cli_reference(command)
     return table
@@ -332,7 +396,10 @@ def render(text: str, table: dict[str, Callable[[], str]]) -> str:
         name = match["name"]
         if name not in table:
             raise KeyError(f"no generator named {name!r}")
-        return f"{match['open']}{table[name]().rstrip()}\n{match['close']}"
+        indent = match["indent"]
+        body = "\n".join(f"{indent}{line}" if line else "" for line in
+                         table[name]().rstrip().split("\n"))
+        return f"{indent}{match['open']}{body}\n{indent}{match['close']}"
 
     return REGION.sub(replace, text)
 
@@ -354,25 +421,17 @@ def stale_pages() -> dict[Path, str]:
 
 
 def redraw_figures() -> list[str]:
-    """Redraws the reproduce run's figures that need nothing but metrics.json."""
-    import matplotlib
+    """Redraws the reproduce run's figures that need nothing but metrics.json.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from rotkeras.cli.phases import PHASES
+    The confusion matrices, the accuracy against angle and the rotated samples are drawn from
+    the numbers in metrics.json, with the plotting code of `rotkeras reproduce`; the photos
+    figure needs the photos and the trained models, so only a new run redraws it.
+    """
+    from rotkeras.cli.report import _write_figures
 
     metrics = _metrics()
-    written = []
-    figure_dir = METRICS.parent / "figures"
-
-    def save(fig: Any, name: str) -> None:
-        fig.savefig(figure_dir / name, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        written.append(name)
-
-    PHASES["angle_sweep"].figures(metrics["phases"]["angle_sweep"], save)
-    return written
+    phases = {k: v for k, v in metrics["phases"].items() if k != "photos"}
+    return _write_figures(METRICS.parent, phases)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,6 +67,20 @@ def test_every_region_has_a_generator(tool) -> None:
             assert match["name"] in names, f"{page.name}: unknown region {match['name']}"
 
 
+def test_regions_are_blocks(tool) -> None:
+    """A region inside a paragraph or a list item would break it (an HTML comment line ends
+    Markdown's paragraph): regions stand alone, with blank lines around them."""
+    for page in DOCS.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        for match in tool.REGION.finditer(text):
+            before = text[: match.start()]
+            after = text[match.end():]
+            assert not match["indent"], f"{page.name}: region {match['name']} is indented"
+            assert before == "" or before.endswith("\n\n"), f"{page.name}: {match['name']}"
+            assert after == "" or after.startswith("\n\n") or after == "\n", (
+                f"{page.name}: {match['name']} needs a blank line after it")
+
+
 def test_pages_speak_to_users() -> None:
     """No local paths of the machines that made the runs, no talk of the project's process."""
     pattern = re.compile(r"/work/|/tmp/|/home/|\bsessions?\b|this project's", re.IGNORECASE)

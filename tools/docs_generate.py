@@ -266,14 +266,6 @@ def _change(value: float) -> str:
     return f"{100 * value:+.1f}%"
 
 
-def mixed_precision_gain() -> str:
-    backends = _benchmarks()["backends"]
-    return (f"{_ratio(backends['tensorflow']['training']['ratios']['cpu_recommended_vs_float32'])} "
-            "the CPU time per step of float32 on TensorFlow and "
-            f"{_ratio(backends['torch']['training']['ratios']['cpu_recommended_vs_float32'])} "
-            "on PyTorch,")
-
-
 def performance_findings(backend: str) -> str:
     training = _benchmarks()["backends"][backend]["training"]
     r = training["ratios"]
@@ -373,7 +365,6 @@ def generators() -> dict[str, Callable[[], str]]:
         "orientation-end-to-end": orientation_end_to_end,
         "benchmark-run": benchmark_run,
         "performance-source": performance_source,
-        "mixed-precision-gain": mixed_precision_gain,
         "augmentation-overhead": augmentation_overhead,
         "performance-inference": _inference_table,
         "performance-augmentation": _augmentation_table,

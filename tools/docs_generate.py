@@ -126,6 +126,18 @@ def reproduce_report() -> str:
     return head + "\n\n" + body.rstrip("\n")
 
 
+def photos_accuracy() -> str:
+    """Accuracy on the photo folder of the reproduce run, both preprocessings, every model."""
+    photos = _metrics()["phases"]["photos"]
+    lines = [f"From {reproduce_run()}.", "",
+             "| network | tutorial (`mode=\"tutorial\"`) | `HandwritingPreprocess()` |",
+             "|---|---:|---:|"]
+    for name, scores in photos["accuracy"].items():
+        lines.append(f"| {MODEL_TITLES.get(name, name)} | {_percent(scores['tutorial'])} | "
+                     f"**{_percent(scores['mnist'])}** |")
+    return "\n".join(lines)
+
+
 def orientation_angle_accuracy() -> str:
     """The 4-way angle classifier's accuracy (Solution 1 of the reproduce run)."""
     angles = _metrics()["phases"]["solution1"]["angle_accuracy"]
@@ -362,6 +374,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "reproduce-run": reproduce_run,
         "reproduce-report": reproduce_report,
         "orientation-angle-accuracy": orientation_angle_accuracy,
+        "photos-accuracy": photos_accuracy,
         "orientation-end-to-end": orientation_end_to_end,
         "benchmark-run": benchmark_run,
         "performance-source": performance_source,

@@ -324,11 +324,10 @@ def prediction_labels(ax: Any, predictions: dict[str, int], label: int) -> None:
     """Writes each model's prediction under an image, two per line, red and marked if wrong."""
     for i, (name, predicted) in enumerate(predictions.items()):
         wrong = int(predicted) != int(label)
-        ax.text(-0.12 + 0.9 * (i % 2), -0.06 - 0.2 * (i // 2),
+        ax.text(-0.02 + 0.88 * (i % 2), -0.06 - 0.2 * (i // 2),
                 f"{SHORT_NAMES.get(name, name)} {predicted}{' ✗' if wrong else ''}",
                 transform=ax.transAxes, ha="left", va="top", fontsize=FIGURE_FONT_SIZE,
-                color=WRONG_COLOR if wrong else RIGHT_COLOR,
-                fontweight="bold" if wrong else "normal")
+                color=WRONG_COLOR if wrong else RIGHT_COLOR)
 
 
 def prediction_legend(fig: Any) -> None:
@@ -366,7 +365,7 @@ def _angle_sweep_figures(result: dict[str, Any], save: Callable[[Any, str], None
     shown = min(count, 5)
     turned = _quarter_turns(images)
     fig, axes = plt.subplots(4, shown, figsize=(1.8 * shown, 8.4), squeeze=False,
-                             gridspec_kw={"hspace": 0.75, "wspace": 0.75})
+                             gridspec_kw={"hspace": 0.75, "wspace": 0.95})
     for k in range(4):
         for j in range(shown):
             ax = axes[k, j]

@@ -89,7 +89,7 @@ def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labe
     shown = _shown_photos(np.asarray(labels), min(count, len(images)))
     titles = {"tutorial": "tutorial's\npreprocessing", "mnist": "Handwriting-\nPreprocess"}
     fig, axes = plt.subplots(3, len(shown), figsize=(1.8 * len(shown), 7.4), squeeze=False,
-                             gridspec_kw={"hspace": 0.75, "wspace": 0.75})
+                             gridspec_kw={"hspace": 0.75, "wspace": 0.95})
     rows = [("photo", images, None)] + [
         (titles.get(mode, mode), inputs[mode], predictions[mode]) for mode in PREPROCESSING]
     for r, (title, batch, predicted) in enumerate(rows):
@@ -102,7 +102,7 @@ def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labe
             if j == 0:
                 ax.set_ylabel(title, fontsize=FIGURE_FONT_SIZE)
             if predicted is None:
-                ax.set_title(f"a {labels[index]}", fontsize=FIGURE_FONT_SIZE)
+                ax.set_title(f"a {labels[index]}", fontsize=FIGURE_FONT_SIZE + 1)
             else:
                 prediction_labels(ax, {name: int(p[index]) for name, p in predicted.items()},
                                   int(labels[index]))

@@ -150,13 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
         "test accuracy.",
     )
     _add_data_argument(train)
-    train.add_argument("--epochs", type=_positive_int, default=10)
-    train.add_argument("--batch-size", type=_positive_int, default=64)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument(
-        "--limit", type=_positive_int, default=None, help="use only the first N training images"
-    )
-    train.add_argument("--save", default=None, help="save the trained model to this .keras file")
+    train.add_argument("--epochs", type=_positive_int, default=10, metavar="N",
+                       help="training epochs (default: 10, the tutorial's)")
+    train.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
+                       help="batch size (default: 64, the tutorial's)")
+    train.add_argument("--seed", type=int, default=0, metavar="N",
+                       help="seed of the weights, the shuffling and the augmentation (default: 0)")
+    train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                       help="use only the first N training images")
+    train.add_argument("--save", default=None, metavar="MODEL.keras",
+                       help="save the trained model to this .keras file")
     train.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
                        help=PRECISION_HELP)
     train.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -197,10 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_argument(rep)
     rep.add_argument("--out", default="rotkeras-report", metavar="DIR",
                      help="output folder (default: ./rotkeras-report)")
-    rep.add_argument("--epochs", type=_positive_int, default=None,
+    rep.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                      help="training epochs per model (default: 10, or 1 with --quick)")
-    rep.add_argument("--batch-size", type=_positive_int, default=64)
-    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
+                     help="batch size (default: 64, the tutorial's)")
+    rep.add_argument("--seed", type=int, default=0, metavar="N",
+                     help="seed of the weights, the shuffling and the rotated test set "
+                     "(default: 0)")
     rep.add_argument("--quick", action="store_true",
                      help="small subset and 1 epoch: checks the whole pipeline in about a minute")
     rep.add_argument("--fresh", action="store_true",
@@ -232,10 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--mode", choices=("mnist", "tutorial"), default="mnist",
                       help="HandwritingPreprocess mode (tutorial = the article's pipeline)")
     pred.add_argument("--polarity", choices=("auto", "dark_on_light", "light_on_dark"),
-                      default="auto")
+                      default="auto",
+                      help="ink darker or lighter than the paper (default: auto, detected "
+                      "per photo)")
     pred.add_argument("--size", type=_positive_int, default=256,
                       help="photos are letterboxed to SIZE x SIZE first (default 256)")
-    pred.add_argument("--batch-size", type=_positive_int, default=32)
+    pred.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
+                      help="photos per prediction batch (default: 32)")
     pred.set_defaults(func=_cmd_predict)
     return parser
 

@@ -102,6 +102,19 @@ def run_predict(
 
     Unreadable files are reported on `err` and skipped; the exit status is then 1
     (0 when every file was classified).
+
+    Examples:
+        >>> import io, tempfile
+        >>> import cv2, numpy as np, rotkeras
+        >>> from rotkeras.cli.predict import run_predict
+        >>> folder = tempfile.mkdtemp()
+        >>> rotkeras.models.mnist_cnn().save(f"{folder}/cnn.keras")  # untrained, for the example
+        >>> _ = cv2.imwrite(f"{folder}/seven.png", np.full((64, 64, 3), 255, np.uint8))
+        >>> table = io.StringIO()
+        >>> run_predict([f"{folder}/seven.png"], f"{folder}/cnn.keras", out=table)
+        0
+        >>> table.getvalue().split()[:3]
+        ['file', 'digit', 'confidence']
     """
     import keras
 

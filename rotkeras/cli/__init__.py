@@ -176,16 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_argument(reader)
     reader.add_argument("--out", default="digit_reader.weights.h5", metavar="PATH.weights.h5",
                         help="weights file to write (default: ./digit_reader.weights.h5)")
-    reader.add_argument("--epochs", type=_positive_int, default=15)
-    reader.add_argument("--batch-size", type=_positive_int, default=128)
+    reader.add_argument("--epochs", type=_positive_int, default=15, metavar="N",
+                        help="training epochs (default: 15)")
+    reader.add_argument("--batch-size", type=_positive_int, default=128, metavar="N",
+                        help="batch size (default: 128)")
     reader.add_argument("--synthetic", type=_non_negative_int, default=6000, metavar="N",
-                        help="synthetic photos to render and train on (default 6000; 0: none)")
-    reader.add_argument("--synthetic-seed", type=int, default=11)
-    reader.add_argument("--seed", type=int, default=0)
-    reader.add_argument("--limit", type=_positive_int, default=None,
+                        help="synthetic photos to render and train on (default: 6000; 0: none)")
+    reader.add_argument("--synthetic-seed", type=int, default=11, metavar="N",
+                        help="seed of the synthetic photos (default: 11)")
+    reader.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="seed of the weights, turns, augmentation and shuffling (default: 0)")
+    reader.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only the first N MNIST training and test images (quick checks)")
     reader.add_argument("--cache", default=None, metavar="DIR",
-                        help="cache the rendered synthetic photos here (rendering is slow)")
+                        help="keep the rendered and preprocessed synthetic photos here and reuse "
+                        "them (rendering them is most of the time on a CPU)")
     reader.set_defaults(func=_cmd_train_reader)
 
     rep = sub.add_parser(

@@ -56,11 +56,10 @@ def shipped_weights_path() -> Path:
         DamagedWeightsError: If the file is missing or its checksum differs from the one
             recorded next to it (a damaged or modified installation).
 
-    Example:
-
-    >>> from rotkeras.models.digit_reader import shipped_weights_path
-    >>> shipped_weights_path().name
-    'digit_reader.weights.h5'
+    Examples:
+        >>> from rotkeras.models.digit_reader import shipped_weights_path
+        >>> shipped_weights_path().name
+        'digit_reader.weights.h5'
     """
     path = _weights_dir() / WEIGHTS_FILE
     expected = _expected_sha256(WEIGHTS_FILE)
@@ -113,16 +112,15 @@ def digit_reader(
     Raises:
         DamagedWeightsError: If the shipped weights are missing or damaged.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import rotkeras
-    >>> reader = rotkeras.models.digit_reader()
-    >>> photo = np.full((1, 120, 120, 3), 235, dtype="uint8")   # white paper
-    >>> photo[0, 25:95, 55:65] = 30                              # a dark vertical stroke
-    >>> digits, orientation = reader.predict(photo, verbose=0)
-    >>> int(digits.argmax())
-    1
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> reader = rotkeras.models.digit_reader()
+        >>> photo = np.full((1, 120, 120, 3), 235, dtype="uint8")  # white paper
+        >>> photo[0, 25:95, 55:65] = 30  # a dark vertical stroke
+        >>> digits, orientation = reader.predict(photo, verbose=0)
+        >>> int(digits.argmax())
+        1
     """
     if channels not in (1, 3, 4):
         raise ValueError(f"`channels` must be 1, 3 or 4; received channels={channels!r}")

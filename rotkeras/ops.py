@@ -102,7 +102,7 @@ def rot90(
     check.check_bool(odd_turns, "odd_turns")
     k = _turns_tensor(k)
     if odd_turns:
-        check.check_square(images.shape, data_format, "rot90 with per-sample turns")
+        check.check_square_tensor(images, data_format, "rot90 with per-sample turns")
     if rank == 3:
         out = _rot90_per_sample(images[None], k, h_axis + 1, w_axis + 1, odd_turns)
         return out[0]
@@ -153,6 +153,14 @@ def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: 
     flip_cols = ops.logical_or(ops.equal(k, 2), ops.equal(k, 3))
     out = ops.where(flip_rows, ops.flip(out, axis=h_axis), out)
     return ops.where(flip_cols, ops.flip(out, axis=w_axis), out)
+
+
+def finite_argmax(scores: Any) -> Any:
+    """Arg-max over the last axis of `(batch, classes)` scores, as int32; class 0 for rows
+    holding a NaN or an infinite value (the backends' arg-max of such rows differ)."""
+    finite = ops.all(ops.isfinite(scores), axis=-1)
+    index = ops.argmax(ops.where(ops.isfinite(scores), scores, ops.zeros_like(scores)), axis=-1)
+    return ops.where(finite, ops.cast(index, "int32"), ops.zeros_like(index, dtype="int32"))
 
 
 # ----------------------------------------------------------------------- any angle

@@ -27,7 +27,9 @@ class OrientationCorrection(TFDataLayer):
     the remaining at most 45 degrees with bilinear interpolation (points from outside
     the image are set to `fill_value`), and still exact for classes at right angles.
     Works inside any Keras model on every backend; not differentiable with respect to
-    the probabilities (argmax).
+    the probabilities (argmax). A row of probabilities with a NaN or an infinite value
+    (a broken angle model) leaves its image as it is, on every backend. An empty batch
+    gives an empty batch.
 
     Args:
         num_angles: Number of angle classes of the probabilities (4 for quarter turns).
@@ -105,8 +107,6 @@ class OrientationCorrection(TFDataLayer):
                 f"{images_shape} (batch {images_shape[0]}) and angle probabilities of shape "
                 f"{probs_shape} (batch {probs_shape[0]})"
             )
-        if images_shape[0] == 0:
-            raise ValueError(f"{name} received an empty batch: images of shape {images_shape}")
         if self._needs_square:
             check.check_square(images_shape, self.data_format,
                                f"{name}(num_angles={self.num_angles})")
@@ -132,7 +132,12 @@ class OrientationCorrection(TFDataLayer):
         check.check_numeric_dtype(images, "images")
         check.check_numeric_dtype(probs, "angle_probabilities")
         self._check_inputs(images.shape, probs.shape)
-        classes = ops.cast(ops.argmax(probs, axis=-1), "int32")
+        name = type(self).__name__
+        if self._needs_square:
+            check.check_square_tensor(images, self.data_format, f"{name}(num_angles={self.num_angles})")
+        check.check_same_images(images[:, :1, :1, :1], probs[:, :1, None, None],
+                                "angle_probabilities", self.data_format, spatial=False)
+        classes = rotation_ops.finite_argmax(probs)
         angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         if self._right_angles_only:
             k = ops.cast(ops.round(angles / 90.0), "int32")

@@ -391,6 +391,23 @@ def _is_symbolic(x: Any) -> bool:
     return isinstance(x, keras.KerasTensor)
 
 
+def check_same_batch(images: Any, other: Any, name: str) -> None:
+    """Raises unless `other` has one entry per image of the batch `images` (now or at run time)."""
+    a, b = images.shape[0], other.shape[0]
+    message = (
+        f"`{name}` must have one entry per image; received {name} of shape "
+        f"{tuple(other.shape)} for images of shape {tuple(images.shape)}"
+    )
+    if a is not None and b is not None:
+        if a != b:
+            raise ValueError(message)
+    elif not (_is_symbolic(images) or _is_symbolic(other)):
+        from keras import ops
+
+        check_at_run_time(ops.equal(ops.shape(images)[0], ops.shape(other)[0]), message,
+                          [ops.shape(images)[0], ops.shape(other)[0]])
+
+
 def check_at_run_time(condition: Any, message: str, values: Sequence[Any] = ()) -> None:
     """Raises `ValueError(message)` when the scalar boolean tensor `condition` is false.
 

@@ -95,7 +95,8 @@ def rotate_right_angles(
     labels = check.check_labels(y, array.shape[0])
     choices_k = check.right_angles_to_ks(angles, "angles")
     choices = np.asarray([int(round(float(a))) for a in angles], dtype=np.int64)
-    drawn = np.random.default_rng(check.check_seed(seed, allow_none=False)).choice(choices, size=array.shape[0])
+    rng = np.random.default_rng(check.check_seed(seed, allow_none=False))
+    drawn = rng.choice(choices, size=array.shape[0])
     ks = ((drawn // 90) % 4).astype(np.int32)
     odd_turns = any(k % 2 for k in choices_k)
     if odd_turns:

@@ -132,11 +132,10 @@ class OrientationCorrection(TFDataLayer):
         check.check_numeric_dtype(images, "images")
         check.check_numeric_dtype(probs, "angle_probabilities")
         self._check_inputs(images.shape, probs.shape)
-        name = type(self).__name__
+        what = f"{type(self).__name__}(num_angles={self.num_angles})"
         if self._needs_square:
-            check.check_square_tensor(images, self.data_format, f"{name}(num_angles={self.num_angles})")
-        check.check_same_images(images[:, :1, :1, :1], probs[:, :1, None, None],
-                                "angle_probabilities", self.data_format, spatial=False)
+            check.check_square_tensor(images, self.data_format, what)
+        check.check_same_batch(images, probs, "angle_probabilities")
         classes = rotation_ops.finite_argmax(probs)
         angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         if self._right_angles_only:

@@ -20,9 +20,9 @@ class PredictedAngle(TFDataLayer):
     `c * 360 / num_angles` degrees counter-clockwise". The layer outputs that angle
     for the argmax class, in `[0, 360)`, or in `(-180, 180]` with `signed=True`
     (e.g. `-90` instead of `270`); 0 for a row holding a NaN or an infinite value,
-    like `OrientationCorrection`, which leaves such an image as it is. Used by `rotkeras.models.orientation_corrected`
-    to report the angle it corrected; a plain registered layer, so models using it
-    save and load with the default `safe_mode`.
+    like `OrientationCorrection`, which leaves such an image as it is. Used by
+    `rotkeras.models.orientation_corrected` to report the angle it corrected; a plain
+    registered layer, so models using it save and load with the default `safe_mode`.
 
     Args:
         num_angles: Number of angle classes.

@@ -141,33 +141,40 @@ class TFDataLayer(keras.layers.Layer):
 
 
 # ------------------------------------------------------------------ run-time checks
-def assert_at_run_time(condition: Any, message: str, values: Any = ()) -> None:
+def assert_at_run_time(
+    condition: Any, message: str, values: Any = (), guard: Any = ()
+) -> list[Any]:
     """Raises `ValueError(message)` when the scalar boolean `condition` is false.
 
     A Python bool or an eager tensor is checked at once. A TensorFlow graph tensor gets a
-    `tf.debugging.Assert` (run automatically by `tf.function` and `tf.data`), which raises
-    `InvalidArgumentError` with `message` and `values` when the graph runs. A JAX tracer
-    cannot be checked (its shapes are static; the static checks have run already).
+    `tf.debugging.Assert`, which raises `InvalidArgumentError` with `message` and `values`
+    when the graph runs; the tensors `guard` are returned through `tf.identity` under a
+    control dependency on it, so nothing computed from them runs before the check. A JAX
+    tracer cannot be checked (its shapes are static; the static checks have run already).
+    Returns `guard` as a list.
     """
+    guard = list(guard)
     if isinstance(condition, bool):
         if not condition:
             raise ValueError(message)
-        return
+        return guard
     if isinstance(condition, keras.KerasTensor):
-        return  # symbolic: the static checks are all there is
+        return guard  # symbolic: the static checks are all there is
     if keras.backend.backend() == "tensorflow" and in_tf_graph():
         import tensorflow as tf
 
-        tf.debugging.Assert(condition, [message, *values])
-        return
+        assertion = tf.debugging.Assert(condition, [message, *values])
+        with tf.control_dependencies([assertion]):
+            return [tf.identity(t) for t in guard]
     if keras.backend.backend() == "jax":
         import jax
 
         if isinstance(condition, jax.core.Tracer):
-            return
+            return guard
     if not bool(np.asarray(keras.ops.convert_to_numpy(condition))):
         shown = [int(np.asarray(keras.ops.convert_to_numpy(v))) for v in values]
         raise ValueError(f"{message} {tuple(shown)}" if shown else message)
+    return guard
 
 
 # ------------------------------------------------------------------ training and precision

@@ -109,22 +109,23 @@ def check_byte(value: object, name: str) -> int:
     return number
 
 
-def check_class_labels(labels: Any, num_classes: int, name: str) -> None:
+def check_class_labels(labels: Any, num_classes: int, name: str) -> Any:
     """Raises unless every integer label of the tensor `labels` is in `[0, num_classes)`.
 
     Checked at once for concrete values and at run time inside a TensorFlow graph (see
-    `check_at_run_time`).
+    `check_at_run_time`); returns `labels`, guarded.
     """
     from keras import ops
 
     labels = ops.convert_to_tensor(labels)
     if _is_symbolic(labels):
-        return
+        return labels
     inside = ops.all(ops.logical_and(labels >= 0, labels < num_classes))
-    check_at_run_time(
+    (labels,) = check_at_run_time(
         inside, f"`{name}` must hold class labels in [0, {num_classes - 1}]; received a label "
-        "outside that range",
+        "outside that range", guard=[labels],
     )
+    return labels
 
 
 def check_bool(value: object, name: str) -> bool:
@@ -327,11 +328,12 @@ def check_square(shape: Sequence[Any], data_format: str, what: str) -> None:
     _check_square(*spatial_size(shape, data_format), shape, what)
 
 
-def check_square_tensor(x: Any, data_format: str, what: str) -> None:
+def check_square_tensor(x: Any, data_format: str, what: str) -> Any:
     """`check_square` on the static shape, and at run time where height or width is unknown.
 
-    Inside a `tf.function` or `tf.data` graph with an unknown height or width, the check is
-    a TensorFlow assertion with the same message, raised when the graph runs.
+    Returns `x`, which inside a `tf.function` or `tf.data` graph with an unknown height or
+    width carries a TensorFlow assertion with the same message (raised when the graph runs,
+    before anything computed from the returned tensor): use the returned tensor.
     """
     check_square(x.shape, data_format, what)
     height, width = spatial_size(x.shape, data_format)
@@ -340,21 +342,23 @@ def check_square_tensor(x: Any, data_format: str, what: str) -> None:
 
         h_axis, w_axis = spatial_axes(len(x.shape), data_format)
         shape = ops.shape(x)
-        check_at_run_time(
+        (x,) = check_at_run_time(
             ops.equal(shape[h_axis], shape[w_axis]),
             f"{what} needs square images (height == width) for 90/270-degree rotations; "
             "received images of another height and width (height, width) =",
             [shape[h_axis], shape[w_axis]],
+            guard=[x],
         )
+    return x
 
 
 def check_same_images(
     images: Any, other: Any, name: str, data_format: str, *, spatial: bool = True
-) -> None:
+) -> tuple[Any, Any]:
     """Raises unless `other` has the batch size (and height and width) of `images`.
 
     Compares static sizes where both are known, and at run time (see `check_square_tensor`)
-    where one is only known then.
+    where one is only known then. Returns `(images, other)`, guarded by the run-time check.
     """
     rank = len(images.shape)
     axes = [0] if rank == 4 else []
@@ -365,24 +369,41 @@ def check_same_images(
             f"`{name}` must match the images (shape {tuple(images.shape)}); received shape "
             f"{tuple(other.shape)}"
         )
-    from keras import ops
-
     symbolic = _is_symbolic(images) or _is_symbolic(other)
-
-    shape_a, shape_b = ops.shape(images), ops.shape(other)
     for axis in axes:
-        a, b = images.shape[axis], other.shape[axis]
         what = "batch size" if axis == 0 and rank == 4 else "height and width"
-        message = (
+        images, other = _check_same_size(images, other, axis, axis, symbolic, (
             f"`{name}` must have the {what} of the images; received {name} of shape "
             f"{tuple(other.shape)} for images of shape {tuple(images.shape)}"
-        )
-        if a is not None and b is not None:
-            if a != b:
-                raise ValueError(message)
-        elif not symbolic:
-            check_at_run_time(ops.equal(shape_a[axis], shape_b[axis]), message,
-                              [shape_a[axis], shape_b[axis]])
+        ))
+    return images, other
+
+
+def check_same_batch(images: Any, other: Any, name: str) -> tuple[Any, Any]:
+    """Raises unless `other` has one entry per image of `images`; returns both, guarded."""
+    symbolic = _is_symbolic(images) or _is_symbolic(other)
+    return _check_same_size(images, other, 0, 0, symbolic, (
+        f"`{name}` must have one entry per image; received {name} of shape "
+        f"{tuple(other.shape)} for images of shape {tuple(images.shape)}"
+    ))
+
+
+def _check_same_size(
+    a: Any, b: Any, axis_a: int, axis_b: int, symbolic: bool, message: str
+) -> tuple[Any, Any]:
+    size_a, size_b = a.shape[axis_a], b.shape[axis_b]
+    if size_a is not None and size_b is not None:
+        if size_a != size_b:
+            raise ValueError(message)
+        return a, b
+    if symbolic:
+        return a, b
+    from keras import ops
+
+    dim_a, dim_b = ops.shape(a)[axis_a], ops.shape(b)[axis_b]
+    a, b = check_at_run_time(ops.equal(dim_a, dim_b), message + "; sizes", [dim_a, dim_b],
+                             guard=[a, b])
+    return a, b
 
 
 def _is_symbolic(x: Any) -> bool:
@@ -391,33 +412,20 @@ def _is_symbolic(x: Any) -> bool:
     return isinstance(x, keras.KerasTensor)
 
 
-def check_same_batch(images: Any, other: Any, name: str) -> None:
-    """Raises unless `other` has one entry per image of the batch `images` (now or at run time)."""
-    a, b = images.shape[0], other.shape[0]
-    message = (
-        f"`{name}` must have one entry per image; received {name} of shape "
-        f"{tuple(other.shape)} for images of shape {tuple(images.shape)}"
-    )
-    if a is not None and b is not None:
-        if a != b:
-            raise ValueError(message)
-    elif not (_is_symbolic(images) or _is_symbolic(other)):
-        from keras import ops
-
-        check_at_run_time(ops.equal(ops.shape(images)[0], ops.shape(other)[0]), message,
-                          [ops.shape(images)[0], ops.shape(other)[0]])
-
-
-def check_at_run_time(condition: Any, message: str, values: Sequence[Any] = ()) -> None:
+def check_at_run_time(
+    condition: Any, message: str, values: Sequence[Any] = (), guard: Sequence[Any] = ()
+) -> list[Any]:
     """Raises `ValueError(message)` when the scalar boolean tensor `condition` is false.
 
     Concrete (eager) values are checked at once; inside a TensorFlow graph the check is an
-    assertion that raises (with `message` and `values`) when the graph runs; JAX traces have
-    static shapes, so only values (not shapes) go unchecked there.
+    assertion that raises `InvalidArgumentError` (with `message` and `values`) when the
+    graph runs. Returns the tensors `guard`, which inside a graph depend on the assertion
+    (so it runs before anything computed from them). JAX traces have static shapes, so
+    only values (not shapes) go unchecked under `jax.jit`.
     """
     from rotkeras import _backend
 
-    _backend.assert_at_run_time(condition, message, values)
+    return _backend.assert_at_run_time(condition, message, values, guard)
 
 
 def check_square_array(array: np.ndarray, what: str) -> None:

@@ -103,7 +103,7 @@ class AngleError(keras.metrics.Metric):
                 f"(batch, {self.num_angles}); received shape {tuple(y_pred.shape)}"
             )
         true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "int32"), (-1,))
-        check.check_class_labels(true, self.num_angles, "y_true")
+        true = check.check_class_labels(true, self.num_angles, "y_true")
         pred = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
         diff = ops.mod(true - pred, self.num_angles)
         circular = ops.minimum(diff, self.num_angles - diff)

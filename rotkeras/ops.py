@@ -102,7 +102,7 @@ def rot90(
     check.check_bool(odd_turns, "odd_turns")
     k = _turns_tensor(k)
     if odd_turns:
-        check.check_square_tensor(images, data_format, "rot90 with per-sample turns")
+        images = check.check_square_tensor(images, data_format, "rot90 with per-sample turns")
     if rank == 3:
         out = _rot90_per_sample(images[None], k, h_axis + 1, w_axis + 1, odd_turns)
         return out[0]

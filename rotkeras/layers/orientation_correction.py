@@ -134,8 +134,8 @@ class OrientationCorrection(TFDataLayer):
         self._check_inputs(images.shape, probs.shape)
         what = f"{type(self).__name__}(num_angles={self.num_angles})"
         if self._needs_square:
-            check.check_square_tensor(images, self.data_format, what)
-        check.check_same_batch(images, probs, "angle_probabilities")
+            images = check.check_square_tensor(images, self.data_format, what)
+        images, probs = check.check_same_batch(images, probs, "angle_probabilities")
         classes = rotation_ops.finite_argmax(probs)
         angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         if self._right_angles_only:

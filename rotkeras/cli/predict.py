@@ -246,8 +246,12 @@ def run_predict(
 # --------------------------------------------------------------------------- models
 def _default_model() -> Any:
     """The shipped digit reader (photos in, `[digits, orientation]` probabilities out)."""
-    from rotkeras.models.digit_reader import digit_reader
-
+    try:
+        from rotkeras.models.digit_reader import digit_reader
+    except ImportError as error:
+        raise ValueError(
+            f"the shipped digit reader is not available ({error}); pass --model MODEL.keras"
+        ) from None
     return digit_reader()
 
 

@@ -124,7 +124,6 @@ class BaseImageRotation(TFDataLayer):
             images = check.check_square_tensor(images, self.data_format, type(self).__name__)
         if data.get("segmentation_masks") is not None:
             masks = ops.convert_to_tensor(data["segmentation_masks"])
-            check.check_numeric_dtype(masks, "segmentation_masks")
             if len(masks.shape) not in (rank - 1, rank):
                 raise ValueError(
                     f"`segmentation_masks` must be shaped like the images {tuple(images.shape)}, "

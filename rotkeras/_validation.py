@@ -200,6 +200,8 @@ def right_angle_to_k(angle: object, name: str = "angle") -> int:
 
 
 def _check_sequence(value: object, name: str, what: str) -> Sequence[Any]:
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()  # a 1-D array is a sequence too
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ArgumentTypeError(
             f"`{name}` must be a non-empty sequence of {what}; received {name}={value!r} "

@@ -198,7 +198,8 @@ def rotate(
             resampled in float32, rounded and clipped to their dtype's range; float16
             and bfloat16 images are resampled in float32.
         angles: Degrees counter-clockwise: a Python number (every image) or a float
-            tensor of shape `(batch,)` (or a scalar tensor).
+            tensor of shape `(batch,)` (or a scalar tensor). A NaN or infinite entry of a
+            tensor leaves its image unturned; a non-finite Python number is refused.
         interpolation: `"bilinear"` or `"nearest"`.
         fill_mode: `"constant"`, `"reflect"`, `"wrap"` or `"nearest"`.
         fill_value: Value of points outside the image with `fill_mode="constant"`.
@@ -260,6 +261,8 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
         raise check.ArgumentTypeError(
             f"`angles` must be a number or a float tensor; received angles={angles!r}"
         )
+    if isinstance(angles, numbers.Real) and not math.isfinite(float(angles)):
+        raise ValueError(f"`angles` must be a finite number; received angles={angles!r}")
     angles = ops.convert_to_tensor(angles)
     check.check_numeric_dtype(angles, "angles")
     if len(angles.shape) > 1 or (
@@ -273,6 +276,9 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
             f"shape {tuple(angles.shape)} for images of shape {tuple(batch.shape)}"
         )
     angles = ops.reshape(ops.cast(angles, "float32"), (-1,))
+    # A NaN or infinite angle in a tensor (a broken angle model upstream) leaves its image
+    # unturned, on every backend, as OrientationCorrection does with a broken row.
+    angles = ops.where(ops.isfinite(angles), angles, ops.zeros_like(angles))
     return ops.broadcast_to(angles, (ops.shape(batch)[0],))
 
 

@@ -76,3 +76,8 @@ def test_property_seeds_are_validated(seed) -> None:
     else:
         with pytest.raises(ValueError, match="seed"):
             RandomRightAngleRotation(seed=seed)
+
+
+def test_array_arguments_are_sequences_too() -> None:
+    layer = RandomRightAngleRotation(angles=np.array([0, 180]), probabilities=np.array([0.5, 0.5]))
+    assert layer.angles == (0, 180) and layer.probabilities == (0.5, 0.5)

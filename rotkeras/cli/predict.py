@@ -167,9 +167,10 @@ def run_predict(
     summary per label follows: on `out` after the table, on `err` for CSV and JSON (so that
     `out` stays machine-readable).
 
-    A file that cannot be read or classified is reported on `err` with its reason and
-    skipped; the others are still classified and printed, and the exit status is then 1
-    (0 when every file was classified). `save_inputs` is checked before any work starts.
+    A file that cannot be read or classified (a blank photo, in which preprocessing finds
+    no ink, included) is reported on `err` with its reason and skipped; the others are
+    still classified and printed, and the exit status is then 1 (0 when every file was
+    classified). `save_inputs` is checked before any work starts.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -213,6 +214,11 @@ def run_predict(
             batch = list(zip(names[start : start + batch_size],
                              photos[start : start + batch_size], strict=True))
             for name, result in _classify(pipeline, batch, failures):
+                if not np.any(result["inputs"] > 0):
+                    # A blank 28x28 image: any digit printed for it would be a guess.
+                    failures.append((name, "no digit found (the photo is blank after "
+                                           "preprocessing: no ink with enough contrast)"))
+                    continue
                 predictions.append(_prediction(name, result, top_k))
                 seen.append(result["inputs"])
 

@@ -311,3 +311,13 @@ def test_bad_options(args, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["predict", str(FIXTURES), *args])
     assert "predict" in capsys.readouterr().err
+
+
+def test_a_blank_photo_is_reported_not_guessed(tmp_path, reader_path, capsys) -> None:
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((64, 64, 3), 230, np.uint8))
+    code, out, err = _predict(capsys, str(blank), str(FIXTURES / "7_paper.jpg"),
+                              "--model", str(reader_path))
+    assert code == 1
+    assert "7_paper.jpg" in out and "blank.png" not in out
+    assert "blank.png: no digit found" in err

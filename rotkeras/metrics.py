@@ -28,10 +28,9 @@ def angle_error(y_true_classes: Any, y_pred_classes: Any, num_angles: int) -> fl
     Returns:
         The mean error in degrees (a Python float).
 
-    Example:
-
-    >>> angle_error([0, 359, 90], [0, 1, 80], num_angles=360)
-    4.0
+    Examples:
+        >>> angle_error([0, 359, 90], [0, 1, 80], num_angles=360)
+        4.0
     """
     num_angles = check.check_positive_int(num_angles, "num_angles")
     true = np.asarray(y_true_classes).reshape(-1)
@@ -75,14 +74,13 @@ class AngleError(keras.metrics.Metric):
     Output shape:
         A scalar, the mean error in degrees over everything seen since the last reset.
 
-    Example:
-
-    >>> import numpy as np
-    >>> metric = AngleError(num_angles=360)
-    >>> probs = np.eye(360, dtype="float32")[[10, 350]]
-    >>> metric.update_state(np.array([0, 0]), probs)
-    >>> float(metric.result())
-    10.0
+    Examples:
+        >>> import numpy as np
+        >>> metric = AngleError(num_angles=360)
+        >>> probs = np.eye(360, dtype="float32")[[10, 350]]
+        >>> metric.update_state(np.array([0, 0]), probs)
+        >>> float(metric.result())
+        10.0
     """
 
     def __init__(

@@ -19,15 +19,14 @@ Conventions, shared by every function:
   channels)`, channels first with `data_format="channels_first"`; `data_format=None`
   means `keras.config.image_data_format()`. Outputs keep the input's dtype.
 
-Example:
-
->>> import numpy as np
->>> from rotkeras import ops
->>> x = np.arange(6, dtype="float32").reshape(1, 2, 3, 1)
->>> np.asarray(ops.rot90(x, 1, data_format="channels_last"))[0, ..., 0]
-array([[2., 5.],
-       [1., 4.],
-       [0., 3.]], dtype=float32)
+Examples:
+    >>> import numpy as np
+    >>> from rotkeras import ops
+    >>> x = np.arange(6, dtype="float32").reshape(1, 2, 3, 1)
+    >>> np.asarray(ops.rot90(x, 1, data_format="channels_last"))[0, ..., 0]
+    array([[2., 5.],
+           [1., 4.],
+           [0., 3.]], dtype=float32)
 """
 
 from __future__ import annotations
@@ -81,14 +80,13 @@ def rot90(
     Returns:
         The rotated images, dtype of `images`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras import ops
-    >>> x = np.random.rand(3, 4, 4, 1).astype("float32")
-    >>> y = ops.rot90(x, np.array([0, 1, 3], "int32"), data_format="channels_last")
-    >>> bool(np.all(np.asarray(y)[2] == np.rot90(x[2], 3)))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras import ops
+        >>> x = np.random.rand(3, 4, 4, 1).astype("float32")
+        >>> y = ops.rot90(x, np.array([0, 1, 3], "int32"), data_format="channels_last")
+        >>> bool(np.all(np.asarray(y)[2] == np.rot90(x[2], 3)))
+        True
     """
     data_format = check.check_data_format(data_format)
     images = ops.convert_to_tensor(images)
@@ -208,16 +206,15 @@ def rotate(
     Returns:
         The rotated images, shape and dtype of `images`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras import ops
-    >>> x = np.zeros((2, 5, 5, 1), "float32"); x[:, 2, 4] = 1.0  # right of the centre
-    >>> y = np.asarray(ops.rotate(x, np.array([90.0, 30.0]), data_format="channels_last"))
-    >>> float(y[0, 0, 2, 0])  # 90 degrees: exactly at the top
-    1.0
-    >>> bool(0.0 < y[1].max() < 1.0)  # 30 degrees: interpolated
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras import ops
+        >>> x = np.zeros((2, 5, 5, 1), "float32"); x[:, 2, 4] = 1.0  # right of the centre
+        >>> y = np.asarray(ops.rotate(x, np.array([90.0, 30.0]), data_format="channels_last"))
+        >>> float(y[0, 0, 2, 0])  # 90 degrees: exactly at the top
+        1.0
+        >>> bool(0.0 < y[1].max() < 1.0)  # 30 degrees: interpolated
+        True
     """
     data_format = check.check_data_format(data_format)
     interpolation = check.check_choice(interpolation, "interpolation", INTERPOLATIONS)
@@ -423,13 +420,12 @@ def rotate_bounding_boxes(
     Returns:
         float32 boxes, same shape and format.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras import ops
-    >>> box = np.array([[2.0, 1.0, 6.0, 3.0]])  # xyxy in an 8x8 image
-    >>> np.asarray(ops.rotate_bounding_boxes(box, 90, height=8, width=8)).tolist()
-    [[1.0, 2.0, 3.0, 6.0]]
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras import ops
+        >>> box = np.array([[2.0, 1.0, 6.0, 3.0]])  # xyxy in an 8x8 image
+        >>> np.asarray(ops.rotate_bounding_boxes(box, 90, height=8, width=8)).tolist()
+        [[1.0, 2.0, 3.0, 6.0]]
     """
     if not isinstance(bounding_box_format, str):
         raise check.ArgumentTypeError(

@@ -77,7 +77,13 @@ def _cpu_flags() -> set[str]:
 
 
 def cpu_has_native_bfloat16() -> bool:
-    """Whether this x86-64 CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16)."""
+    """Whether this x86-64 CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16).
+
+    Examples:
+        >>> from rotkeras.training import cpu_has_native_bfloat16
+        >>> cpu_has_native_bfloat16() in (True, False)  # True on e.g. AMD EPYC with AVX512-BF16
+        True
+    """
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
     return bool(_cpu_flags() & set(_BF16_CPU_FLAGS))
@@ -99,14 +105,13 @@ def recommended_dtype_policy() -> str:
     Returns:
         `"mixed_bfloat16"` or `"float32"`.
 
-    Example:
-
-    >>> import rotkeras
-    >>> from rotkeras.training import recommended_dtype_policy
-    >>> policy = recommended_dtype_policy()
-    >>> model = rotkeras.models.mnist_cnn(dtype=policy)
-    >>> policy in ("float32", "mixed_bfloat16")
-    True
+    Examples:
+        >>> import rotkeras
+        >>> from rotkeras.training import recommended_dtype_policy
+        >>> policy = recommended_dtype_policy()
+        >>> model = rotkeras.models.mnist_cnn(dtype=policy)
+        >>> policy in ("float32", "mixed_bfloat16")
+        True
     """
     if _backend.bfloat16_kernels_pay() and cpu_has_native_bfloat16():
         return "mixed_bfloat16"
@@ -121,6 +126,13 @@ def resolve_precision(precision: str = "auto") -> str:
 
     Returns:
         `"float32"` or `"mixed_bfloat16"`.
+
+    Examples:
+        >>> from rotkeras.training import resolve_precision
+        >>> resolve_precision("float32")
+        'float32'
+        >>> resolve_precision("auto") in ("float32", "mixed_bfloat16")
+        True
     """
     check.check_choice(precision, "precision", PRECISIONS)
     return recommended_dtype_policy() if precision == "auto" else precision
@@ -138,6 +150,13 @@ def resolve_pipeline(pipeline: str = "auto") -> str:
 
     Returns:
         The resolved pipeline name.
+
+    Examples:
+        >>> from rotkeras.training import resolve_pipeline
+        >>> resolve_pipeline("numpy")
+        'numpy'
+        >>> resolve_pipeline("auto") in ("tf.data", "numpy")  # "tf.data" on TensorFlow
+        True
     """
     check.check_choice(pipeline, "pipeline", PIPELINES)
     if pipeline == "auto":
@@ -178,6 +197,11 @@ def resolve_steps_per_execution(
             more than one step on the PyTorch backend; and, with the `tf.data` pipeline,
             for a value that does not divide `steps_per_epoch` (its epochs are one
             continuous stream, so an execution would run into the next epoch's batches).
+
+    Examples:
+        >>> from rotkeras.training import resolve_steps_per_execution
+        >>> resolve_steps_per_execution("auto", steps_per_epoch=938, pipeline="numpy")
+        1
     """
     if steps_per_execution == "auto":
         if not _backend.multi_step_execution_pays() or pipeline != "tf.data":
@@ -245,6 +269,13 @@ def make_dataset(
 
     Returns:
         A `tf.data.Dataset` of `(x_batch, y_batch)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.training import make_dataset
+        >>> x, y = np.zeros((10, 28, 28, 1), "float32"), np.zeros(10, "int64")
+        >>> [int(images.shape[0]) for images, labels in make_dataset(x, y, batch_size=4)]
+        [4, 4, 2]
     """
     import tensorflow as tf
 
@@ -334,17 +365,16 @@ def fit_classifier(
     Returns:
         The `History` of `model.fit`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import rotkeras
-    >>> from rotkeras.training import fit_classifier
-    >>> model = rotkeras.models.mnist_cnn()
-    >>> x = np.random.rand(32, 28, 28, 1).astype("float32")
-    >>> y = np.random.randint(0, 10, 32)
-    >>> history = fit_classifier(model, x, y, epochs=1, batch_size=16, verbose=0)
-    >>> len(history.history["loss"])
-    1
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> from rotkeras.training import fit_classifier
+        >>> model = rotkeras.models.mnist_cnn()
+        >>> x = np.random.rand(32, 28, 28, 1).astype("float32")
+        >>> y = np.random.randint(0, 10, 32)
+        >>> history = fit_classifier(model, x, y, epochs=1, batch_size=16, verbose=0)
+        >>> len(history.history["loss"])
+        1
     """
     if not getattr(model, "compiled", False):
         raise ValueError(

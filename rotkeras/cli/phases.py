@@ -308,49 +308,75 @@ def _angle_sweep_section(result: dict[str, Any], results: dict[str, Any]) -> lis
     return lines
 
 
+# Figures are drawn at most about 9 inches wide and saved at 110 dpi, so that a docs page
+# shows them at (about) their natural size; text is at least 12 points there, the size of
+# body text. Abbreviations of the model names, explained in each figure that uses them.
+FIGURE_FONT_SIZE = 12
+SHORT_NAMES = {"reference": "ref", "solution2_static": "S2s", "solution2_onthefly": "S2f",
+               "solution1": "S1"}
+SHORT_NAMES_LEGEND = ("ref: reference CNN   S2s: Solution 2, static rotated copies\n"
+                      "S2f: Solution 2, on-the-fly rotation   S1: Solution 1, orientation "
+                      "correction")
+RIGHT_COLOR, WRONG_COLOR = "#1b7a33", "#c62828"
+
+
+def prediction_labels(ax: Any, predictions: dict[str, int], label: int) -> None:
+    """Writes each model's prediction under an image, two per line, red and marked if wrong."""
+    for i, (name, predicted) in enumerate(predictions.items()):
+        wrong = int(predicted) != int(label)
+        ax.text(-0.02 + 0.88 * (i % 2), -0.06 - 0.2 * (i // 2),
+                f"{SHORT_NAMES.get(name, name)} {predicted}{' ✗' if wrong else ''}",
+                transform=ax.transAxes, ha="left", va="top", fontsize=FIGURE_FONT_SIZE,
+                color=WRONG_COLOR if wrong else RIGHT_COLOR)
+
+
+def prediction_legend(fig: Any) -> None:
+    fig.text(0.5, 0.02, SHORT_NAMES_LEGEND + "\ngreen: right, red ✗: wrong", ha="center",
+             va="top", fontsize=FIGURE_FONT_SIZE)
+
+
 @angle_sweep.figure
 def _angle_sweep_figures(result: dict[str, Any], save: Callable[[Any, str], None]) -> None:
     import matplotlib.pyplot as plt
 
     titles = {name: p.model for name, p in model_phases().items()}
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(8.4, 5.2))
     angles = result["angles"]
     for name, curve in result["accuracy"].items():
-        ax.plot(angles, [100 * curve[str(a)] for a in angles], marker="o", markersize=3,
+        ax.plot(angles, [100 * curve[str(a)] for a in angles], marker="o", markersize=4,
                 label=titles.get(name, name))
-    ax.set_xticks(range(0, 360, 45))
-    ax.set_xlabel("rotation of the test digits (degrees, counter-clockwise)")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_xticks(range(0, 361, 45))
+    ax.set_xlim(-8, 368)
+    ax.tick_params(labelsize=FIGURE_FONT_SIZE)
+    ax.set_xlabel("rotation of the test digits (degrees, counter-clockwise)",
+                  fontsize=FIGURE_FONT_SIZE)
+    ax.set_ylabel("test accuracy (%)", fontsize=FIGURE_FONT_SIZE)
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
+    # Below the axes, so that it covers no curve.
+    ax.legend(fontsize=FIGURE_FONT_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+              ncol=2, frameon=False)
     save(fig, "accuracy_vs_angle.png")
 
     samples = result["samples"]
     images = np.asarray(samples["images"], dtype=np.uint8)
     labels = samples["labels"]
     count = len(labels)
+    shown = min(count, 5)
     turned = _quarter_turns(images)
-    short = {"reference": "ref", "solution2_static": "S2s", "solution2_onthefly": "S2f",
-             "solution1": "S1"}
-    fig, axes = plt.subplots(4, count, figsize=(1.25 * count, 6.2))
+    fig, axes = plt.subplots(4, shown, figsize=(1.8 * shown, 8.4), squeeze=False,
+                             gridspec_kw={"hspace": 0.75, "wspace": 0.95})
     for k in range(4):
-        for j in range(count):
+        for j in range(shown):
             ax = axes[k, j]
             ax.imshow(turned[k * count + j], cmap="gray")
             ax.set_xticks([])
             ax.set_yticks([])
-            parts = []
-            for name, predictions in samples["predictions"].items():
-                predicted = predictions[k * count + j]
-                mark = "" if predicted == labels[j] else "!"
-                parts.append(f"{short.get(name, name)}:{predicted}{mark}")
-            ok = all(p[k * count + j] == labels[j] for p in samples["predictions"].values())
-            ax.set_title("\n".join([" ".join(parts[:2]), " ".join(parts[2:])]), fontsize=6,
-                         color="green" if ok else "red")
+            prediction_labels(ax, {name: p[k * count + j]
+                                   for name, p in samples["predictions"].items()}, labels[j])
             if j == 0:
-                ax.set_ylabel(f"{90 * k}°")
-    fig.suptitle("Rotated test digits and each model's prediction (! = wrong)", fontsize=9)
+                ax.set_ylabel(f"{90 * k}°", fontsize=FIGURE_FONT_SIZE + 1)
+    prediction_legend(fig)
     save(fig, "samples.png")
 
 

@@ -39,14 +39,16 @@ def evaluate_photos(
     images, labels, paths = load_image_folder(directory, return_paths=True)
     inputs = {mode: preprocess_photos(images, mode) for mode in PREPROCESSING}
     accuracy: dict[str, dict[str, float]] = {}
+    predictions: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in PREPROCESSING}
     for name, model in models.items():
         accuracy[name] = {}
         for mode, x in inputs.items():
             predicted = np.argmax(model.predict(x, batch_size=256, verbose=0), axis=-1)
+            predictions[mode][name] = predicted
             accuracy[name][mode] = float(np.mean(predicted == labels))
-    figure = _before_after_figure(images, inputs, labels, Path(figure_dir))
+    figure = _before_after_figure(images, inputs, labels, predictions, Path(figure_dir))
     lines = [
-        f"{len(labels)} labelled photos from `{directory}`.",
+        f"{len(labels)} labelled photos from the folder `{Path(directory).name}`.",
         "",
         "| model | " + " | ".join(PREPROCESSING[m] for m in PREPROCESSING) + " |",
         "|---|" + "---:|" * len(PREPROCESSING),
@@ -58,14 +60,23 @@ def evaluate_photos(
     return {
         "count": len(labels),
         "accuracy": accuracy,
-        "files": [str(p) for p in paths],
+        "files": [Path(p).relative_to(directory).as_posix() for p in paths],
         "figures": [figure] if figure else [],
         "report_lines": lines,
     }
 
 
+def _shown_photos(labels: np.ndarray, count: int) -> list[int]:
+    """Indices of up to `count` photos, one per digit first (0, 1, 2, ...), then the rest."""
+    first = [int(np.flatnonzero(labels == d)[0]) for d in np.unique(labels)]
+    rest = [i for i in range(len(labels)) if i not in first]
+    return sorted((first + rest)[:count], key=lambda i: (labels[i], i))
+
+
 def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labels: np.ndarray,
-                         figure_dir: Path, count: int = 10) -> str | None:
+                         predictions: dict[str, dict[str, np.ndarray]], figure_dir: Path,
+                         count: int = 5) -> str | None:
+    """Photos of several digits, what each preprocessing makes of them, each model's answer."""
     try:
         import matplotlib
 
@@ -73,22 +84,31 @@ def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labe
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    count = min(count, len(images))
-    fig, axes = plt.subplots(3, count, figsize=(1.3 * count, 4.2), squeeze=False)
-    rows = [("photo", images)] + [(mode, inputs[mode]) for mode in PREPROCESSING]
-    for r, (title, batch) in enumerate(rows):
-        for j in range(count):
+    from rotkeras.cli.phases import FIGURE_FONT_SIZE, prediction_labels, prediction_legend
+
+    shown = _shown_photos(np.asarray(labels), min(count, len(images)))
+    titles = {"tutorial": "tutorial's\npreprocessing", "mnist": "Handwriting-\nPreprocess"}
+    fig, axes = plt.subplots(3, len(shown), figsize=(1.8 * len(shown), 7.4), squeeze=False,
+                             gridspec_kw={"hspace": 0.75, "wspace": 0.95})
+    rows = [("photo", images, None)] + [
+        (titles.get(mode, mode), inputs[mode], predictions[mode]) for mode in PREPROCESSING]
+    for r, (title, batch, predicted) in enumerate(rows):
+        for j, index in enumerate(shown):
             ax = axes[r, j]
-            image = batch[j]
+            image = batch[index]
             ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray")
             ax.set_xticks([])
             ax.set_yticks([])
             if j == 0:
-                ax.set_ylabel(title, fontsize=8)
-            if r == 0:
-                ax.set_title(f"label {labels[j]}", fontsize=7)
+                ax.set_ylabel(title, fontsize=FIGURE_FONT_SIZE)
+            if predicted is None:
+                ax.set_title(f"a {labels[index]}", fontsize=FIGURE_FONT_SIZE + 1)
+            else:
+                prediction_labels(ax, {name: int(p[index]) for name, p in predicted.items()},
+                                  int(labels[index]))
+    prediction_legend(fig)
     name = "photos_before_after.png"
     _io.save_atomically(figure_dir / name,
-                        lambda p: fig.savefig(p, dpi=100, bbox_inches="tight"))
+                        lambda p: fig.savefig(p, dpi=110, bbox_inches="tight"))
     plt.close(fig)
     return f"figures/{name}"

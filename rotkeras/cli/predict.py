@@ -171,6 +171,21 @@ def run_predict(
     no ink, included) is reported on `err` with its reason and skipped; the others are
     still classified and printed, and the exit status is then 1 (0 when every file was
     classified). `save_inputs` is checked before any work starts.
+
+    Examples:
+        >>> import io, tempfile
+        >>> import cv2, numpy as np, rotkeras
+        >>> from rotkeras.cli.predict import run_predict
+        >>> folder = tempfile.mkdtemp()
+        >>> rotkeras.models.mnist_cnn().save(f"{folder}/cnn.keras")  # untrained, for the example
+        >>> photo = np.full((64, 64, 3), 255, np.uint8)
+        >>> photo[12:52, 30:34] = 0  # a dark stroke on white paper
+        >>> _ = cv2.imwrite(f"{folder}/one.png", photo)
+        >>> table = io.StringIO()
+        >>> run_predict([f"{folder}/one.png"], f"{folder}/cnn.keras", out=table)
+        0
+        >>> table.getvalue().split()[:3]
+        ['file', 'digit', 'confidence']
     """
     out = out or sys.stdout
     err = err or sys.stderr

@@ -36,7 +36,15 @@ QUICK_TEST = 1000
 
 @dataclasses.dataclass
 class ReproduceConfig:
-    """Settings of one `rotkeras reproduce` run (see `rotkeras reproduce --help`)."""
+    """Settings of one `rotkeras reproduce` run (see `rotkeras reproduce --help`).
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from rotkeras.cli.reproduce import ReproduceConfig
+        >>> config = ReproduceConfig(out=Path("rotkeras-report"), quick=True)
+        >>> config.train_epochs, config.batch_size, config.precision
+        (1, 64, 'auto')
+    """
 
     out: Path
     data: str | None = None
@@ -286,7 +294,17 @@ class Runner:
 
 
 def reproduce(config: ReproduceConfig) -> dict[str, Any]:
-    """Runs `rotkeras reproduce` with `config`; returns the metrics written to metrics.json."""
+    """Runs `rotkeras reproduce` with `config`; returns the metrics written to metrics.json.
+
+    Examples:
+        Trains four networks (about a minute with `quick=True`, so not run in the docs' tests):
+
+        >>> from pathlib import Path
+        >>> from rotkeras.cli.reproduce import ReproduceConfig, reproduce
+        >>> metrics = reproduce(ReproduceConfig(out=Path("report"), quick=True))  # doctest: +SKIP
+        >>> sorted(metrics["models"])  # doctest: +SKIP
+        ['reference', 'solution1', 'solution2_onthefly', 'solution2_static']
+    """
     import logging
 
     import keras

@@ -54,11 +54,19 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> MnistSplits:
         ValueError: If the file is not a readable `.npz`, lacks one of the expected
             keys, or holds arrays of the wrong shape or dtype.
 
-    Example:
+    Examples:
+        With `$ROTKERAS_MNIST` set or internet access, `load_mnist()` gives the 60,000
+        training images; here a small file in the same format stands in for it:
 
-    >>> (x_train, y_train), (x_test, y_test) = rotkeras.datasets.load_mnist()  # doctest: +SKIP
-    >>> x_train.shape, x_train.dtype
-    ((60000, 28, 28), dtype('uint8'))
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from rotkeras.datasets import load_mnist
+        >>> path = tempfile.mkdtemp() + "/mnist.npz"
+        >>> np.savez(path, x_train=np.zeros((6, 28, 28), np.uint8), y_train=np.zeros(6, np.uint8),
+        ...          x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8))
+        >>> (x_train, y_train), (x_test, y_test) = load_mnist(path)
+        >>> x_train.shape, x_train.dtype
+        ((6, 28, 28), dtype('uint8'))
     """
     local = resolve_mnist_path(path)
     if local is None:
@@ -130,11 +138,10 @@ def to_float_images(images: np.ndarray) -> np.ndarray:
     Returns:
         float32 array of shape `(N, H, W, 1)`.
 
-    Example:
-
-    >>> x = np.zeros((2, 28, 28), np.uint8)
-    >>> to_float_images(x).shape
-    (2, 28, 28, 1)
+    Examples:
+        >>> x = np.zeros((2, 28, 28), np.uint8)
+        >>> to_float_images(x).shape
+        (2, 28, 28, 1)
     """
     array = np.asarray(images)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):

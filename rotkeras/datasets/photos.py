@@ -70,11 +70,16 @@ def read_image(
         ValueError: If `path` is a directory, an empty file, not a decodable image,
             or larger than `max_pixels`.
 
-    Example:
-
-    >>> image = rotkeras.datasets.read_image("digit.jpg")  # doctest: +SKIP
-    >>> image.shape, image.dtype
-    ((3024, 4032, 3), dtype('uint8'))
+    Examples:
+        >>> import tempfile
+        >>> import cv2
+        >>> import numpy as np
+        >>> from rotkeras.datasets import read_image
+        >>> path = tempfile.mkdtemp() + "/digit.png"
+        >>> _ = cv2.imwrite(path, np.full((40, 30, 3), 255, np.uint8))  # a blank sheet
+        >>> image = read_image(path)
+        >>> image.shape, image.dtype
+        ((40, 30, 3), dtype('uint8'))
     """
     limit = resolve_max_pixels(max_pixels)
     file = Path(path).expanduser()
@@ -217,6 +222,13 @@ def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np
 
     Returns:
         `(size, size, C)` uint8 (or `(size, size)` for a 2D input).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import letterbox
+        >>> photo = np.full((300, 200, 3), 255, np.uint8)  # a portrait photo
+        >>> letterbox(photo, 64).shape
+        (64, 64, 3)
     """
     import cv2
 
@@ -300,10 +312,18 @@ def load_image_folder(
         ValueError: If it is not a directory, holds no labelled image, or a labelled
             file cannot be read (the message names the file).
 
-    Example:
-
-    >>> images, labels = rotkeras.datasets.load_image_folder("my_digits")  # doctest: +SKIP
-    >>> x = rotkeras.layers.HandwritingPreprocess()(images)  # (N, 28, 28, 1)
+    Examples:
+        >>> import os
+        >>> import tempfile
+        >>> import cv2
+        >>> import numpy as np
+        >>> from rotkeras.datasets import load_image_folder
+        >>> folder = tempfile.mkdtemp()  # my_digits/7/a.png, one blank photo of a "7"
+        >>> os.makedirs(f"{folder}/7")
+        >>> _ = cv2.imwrite(f"{folder}/7/a.png", np.full((50, 40, 3), 255, np.uint8))
+        >>> images, labels = load_image_folder(folder, size=64)
+        >>> images.shape, labels.tolist()
+        ((1, 64, 64, 3), [7])
     """
     root = Path(directory).expanduser()
     if not root.exists():

@@ -39,15 +39,14 @@ class TurnedBatches(keras.utils.PyDataset):
         shuffle: Whether to shuffle the images every epoch.
         **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.datasets import TurnedBatches
-    >>> x = np.random.rand(10, 8, 8, 1).astype("float32")
-    >>> batches = TurnedBatches(x, np.arange(10), batch_size=4, seed=0)
-    >>> images, (labels, turns) = batches[0]
-    >>> len(batches), images.shape, turns.shape
-    (3, (4, 8, 8, 1), (4,))
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import TurnedBatches
+        >>> x = np.random.rand(10, 8, 8, 1).astype("float32")
+        >>> batches = TurnedBatches(x, np.arange(10), batch_size=4, seed=0)
+        >>> images, (labels, turns) = batches[0]
+        >>> len(batches), images.shape, turns.shape
+        (3, (4, 8, 8, 1), (4,))
     """
 
     def __init__(

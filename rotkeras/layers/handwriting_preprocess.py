@@ -109,15 +109,14 @@ class HandwritingPreprocess(TFDataLayer):
         black), or `(batch, 1, output_size, output_size)` with channels first; no
         batch axis for a 3D input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import HandwritingPreprocess
-    >>> photo = np.full((1, 240, 320, 3), 230, dtype="uint8")  # light paper
-    >>> photo[0, 60:180, 150:162] = 20  # a dark "1", off-centre
-    >>> x = np.asarray(HandwritingPreprocess()(photo))
-    >>> x.shape, x.dtype.name, float(x.max())
-    ((1, 28, 28, 1), 'float32', 1.0)
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import HandwritingPreprocess
+        >>> photo = np.full((1, 240, 320, 3), 230, dtype="uint8")  # light paper
+        >>> photo[0, 60:180, 150:162] = 20  # a dark "1", off-centre
+        >>> x = np.asarray(HandwritingPreprocess()(photo))
+        >>> x.shape, x.dtype.name, float(x.max())
+        ((1, 28, 28, 1), 'float32', 1.0)
     """
 
     def __init__(

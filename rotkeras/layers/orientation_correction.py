@@ -48,16 +48,15 @@ class OrientationCorrection(TFDataLayer):
     Output shape:
         The images' shape and dtype.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import OrientationCorrection
-    >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
-    >>> rotated = np.rot90(x, 1, axes=(1, 2))          # turned by 90 degrees
-    >>> probs = np.array([[0.0, 1.0, 0.0, 0.0]], "float32")  # class 1 = 90 degrees
-    >>> y = OrientationCorrection(num_angles=4)([rotated, probs])
-    >>> bool(np.all(np.asarray(y) == x))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import OrientationCorrection
+        >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
+        >>> rotated = np.rot90(x, 1, axes=(1, 2))          # turned by 90 degrees
+        >>> probs = np.array([[0.0, 1.0, 0.0, 0.0]], "float32")  # class 1 = 90 degrees
+        >>> y = OrientationCorrection(num_angles=4)([rotated, probs])
+        >>> bool(np.all(np.asarray(y) == x))
+        True
     """
 
     def __init__(

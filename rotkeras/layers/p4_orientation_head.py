@@ -64,21 +64,21 @@ class P4OrientationHead(keras.layers.Layer):
         A list `[(batch, num_classes), (batch, 4)]` of probabilities (float32 under a
         mixed precision policy, like a softmax output layer should be).
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import P4OrientationHead
-    >>> head = P4OrientationHead(10, hidden_units=16)
-    >>> features = np.random.rand(2, 4, 8).astype("float32")
-    >>> classes, orientation = head(features)
-    >>> classes.shape, orientation.shape
-    ((2, 10), (2, 4))
-    >>> turned_classes, turned_orientation = head(np.roll(features, 1, axis=1))
-    >>> bool(np.allclose(np.asarray(turned_classes), np.asarray(classes), atol=1e-6))
-    True
-    >>> bool(np.allclose(np.asarray(turned_orientation),
-    ...                  np.roll(np.asarray(orientation), 1, axis=1), atol=1e-6))
-    True
+    Examples:
+        >>> from keras.ops import convert_to_numpy as to_numpy
+        >>> import numpy as np
+        >>> from rotkeras.layers import P4OrientationHead
+        >>> head = P4OrientationHead(10, hidden_units=16)
+        >>> features = np.random.rand(2, 4, 8).astype("float32")
+        >>> classes, orientation = head(features)
+        >>> tuple(classes.shape), tuple(orientation.shape)
+        ((2, 10), (2, 4))
+        >>> turned_classes, turned_orientation = head(np.roll(features, 1, axis=1))
+        >>> bool(np.allclose(to_numpy(turned_classes), to_numpy(classes), atol=1e-6))
+        True
+        >>> bool(np.allclose(to_numpy(turned_orientation),
+        ...                  np.roll(to_numpy(orientation), 1, axis=1), atol=1e-6))
+        True
     """
 
     def __init__(

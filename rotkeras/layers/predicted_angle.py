@@ -35,13 +35,12 @@ class PredictedAngle(TFDataLayer):
     Output shape:
         `(batch,)` float32 angles in degrees.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import PredictedAngle
-    >>> probs = np.array([[0.1, 0.7, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]], "float32")
-    >>> np.asarray(PredictedAngle(num_angles=4, signed=True)(probs)).tolist()
-    [90.0, -90.0]
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import PredictedAngle
+        >>> probs = np.array([[0.1, 0.7, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]], "float32")
+        >>> np.asarray(PredictedAngle(num_angles=4, signed=True)(probs)).tolist()
+        [90.0, -90.0]
     """
 
     def __init__(self, num_angles: int = 4, signed: bool = False, **kwargs: Any) -> None:

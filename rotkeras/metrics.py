@@ -42,6 +42,12 @@ def angle_error(y_true_classes: Any, y_pred_classes: Any, num_angles: int) -> fl
         )
     if true.size == 0:
         raise ValueError("`y_true_classes` is empty; received shape (0,)")
+    for values, name in ((true, "y_true_classes"), (pred, "y_pred_classes")):
+        if np.any((values < 0) | (values >= num_angles)) or np.any(values != np.round(values)):
+            raise ValueError(
+                f"`{name}` must hold angle classes in [0, {num_angles - 1}]; received "
+                f"{name}={np.asarray(values).tolist()[:10]}"
+            )
     diff = np.mod(true.astype(np.int64) - pred.astype(np.int64), num_angles)
     circular = np.minimum(diff, num_angles - diff)
     return float(np.mean(circular) * 360.0 / num_angles)
@@ -95,6 +101,7 @@ class AngleError(keras.metrics.Metric):
                 f"(batch, {self.num_angles}); received shape {tuple(y_pred.shape)}"
             )
         true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "int32"), (-1,))
+        true = check.check_class_labels(true, self.num_angles, "y_true")
         pred = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
         diff = ops.mod(true - pred, self.num_angles)
         circular = ops.minimum(diff, self.num_angles - diff)

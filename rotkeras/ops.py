@@ -100,7 +100,7 @@ def rot90(
     check.check_bool(odd_turns, "odd_turns")
     k = _turns_tensor(k)
     if odd_turns:
-        check.check_square(images.shape, data_format, "rot90 with per-sample turns")
+        images = check.check_square_tensor(images, data_format, "rot90 with per-sample turns")
     if rank == 3:
         out = _rot90_per_sample(images[None], k, h_axis + 1, w_axis + 1, odd_turns)
         return out[0]
@@ -153,6 +153,14 @@ def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: 
     return ops.where(flip_cols, ops.flip(out, axis=w_axis), out)
 
 
+def finite_argmax(scores: Any) -> Any:
+    """Arg-max over the last axis of `(batch, classes)` scores, as int32; class 0 for rows
+    holding a NaN or an infinite value (the backends' arg-max of such rows differ)."""
+    finite = ops.all(ops.isfinite(scores), axis=-1)
+    index = ops.argmax(ops.where(ops.isfinite(scores), scores, ops.zeros_like(scores)), axis=-1)
+    return ops.where(finite, ops.cast(index, "int32"), ops.zeros_like(index, dtype="int32"))
+
+
 # ----------------------------------------------------------------------- any angle
 def rotate(
     images: Any,
@@ -188,7 +196,8 @@ def rotate(
             resampled in float32, rounded and clipped to their dtype's range; float16
             and bfloat16 images are resampled in float32.
         angles: Degrees counter-clockwise: a Python number (every image) or a float
-            tensor of shape `(batch,)` (or a scalar tensor).
+            tensor of shape `(batch,)` (or a scalar tensor). A NaN or infinite entry of a
+            tensor leaves its image unturned; a non-finite Python number is refused.
         interpolation: `"bilinear"` or `"nearest"`.
         fill_mode: `"constant"`, `"reflect"`, `"wrap"` or `"nearest"`.
         fill_value: Value of points outside the image with `fill_mode="constant"`.
@@ -249,6 +258,8 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
         raise check.ArgumentTypeError(
             f"`angles` must be a number or a float tensor; received angles={angles!r}"
         )
+    if isinstance(angles, numbers.Real) and not math.isfinite(float(angles)):
+        raise ValueError(f"`angles` must be a finite number; received angles={angles!r}")
     angles = ops.convert_to_tensor(angles)
     check.check_numeric_dtype(angles, "angles")
     if len(angles.shape) > 1 or (
@@ -262,6 +273,9 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
             f"shape {tuple(angles.shape)} for images of shape {tuple(batch.shape)}"
         )
     angles = ops.reshape(ops.cast(angles, "float32"), (-1,))
+    # A NaN or infinite angle in a tensor (a broken angle model upstream) leaves its image
+    # unturned, on every backend, as OrientationCorrection does with a broken row.
+    angles = ops.where(ops.isfinite(angles), angles, ops.zeros_like(angles))
     return ops.broadcast_to(angles, (ops.shape(batch)[0],))
 
 

@@ -284,7 +284,7 @@ def make_dataset(
     x_t = tf.constant(x)
     y_t = tf.constant(y)
     last = initial_epoch + 1 if epochs is None else epochs
-    seed_t = tf.constant(int(seed), tf.int64)
+    seed_t = tf.constant(check.check_seed(seed, allow_none=False), tf.int64)
 
     def epoch_indices(epoch: Any) -> Any:
         indices = tf.range(num, dtype=tf.int64)

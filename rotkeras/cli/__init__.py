@@ -104,6 +104,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         polarity=args.polarity,
         size=args.size,
         batch_size=args.batch_size,
+        output_format=args.format,
+        top_k=args.top_k,
     )
 
 
@@ -225,15 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     pred = sub.add_parser(
         "predict",
-        help="classify photos of handwritten digits with a saved model",
+        help="classify photos of handwritten digits (the shipped reader, or --model)",
         description="Reads each photo (EXIF orientation applied), normalises it to an "
         "MNIST-like 28x28 image with HandwritingPreprocess and prints file, predicted digit "
-        "and confidence. Unreadable files are reported and skipped (exit status 1).",
+        "and confidence (and the photo's orientation when the model gives it). Files that "
+        "cannot be read or classified are reported on stderr and skipped; the others are "
+        "still printed, and the exit status is then 1. For photos in folders named 0-9 an "
+        "accuracy summary per label follows (on stderr with --format csv or json).",
     )
     pred.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR",
                       help="image files or folders of images (searched recursively)")
-    pred.add_argument("--model", required=True, metavar="MODEL.keras",
-                      help="digit classifier (28x28x1 input, or led by HandwritingPreprocess)")
+    pred.add_argument("--model", default=None, metavar="MODEL.keras",
+                      help="digit classifier (28x28x1 input, or a reader of photos holding a "
+                      "HandwritingPreprocess); default: the shipped digit reader")
     pred.add_argument("--correct-orientation", action="store_true",
                       help="turn each digit upright first with --orientation-model")
     pred.add_argument("--orientation-model", default=None, metavar="ANGLES.keras",
@@ -250,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="photos are letterboxed to SIZE x SIZE first (default 256)")
     pred.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
                       help="photos per prediction batch (default: 32)")
+    pred.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                      help="output format (json: a list of objects with file, digit, "
+                      "confidence, top_k and, when the model gives it, orientation)")
+    pred.add_argument("--top-k", type=_top_k, default=1, metavar="N",
+                      help="also report the N most probable digits (1-10, default 1)")
     pred.set_defaults(func=_cmd_predict)
     return parser
 
@@ -270,6 +281,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _top_k(text: str) -> int:
+    value = _positive_int(text)
+    if value > 10:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to 10, got {text!r}")
     return value
 
 

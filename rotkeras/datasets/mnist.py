@@ -12,6 +12,7 @@ from rotkeras import _validation as check
 
 MNIST_ENV_VAR = "ROTKERAS_MNIST"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
+MNIST_IMAGE_SHAPE = (28, 28)
 
 MnistSplits = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -108,10 +109,21 @@ def _read_npz(path: Path) -> MnistSplits:
                 f"MNIST file {path}: x_{split} must be a (N, H, W) uint8 array; received "
                 f"shape {x.shape} and dtype {x.dtype}."
             )
+        if x.shape[1:] != MNIST_IMAGE_SHAPE or x.shape[0] == 0:
+            raise ValueError(
+                f"MNIST file {path}: x_{split} must hold at least one "
+                f"{MNIST_IMAGE_SHAPE[0]}x{MNIST_IMAGE_SHAPE[1]} image (the size rotkeras' "
+                f"models are built for); received shape {x.shape}."
+            )
         if y.ndim != 1 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.integer):
             raise ValueError(
                 f"MNIST file {path}: y_{split} must be a ({x.shape[0]},) integer array; "
                 f"received shape {y.shape} and dtype {y.dtype}."
+            )
+        if y.size and (int(y.min()) < 0 or int(y.max()) > 9):
+            raise ValueError(
+                f"MNIST file {path}: y_{split} must hold digit labels 0-9; received labels "
+                f"from {int(y.min())} to {int(y.max())}."
             )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 

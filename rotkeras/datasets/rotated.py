@@ -101,7 +101,8 @@ def rotate_right_angles(
     labels = check.check_labels(y, array.shape[0])
     choices_k = check.right_angles_to_ks(angles, "angles")
     choices = np.asarray([int(round(float(a))) for a in angles], dtype=np.int64)
-    drawn = np.random.default_rng(seed).choice(choices, size=array.shape[0])
+    rng = np.random.default_rng(check.check_seed(seed, allow_none=False))
+    drawn = rng.choice(choices, size=array.shape[0])
     ks = ((drawn // 90) % 4).astype(np.int32)
     odd_turns = any(k % 2 for k in choices_k)
     if odd_turns:
@@ -268,6 +269,7 @@ def angle_dataset(
     array = _with_channels(check.check_image_array(x))
     num_angles = check.check_positive_int(num_angles, "num_angles")
     batch_size = check.check_positive_int(batch_size, "batch_size")
+    seed = check.check_seed(seed, allow_none=False)
     step = 360.0 / num_angles
     quarters = [round(c * step / 90.0) % 4 for c in range(num_angles)]
     exact = not jitter and all((c * step) % 90 == 0 for c in range(num_angles))

@@ -85,7 +85,7 @@ def make_synthetic_photos(
         raise ValueError(f"`mix` must weight some of {KINDS}; received mix={mix!r}")
     names = list(weights)
     probs = np.array([weights[k] for k in names], np.float64)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check.check_seed(seed, allow_none=False))
     picks = rng.choice(len(digits), size=n, replace=n > len(digits))
     kinds = rng.choice(names, size=n, p=probs / probs.sum())
     photos = np.empty((n, height, width, 3), np.uint8)

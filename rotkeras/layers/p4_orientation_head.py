@@ -90,7 +90,7 @@ class P4OrientationHead(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.num_classes = check.check_positive_int(num_classes, "num_classes")
+        self.num_classes = check.check_num_classes(num_classes)
         self.hidden_units = check.check_int(hidden_units, "hidden_units", minimum=0)
         self.orientation_prior = _check_prior(orientation_prior)
         self.dropout = check.check_number(dropout, "dropout", low=0.0, high=1.0,

@@ -75,7 +75,7 @@ def mnist_cnn(
         130890
     """
     input_shape = check.check_image_shape(input_shape, "input_shape", min_size=22)
-    num_classes = check.check_positive_int(num_classes, "num_classes")
+    num_classes = check.check_num_classes(num_classes)
     if preprocessing is None:
         extra: list[keras.layers.Layer] = []
     elif isinstance(preprocessing, keras.layers.Layer):

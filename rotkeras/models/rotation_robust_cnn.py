@@ -143,7 +143,7 @@ def rotation_robust_cnn(
             "`input_shape` must be square (height == width) for a network that turns its "
             f"features by 90 degrees; received input_shape={input_shape!r}"
         )
-    num_classes = check.check_positive_int(num_classes, "num_classes")
+    num_classes = check.check_num_classes(num_classes)
     head = check.check_choice(head, "head", HEADS)
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or len(filters) != 4:
         raise ValueError(

@@ -309,7 +309,8 @@ def _rotation_robust_section(result: dict[str, Any], results: dict[str, Any]) ->
             "`rotkeras.training.fit_classifier` on `rotkeras.datasets.TurnedBatches` (every "
             "epoch each training image turned by 0, 90, -90 or 180 degrees with the "
             "tutorial's mix, labelled with its digit and its turn), `RandomStrokeWidth("
-            f"{recipe['stroke_width']})` inside the model, {recipe['epochs']} epochs at batch "
+            f"{recipe['stroke_width']})` inside the model, {recipe['epochs']} "
+            f"epoch{'' if recipe['epochs'] == 1 else 's'} at batch "
             f"{recipe['batch_size']}, AdamW (learning rate {recipe['learning_rate']:g} with "
             f"cosine decay, weight decay {recipe['weight_decay']:g}).", "",
             "- orientation accuracy on the rotated test set: "

@@ -471,17 +471,39 @@ def check_labels(y: Any, count: int, name: str = "y") -> np.ndarray | None:
     return labels
 
 
-def check_samples(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """`x` and `y` as arrays of the same non-zero number of samples (training data)."""
+def check_samples(x: Any, y: Any) -> tuple[np.ndarray, Any]:
+    """`x` and `y` as arrays of the same non-zero number of samples (training data).
+
+    `y` may also hold one label array per model output: a tuple, or a list of NumPy
+    arrays, e.g. `(digits, turns)`; it is returned as a tuple of arrays, each checked.
+    """
     x = np.asarray(x)
-    y = np.asarray(y)
     if x.ndim < 2:
         raise ValueError(f"`x` must be a batch of samples (rank >= 2); received shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"`x` must not be empty; received shape {x.shape}")
+    if is_target_tuple(y):
+        if not y:
+            raise ValueError("`y` must hold at least one label array; received an empty tuple")
+        targets = tuple(np.asarray(t) for t in y)
+        for index, target in enumerate(targets):
+            if target.shape[:1] != x.shape[:1]:
+                raise ValueError(
+                    "`x` and every label array of `y` must have the same number of samples; "
+                    f"received x.shape={x.shape} and y[{index}].shape={target.shape}"
+                )
+        return x, targets
+    y = np.asarray(y)
     if y.shape[:1] != x.shape[:1]:
         raise ValueError(
             "`x` and `y` must have the same number of samples; received "
             f"x.shape={x.shape} and y.shape={y.shape}"
         )
     return x, y
+
+
+def is_target_tuple(y: Any) -> bool:
+    """Whether `y` holds one label array per output: a tuple, or a list of NumPy arrays."""
+    if isinstance(y, tuple):
+        return True
+    return isinstance(y, list) and bool(y) and all(isinstance(t, np.ndarray) for t in y)

@@ -208,9 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="rotkeras-report", metavar="DIR",
                      help="output folder (default: ./rotkeras-report)")
     rep.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                     help="training epochs per model (default: 10, or 1 with --quick)")
-    rep.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
-                     help="batch size (default: 64, the tutorial's)")
+                     help="training epochs of every model (default: each model's recipe, 10 "
+                          "for the tutorial's and 15 for the rotation-robust CNN; 1 with "
+                          "--quick)")
+    rep.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                     help="batch size of every model (default: each model's recipe, 64 for "
+                          "the tutorial's and 128 for the rotation-robust CNN)")
     rep.add_argument("--seed", type=int, default=0, metavar="N",
                      help="seed of the weights, the shuffling and the rotated test set "
                      "(default: 0)")

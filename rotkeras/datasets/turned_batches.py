@@ -25,7 +25,8 @@ class TurnedBatches(keras.utils.PyDataset):
     turned by `k` quarter turns counter-clockwise (exactly, `np.rot90`), `k` drawn
     with `probabilities`, and the batches are `(images, (labels, k))`. The order and
     the turns of epoch `e` depend only on `(seed, e)`, so a training resumed at epoch
-    `e` sees what an uninterrupted one would.
+    `e` sees what an uninterrupted one would (`set_epoch`, which
+    `rotkeras.training.fit_classifier` calls with its `initial_epoch`).
 
     Works with `model.fit` on every backend (a `keras.utils.PyDataset`).
 
@@ -98,4 +99,15 @@ class TurnedBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
+        self._draw()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Makes the next batches those of epoch `epoch` (e.g. to resume a training).
+
+        `rotkeras.training.fit_classifier` calls it with its `initial_epoch`.
+
+        Args:
+            epoch: A non-negative epoch number.
+        """
+        self.epoch = check.check_int(epoch, "epoch", minimum=0)
         self._draw()

@@ -47,6 +47,9 @@ def test_augmentation_quick():
     names = [row["method"] for row in result["rows"]]
     assert "np.copy (memory floor)" in names
     assert "RandomRightAngleRotation, tf.data" in names
+    assert "RandomAnyAngleRotation, tf.data" in names
+    assert "train step (jit_compile=True): RandomAnyAngleRotation" in names
+    assert result["ratios"]["any_angle_train_step_vs_keras_train_step"] > 0
     assert all(row["images_per_second"] > 0 for row in result["rows"])
     assert "faster" in augmentation.to_markdown(result)
 

@@ -46,12 +46,18 @@ def _check_outputs(out: Path, config: ReproduceConfig) -> dict:
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["phases"]) == set(phase_names(config))
     for name in ("reference", "solution2_static", "solution2_onthefly", "solution1",
-                 "rotation_robust"):
+                 "rotation_robust", "full_circle"):
         scores = metrics["models"][name]
         assert all(0.0 <= scores[k] <= 1.0 for k in ("upright", "rotated", "combined"))
         assert keras.saving.load_model(out / "models" / f"{name}.keras") is not None
+    full_circle = keras.saving.load_model(out / "models" / "full_circle.keras")
+    assert full_circle.output_shape == (None, 10)
+    summary = metrics["phases"]["angle_sweep"]["summary"]["full_circle"]
+    assert 0.0 <= summary["worst"] <= summary["mean"] <= 1.0
     report = (out / "report.md").read_text()
     assert "Reference CNN" in report and "99.15%" in report and "97.97%" in report
+    assert "| model | mean over the 24 angles | worst angle | upright |" in report
+    assert "Full-circle digit model" in report
     for figure in metrics["figures"]:
         assert (out / figure).stat().st_size > 1000
     assert (out / "figures" / "accuracy_vs_angle.png").exists()

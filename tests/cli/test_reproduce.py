@@ -83,7 +83,7 @@ def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_
     assert robust["recipe"]["epochs"] == 1 and robust["recipe"]["batch_size"] == 128
     assert 0.0 <= robust["orientation_accuracy_rotated"] <= 1.0
     assert set(sweep["accuracy"]) == {"reference", "solution2_static", "solution2_onthefly",
-                                      "solution1", "rotation_robust"}
+                                      "solution1", "rotation_robust", "full_circle"}
     report = (tmp_path / "run" / "report.md").read_text()
     assert "| Rotation-robust p4 CNN (rotkeras) |" in report
     model = keras.saving.load_model(tmp_path / "run" / "models" / "rotation_robust.keras")

@@ -368,6 +368,44 @@ def _command_names() -> list[str]:
     return list(sub.choices)
 
 
+# ----------------------------------------------------------------- p4 benchmark
+EQUIVARIANT = ROOT / "benchmarks" / "results" / "equivariant.json"
+
+
+def equivariant_results() -> str:
+    """The side-by-side p4 / reference benchmark (benchmarks/equivariant.py), every seed."""
+    data = json.loads(EQUIVARIANT.read_text(encoding="utf-8"))
+    m = data["machine"]
+    recipe = data["recipe"]
+    lines = [
+        f"From `python -m benchmarks.equivariant --seeds "
+        f"{','.join(str(e['seed']) for e in data['seeds'])}` on {m.get('cpu', 'a CPU')}, "
+        f"{m['cpus']} cores, shared with other jobs (Keras {m['keras']}, {m['backend']} "
+        f"{m.get(m['backend'], '')}, Python {m['python']}, float32). Each seed trains both "
+        f"models in one process with their epochs interleaved: the reference CNN with the "
+        f"tutorial's recipe ({recipe['reference_epochs']} epochs, batch 64, upright digits), "
+        f"the p4 CNN with the recipe above ({recipe['p4_epochs']} epochs, batch "
+        f"{recipe['p4_batch']}).",
+        "",
+        "| model | seed | parameters | upright | rotated | combined | errors (combined) | "
+        "6/9 errors | s/epoch |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for entry in data["seeds"]:
+        for key, title in (("reference", "reference CNN"), ("p4", "rotation-robust p4 CNN")):
+            r = entry[key]
+            lines.append(
+                f"| {title} | {entry['seed']} | {r['parameters']:,} | {_percent(r['upright'])} | "
+                f"{_percent(r['rotated'])} | {_percent(r['combined'])} | {r['combined_errors']} "
+                f"| {r['six_nine_errors']} | {r['seconds_per_epoch']:.1f} |")
+    ratios = "; ".join(
+        f"seed {e['seed']}: {e['epoch_time_ratio']:.2f}x wall time, "
+        f"{e['epoch_cpu_time_ratio']:.2f}x CPU time" for e in data["seeds"])
+    lines += ["", f"Seconds per epoch of the p4 CNN over the reference CNN's: {ratios} "
+              "(median over the epochs after the first, which includes compilation)."]
+    return "\n".join(lines)
+
+
 def generators() -> dict[str, Callable[[], str]]:
     table: dict[str, Callable[[], str]] = {
         "results-table": results_table,
@@ -382,6 +420,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "performance-inference": _inference_table,
         "performance-augmentation": _augmentation_table,
         "cli:rotkeras": cli_reference("rotkeras"),
+        "equivariant-results": equivariant_results,
     }
     for backend in BACKEND_TITLES:
         table[f"performance-training:{backend}"] = functools.partial(_training_table, backend)

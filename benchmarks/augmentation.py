@@ -6,6 +6,11 @@ Compares, in one process and one run, on the active Keras backend:
 - `keras.layers.RandomRotation` (eager, and inside `tf.data`);
 - `rotkeras.layers.RandomRightAngleRotation` (eager on the NumPy batch and on a backend
   tensor, and inside `tf.data`; `Dataset.map(..., num_parallel_calls=AUTOTUNE)`);
+- `rotkeras.layers.RandomAnyAngleRotation` over the full circle against
+  `keras.layers.RandomRotation(0.5)`: eager, inside `tf.data`, and inside a train step
+  compiled with `jit_compile=True` (a linear classifier behind the layer, batches of 1024;
+  Keras compiles no train step around `RandomRotation`, so that one runs uncompiled; on
+  PyTorch both run uncompiled, `torch.compile` takes minutes);
 - `np.copy` of the same batch, the memory floor.
 
 Run on its own (prints a markdown table)::
@@ -73,12 +78,30 @@ def _tf_data_rate(layer: Any, batch: np.ndarray, min_seconds: float, repeats: in
     return max(run(batches)[0] for _ in range(repeats))
 
 
+def _train_step_rate(layer: Any, batch: np.ndarray, min_seconds: float, repeats: int,
+                     seed: int) -> tuple[float, bool]:
+    """Images/s of `train_on_batch` of `layer` + a linear classifier; and whether it compiled."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(batch.shape[1:])
+    x = inputs if layer is None else layer(inputs)
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  jit_compile=keras.backend.backend() != "torch")
+    labels = np.arange(len(batch), dtype="int32") % 10
+    rate = best_rate(lambda: model.train_on_batch(batch, labels), len(batch),
+                     min_seconds=min_seconds, repeats=repeats)
+    return rate, bool(model.jit_compile)
+
+
 def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     """Measures every method; returns a JSON-serialisable dict with `rows`."""
     import keras
     import scipy.ndimage
 
-    from rotkeras.layers import RandomRightAngleRotation
+    from rotkeras.layers import RandomAnyAngleRotation, RandomRightAngleRotation
 
     rng = np.random.default_rng(seed)
     batch = rng.random((BATCH, 28, 28, 1), dtype=np.float32)
@@ -126,6 +149,26 @@ def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
         )
     except ImportError as error:  # pragma: no cover - TensorFlow is a dependency
         notes["tf.data"] = f"skipped: {error}"
+    any_angle = RandomAnyAngleRotation(0.5, seed=seed)
+    results["RandomAnyAngleRotation, eager"] = best_rate(
+        lambda: _sync(any_angle(batch, training=True)), BATCH, min_seconds=min_seconds,
+        repeats=repeats,
+    )
+    if "tf.data" not in notes:
+        results["RandomAnyAngleRotation, tf.data"] = _tf_data_rate(
+            RandomAnyAngleRotation(0.5, seed=seed), batch, min_seconds, repeats
+        )
+    compiled = {}
+    for label, layer in [
+        ("no augmentation", None),
+        ("keras.layers.RandomRotation", keras.layers.RandomRotation(0.5, seed=seed)),
+        ("RandomAnyAngleRotation", RandomAnyAngleRotation(0.5, seed=seed)),
+    ]:
+        name = f"train step (jit_compile=True): {label}"
+        results[name], compiled[label] = _train_step_rate(layer, batch, min_seconds,
+                                                          repeats, seed)
+        if not compiled[label]:
+            notes[name] = "ran uncompiled"
     results["np.copy (memory floor)"] = best_rate(
         copy, BATCH, min_seconds=min_seconds, repeats=repeats
     )
@@ -148,6 +191,22 @@ def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
             results["RandomRightAngleRotation, tf.data"]
             / results["keras.layers.RandomRotation, tf.data"]
         )
+    ratios["any_angle_eager_vs_keras_eager"] = (
+        results["RandomAnyAngleRotation, eager"] / results["keras.layers.RandomRotation, eager"]
+    )
+    if "RandomAnyAngleRotation, tf.data" in results:
+        ratios["any_angle_tf_data_vs_keras_tf_data"] = (
+            results["RandomAnyAngleRotation, tf.data"]
+            / results["keras.layers.RandomRotation, tf.data"]
+        )
+    ratios["any_angle_train_step_vs_keras_train_step"] = (
+        results["train step (jit_compile=True): RandomAnyAngleRotation"]
+        / results["train step (jit_compile=True): keras.layers.RandomRotation"]
+    )
+    ratios["any_angle_train_step_vs_no_augmentation"] = (
+        results["train step (jit_compile=True): RandomAnyAngleRotation"]
+        / results["train step (jit_compile=True): no augmentation"]
+    )
     rows = [
         {"method": name, "images_per_second": rate, "vs_this_layer_eager": rate / ours_eager}
         for name, rate in results.items()
@@ -192,6 +251,18 @@ def to_markdown(result: dict[str, Any]) -> str:
             "- in tf.data, RandomRightAngleRotation vs keras.layers.RandomRotation: "
             f"{r['ours_tf_data_vs_keras_tf_data']:.1f}x faster"
         )
+    lines += [
+        "- full circle, RandomAnyAngleRotation vs keras.layers.RandomRotation: "
+        f"**{r['any_angle_eager_vs_keras_eager']:.1f}x** eager"
+        + (f", **{r['any_angle_tf_data_vs_keras_tf_data']:.1f}x** in tf.data"
+           if "any_angle_tf_data_vs_keras_tf_data" in r else "")
+        + f", **{r['any_angle_train_step_vs_keras_train_step']:.1f}x** in a train step "
+        f"(the train step with RandomAnyAngleRotation runs at "
+        f"{r['any_angle_train_step_vs_no_augmentation']:.2f}x the speed of one without "
+        "augmentation)",
+    ]
+    for name, note in result["notes"].items():
+        lines.append(f"- {name}: {note}")
     return "\n".join(lines)
 
 

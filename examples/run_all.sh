@@ -6,3 +6,4 @@ set -euo pipefail
 python examples/orientation_correction.py --quick
 python examples/rotation_augmentation.py --quick
 python examples/predict_photo.py --quick
+python examples/any_angle.py --quick

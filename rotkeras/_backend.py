@@ -13,7 +13,11 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
 2. **Hardware probes for the training precision** (`bfloat16_kernels_pay`). Whether
    bfloat16 training pays depends on the backend's CPU kernels (oneDNN on TensorFlow,
    MKL-DNN on PyTorch, XLA on JAX), whose switches only the backend libraries expose.
-3. **How Keras' trainers run on each backend** (`tf_data_is_native`,
+3. **Checks of shapes known only at run time** (`assert_at_run_time`). Inside a
+   TensorFlow graph (`tf.function`, `tf.data`) a tensor's height or width may be unknown
+   until the graph runs; only a TensorFlow assertion can check it there. Eager values of
+   every backend are checked directly; JAX traces always have static shapes.
+4. **How Keras' trainers run on each backend** (`tf_data_is_native`,
    `multi_step_execution_pays`, `max_steps_per_execution`): facts about Keras' per-backend
    `fit` loops, which no public API reports.
 4. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
@@ -45,6 +49,7 @@ import numpy as np
 
 __all__ = [
     "TFDataLayer",
+    "assert_at_run_time",
     "bfloat16_kernels_pay",
     "data_parallel_scope",
     "draw_per_sample",
@@ -149,6 +154,43 @@ class TFDataLayer(keras.layers.Layer):
                 lambda symbolic: self.compute_output_spec(symbolic, *args, **kwargs),
             )
         return super().__call__(inputs, *args, **kwargs)
+
+
+# ------------------------------------------------------------------ run-time checks
+def assert_at_run_time(
+    condition: Any, message: str, values: Any = (), guard: Any = ()
+) -> list[Any]:
+    """Raises `ValueError(message)` when the scalar boolean `condition` is false.
+
+    A Python bool or an eager tensor is checked at once. A TensorFlow graph tensor gets a
+    `tf.debugging.Assert`, which raises `InvalidArgumentError` with `message` and `values`
+    when the graph runs; the tensors `guard` are returned through `tf.identity` under a
+    control dependency on it, so nothing computed from them runs before the check. A JAX
+    tracer cannot be checked (its shapes are static; the static checks have run already).
+    Returns `guard` as a list.
+    """
+    guard = list(guard)
+    if isinstance(condition, bool):
+        if not condition:
+            raise ValueError(message)
+        return guard
+    if isinstance(condition, keras.KerasTensor):
+        return guard  # symbolic: the static checks are all there is
+    if keras.backend.backend() == "tensorflow" and in_tf_graph():
+        import tensorflow as tf
+
+        assertion = tf.debugging.Assert(condition, [message, *values])
+        with tf.control_dependencies([assertion]):
+            return [tf.identity(t) for t in guard]
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if isinstance(condition, jax.core.Tracer):
+            return guard
+    if not bool(np.asarray(keras.ops.convert_to_numpy(condition))):
+        shown = [int(np.asarray(keras.ops.convert_to_numpy(v))) for v in values]
+        raise ValueError(f"{message} {tuple(shown)}" if shown else message)
+    return guard
 
 
 # ------------------------------------------------------------------ training and precision

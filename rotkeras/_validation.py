@@ -90,6 +90,44 @@ def check_number(
     return number
 
 
+def check_num_classes(value: object, name: str = "num_classes") -> int:
+    """Returns `value` as an int of at least 2: a softmax over one class always says 1.0."""
+    number = check_int(value, name)
+    if number < 2:
+        raise ValueError(
+            f"`{name}` must be at least 2 (a softmax over a single class always outputs 1.0, "
+            f"whatever the input); received {name}={value!r}"
+        )
+    return number
+
+
+def check_byte(value: object, name: str) -> int:
+    """Returns `value` as an int; it must be an integer grey level in `[0, 255]`."""
+    number = check_int(value, name)
+    if not 0 <= number <= 255:
+        raise ValueError(f"`{name}` must be a grey level in [0, 255]; received {name}={value!r}")
+    return number
+
+
+def check_class_labels(labels: Any, num_classes: int, name: str) -> Any:
+    """Raises unless every integer label of the tensor `labels` is in `[0, num_classes)`.
+
+    Checked at once for concrete values and at run time inside a TensorFlow graph (see
+    `check_at_run_time`); returns `labels`, guarded.
+    """
+    from keras import ops
+
+    labels = ops.convert_to_tensor(labels)
+    if _is_symbolic(labels):
+        return labels
+    inside = ops.all(ops.logical_and(labels >= 0, labels < num_classes))
+    (labels,) = check_at_run_time(
+        inside, f"`{name}` must hold class labels in [0, {num_classes - 1}]; received a label "
+        "outside that range", guard=[labels],
+    )
+    return labels
+
+
 def check_bool(value: object, name: str) -> bool:
     """Returns `value`; it must be a Python bool."""
     if not isinstance(value, bool):
@@ -111,14 +149,29 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     return value
 
 
-def check_seed(value: object, name: str = "seed") -> int | None:
-    """Returns `value`; it must be an integer or None."""
-    if value is not None and not _is_int(value):
+#: Largest seed every backend's random generator accepts (PyTorch's int32 seeds).
+MAX_SEED = 2**31 - 1
+
+
+def check_seed(value: object, name: str = "seed", *, allow_none: bool = True) -> int | None:
+    """Returns `value`; an integer in `[0, MAX_SEED]` (the range every backend accepts), or None.
+
+    JAX keys are uint32 (no negative seeds), PyTorch's seed state is int32 and TensorFlow's
+    int64: the common range is `0 .. 2**31 - 1`.
+    """
+    if value is None and allow_none:
+        return None
+    if not _is_int(value):
+        what = "an integer or None" if allow_none else "an integer"
         raise ArgumentTypeError(
-            f"`{name}` must be an integer or None; received {name}={value!r} "
-            f"of type {type(value).__name__}"
+            f"`{name}` must be {what}; received {name}={value!r} of type {type(value).__name__}"
         )
-    return None if value is None else int(value)
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(
+            f"`{name}` must be in [0, {MAX_SEED}] (2**31 - 1, the range every backend "
+            f"accepts); received {name}={value!r}"
+        )
+    return int(value)
 
 
 def check_data_format(value: str | None) -> str:
@@ -147,6 +200,8 @@ def right_angle_to_k(angle: object, name: str = "angle") -> int:
 
 
 def _check_sequence(value: object, name: str, what: str) -> Sequence[Any]:
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()  # a 1-D array is a sequence too
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ArgumentTypeError(
             f"`{name}` must be a non-empty sequence of {what}; received {name}={value!r} "
@@ -192,7 +247,9 @@ def check_probabilities(
         raise ValueError(
             f"`{name}` must have one entry per {of[:-1]} ({count}); received {name}={result!r}"
         )
-    if any(p < 0 or not math.isfinite(p) for p in result) or abs(sum(result) - 1.0) > 1e-6:
+    if not all(math.isfinite(p) for p in result):
+        raise ValueError(f"`{name}` must be finite numbers; received {name}={result!r}")
+    if any(p < 0 for p in result) or abs(math.fsum(result) - 1.0) > 1e-6:
         raise ValueError(f"`{name}` must be non-negative and sum to 1; received {name}={result!r}")
     return result
 
@@ -255,20 +312,122 @@ def check_rank(x: Any, name: str, ranks: Sequence[int], what: str) -> int:
 
 
 def check_image_tensor(x: Any, name: str = "images") -> int:
-    """Checks an image tensor: rank 3 or 4, numeric dtype, not an empty batch; returns the rank."""
+    """Checks an image tensor: rank 3 or 4, numeric dtype; returns the rank.
+
+    An empty batch is valid (Keras' rule for its preprocessing layers: an empty batch in,
+    an empty batch out).
+    """
     rank = check_rank(
         x, name, (3, 4),
         "a rank-3 (height, width, channels) or rank-4 (batch, height, width, channels) tensor",
     )
     check_numeric_dtype(x, name)
-    if rank == 4 and x.shape[0] == 0:
-        raise ValueError(f"`{name}` is an empty batch; received shape {tuple(x.shape)}")
     return rank
 
 
 def check_square(shape: Sequence[Any], data_format: str, what: str) -> None:
     """Raises if the static height and width of an image tensor's `shape` are known and differ."""
     _check_square(*spatial_size(shape, data_format), shape, what)
+
+
+def check_square_tensor(x: Any, data_format: str, what: str) -> Any:
+    """`check_square` on the static shape, and at run time where height or width is unknown.
+
+    Returns `x`, which inside a `tf.function` or `tf.data` graph with an unknown height or
+    width carries a TensorFlow assertion with the same message (raised when the graph runs,
+    before anything computed from the returned tensor): use the returned tensor.
+    """
+    check_square(x.shape, data_format, what)
+    height, width = spatial_size(x.shape, data_format)
+    if (height is None or width is None) and not _is_symbolic(x):
+        from keras import ops
+
+        h_axis, w_axis = spatial_axes(len(x.shape), data_format)
+        shape = ops.shape(x)
+        (x,) = check_at_run_time(
+            ops.equal(shape[h_axis], shape[w_axis]),
+            f"{what} needs square images (height == width) for 90/270-degree rotations; "
+            "received images of another height and width (height, width) =",
+            [shape[h_axis], shape[w_axis]],
+            guard=[x],
+        )
+    return x
+
+
+def check_same_images(
+    images: Any, other: Any, name: str, data_format: str, *, spatial: bool = True
+) -> tuple[Any, Any]:
+    """Raises unless `other` has the batch size (and height and width) of `images`.
+
+    Compares static sizes where both are known, and at run time (see `check_square_tensor`)
+    where one is only known then. Returns `(images, other)`, guarded by the run-time check.
+    """
+    rank = len(images.shape)
+    axes = [0] if rank == 4 else []
+    if spatial:
+        axes += list(spatial_axes(rank, data_format))
+    if len(other.shape) != rank:
+        raise ValueError(
+            f"`{name}` must match the images (shape {tuple(images.shape)}); received shape "
+            f"{tuple(other.shape)}"
+        )
+    symbolic = _is_symbolic(images) or _is_symbolic(other)
+    for axis in axes:
+        what = "batch size" if axis == 0 and rank == 4 else "height and width"
+        images, other = _check_same_size(images, other, axis, axis, symbolic, (
+            f"`{name}` must have the {what} of the images; received {name} of shape "
+            f"{tuple(other.shape)} for images of shape {tuple(images.shape)}"
+        ))
+    return images, other
+
+
+def check_same_batch(images: Any, other: Any, name: str) -> tuple[Any, Any]:
+    """Raises unless `other` has one entry per image of `images`; returns both, guarded."""
+    symbolic = _is_symbolic(images) or _is_symbolic(other)
+    return _check_same_size(images, other, 0, 0, symbolic, (
+        f"`{name}` must have one entry per image; received {name} of shape "
+        f"{tuple(other.shape)} for images of shape {tuple(images.shape)}"
+    ))
+
+
+def _check_same_size(
+    a: Any, b: Any, axis_a: int, axis_b: int, symbolic: bool, message: str
+) -> tuple[Any, Any]:
+    size_a, size_b = a.shape[axis_a], b.shape[axis_b]
+    if size_a is not None and size_b is not None:
+        if size_a != size_b:
+            raise ValueError(message)
+        return a, b
+    if symbolic:
+        return a, b
+    from keras import ops
+
+    dim_a, dim_b = ops.shape(a)[axis_a], ops.shape(b)[axis_b]
+    a, b = check_at_run_time(ops.equal(dim_a, dim_b), message + "; sizes", [dim_a, dim_b],
+                             guard=[a, b])
+    return a, b
+
+
+def _is_symbolic(x: Any) -> bool:
+    import keras
+
+    return isinstance(x, keras.KerasTensor)
+
+
+def check_at_run_time(
+    condition: Any, message: str, values: Sequence[Any] = (), guard: Sequence[Any] = ()
+) -> list[Any]:
+    """Raises `ValueError(message)` when the scalar boolean tensor `condition` is false.
+
+    Concrete (eager) values are checked at once; inside a TensorFlow graph the check is an
+    assertion that raises `InvalidArgumentError` (with `message` and `values`) when the
+    graph runs. Returns the tensors `guard`, which inside a graph depend on the assertion
+    (so it runs before anything computed from them). JAX traces have static shapes, so
+    only values (not shapes) go unchecked under `jax.jit`.
+    """
+    from rotkeras import _backend
+
+    return _backend.assert_at_run_time(condition, message, values, guard)
 
 
 def check_square_array(array: np.ndarray, what: str) -> None:
@@ -312,17 +471,39 @@ def check_labels(y: Any, count: int, name: str = "y") -> np.ndarray | None:
     return labels
 
 
-def check_samples(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """`x` and `y` as arrays of the same non-zero number of samples (training data)."""
+def check_samples(x: Any, y: Any) -> tuple[np.ndarray, Any]:
+    """`x` and `y` as arrays of the same non-zero number of samples (training data).
+
+    `y` may also hold one label array per model output: a tuple, or a list of NumPy
+    arrays, e.g. `(digits, turns)`; it is returned as a tuple of arrays, each checked.
+    """
     x = np.asarray(x)
-    y = np.asarray(y)
     if x.ndim < 2:
         raise ValueError(f"`x` must be a batch of samples (rank >= 2); received shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"`x` must not be empty; received shape {x.shape}")
+    if is_target_tuple(y):
+        if not y:
+            raise ValueError("`y` must hold at least one label array; received an empty tuple")
+        targets = tuple(np.asarray(t) for t in y)
+        for index, target in enumerate(targets):
+            if target.shape[:1] != x.shape[:1]:
+                raise ValueError(
+                    "`x` and every label array of `y` must have the same number of samples; "
+                    f"received x.shape={x.shape} and y[{index}].shape={target.shape}"
+                )
+        return x, targets
+    y = np.asarray(y)
     if y.shape[:1] != x.shape[:1]:
         raise ValueError(
             "`x` and `y` must have the same number of samples; received "
             f"x.shape={x.shape} and y.shape={y.shape}"
         )
     return x, y
+
+
+def is_target_tuple(y: Any) -> bool:
+    """Whether `y` holds one label array per output: a tuple, or a list of NumPy arrays."""
+    if isinstance(y, tuple):
+        return True
+    return isinstance(y, list) and bool(y) and all(isinstance(t, np.ndarray) for t in y)

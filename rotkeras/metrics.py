@@ -28,10 +28,9 @@ def angle_error(y_true_classes: Any, y_pred_classes: Any, num_angles: int) -> fl
     Returns:
         The mean error in degrees (a Python float).
 
-    Example:
-
-    >>> angle_error([0, 359, 90], [0, 1, 80], num_angles=360)
-    4.0
+    Examples:
+        >>> angle_error([0, 359, 90], [0, 1, 80], num_angles=360)
+        4.0
     """
     num_angles = check.check_positive_int(num_angles, "num_angles")
     true = np.asarray(y_true_classes).reshape(-1)
@@ -43,6 +42,12 @@ def angle_error(y_true_classes: Any, y_pred_classes: Any, num_angles: int) -> fl
         )
     if true.size == 0:
         raise ValueError("`y_true_classes` is empty; received shape (0,)")
+    for values, name in ((true, "y_true_classes"), (pred, "y_pred_classes")):
+        if np.any((values < 0) | (values >= num_angles)) or np.any(values != np.round(values)):
+            raise ValueError(
+                f"`{name}` must hold angle classes in [0, {num_angles - 1}]; received "
+                f"{name}={np.asarray(values).tolist()[:10]}"
+            )
     diff = np.mod(true.astype(np.int64) - pred.astype(np.int64), num_angles)
     circular = np.minimum(diff, num_angles - diff)
     return float(np.mean(circular) * 360.0 / num_angles)
@@ -69,14 +74,13 @@ class AngleError(keras.metrics.Metric):
     Output shape:
         A scalar, the mean error in degrees over everything seen since the last reset.
 
-    Example:
-
-    >>> import numpy as np
-    >>> metric = AngleError(num_angles=360)
-    >>> probs = np.eye(360, dtype="float32")[[10, 350]]
-    >>> metric.update_state(np.array([0, 0]), probs)
-    >>> float(metric.result())
-    10.0
+    Examples:
+        >>> import numpy as np
+        >>> metric = AngleError(num_angles=360)
+        >>> probs = np.eye(360, dtype="float32")[[10, 350]]
+        >>> metric.update_state(np.array([0, 0]), probs)
+        >>> float(metric.result())
+        10.0
     """
 
     def __init__(
@@ -97,6 +101,7 @@ class AngleError(keras.metrics.Metric):
                 f"(batch, {self.num_angles}); received shape {tuple(y_pred.shape)}"
             )
         true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "int32"), (-1,))
+        true = check.check_class_labels(true, self.num_angles, "y_true")
         pred = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
         diff = ops.mod(true - pred, self.num_angles)
         circular = ops.minimum(diff, self.num_angles - diff)

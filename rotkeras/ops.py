@@ -19,15 +19,14 @@ Conventions, shared by every function:
   channels)`, channels first with `data_format="channels_first"`; `data_format=None`
   means `keras.config.image_data_format()`. Outputs keep the input's dtype.
 
-Example:
-
->>> import numpy as np
->>> from rotkeras import ops
->>> x = np.arange(6, dtype="float32").reshape(1, 2, 3, 1)
->>> np.asarray(ops.rot90(x, 1, data_format="channels_last"))[0, ..., 0]
-array([[2., 5.],
-       [1., 4.],
-       [0., 3.]], dtype=float32)
+Examples:
+    >>> import numpy as np
+    >>> from rotkeras import ops
+    >>> x = np.arange(6, dtype="float32").reshape(1, 2, 3, 1)
+    >>> np.asarray(ops.rot90(x, 1, data_format="channels_last"))[0, ..., 0]
+    array([[2., 5.],
+           [1., 4.],
+           [0., 3.]], dtype=float32)
 """
 
 from __future__ import annotations
@@ -81,14 +80,13 @@ def rot90(
     Returns:
         The rotated images, dtype of `images`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras import ops
-    >>> x = np.random.rand(3, 4, 4, 1).astype("float32")
-    >>> y = ops.rot90(x, np.array([0, 1, 3], "int32"), data_format="channels_last")
-    >>> bool(np.all(np.asarray(y)[2] == np.rot90(x[2], 3)))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras import ops
+        >>> x = np.random.rand(3, 4, 4, 1).astype("float32")
+        >>> y = ops.rot90(x, np.array([0, 1, 3], "int32"), data_format="channels_last")
+        >>> bool(np.all(np.asarray(y)[2] == np.rot90(x[2], 3)))
+        True
     """
     data_format = check.check_data_format(data_format)
     images = ops.convert_to_tensor(images)
@@ -102,7 +100,7 @@ def rot90(
     check.check_bool(odd_turns, "odd_turns")
     k = _turns_tensor(k)
     if odd_turns:
-        check.check_square(images.shape, data_format, "rot90 with per-sample turns")
+        images = check.check_square_tensor(images, data_format, "rot90 with per-sample turns")
     if rank == 3:
         out = _rot90_per_sample(images[None], k, h_axis + 1, w_axis + 1, odd_turns)
         return out[0]
@@ -155,6 +153,14 @@ def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: 
     return ops.where(flip_cols, ops.flip(out, axis=w_axis), out)
 
 
+def finite_argmax(scores: Any) -> Any:
+    """Arg-max over the last axis of `(batch, classes)` scores, as int32; class 0 for rows
+    holding a NaN or an infinite value (the backends' arg-max of such rows differ)."""
+    finite = ops.all(ops.isfinite(scores), axis=-1)
+    index = ops.argmax(ops.where(ops.isfinite(scores), scores, ops.zeros_like(scores)), axis=-1)
+    return ops.where(finite, ops.cast(index, "int32"), ops.zeros_like(index, dtype="int32"))
+
+
 # ----------------------------------------------------------------------- any angle
 def rotate(
     images: Any,
@@ -190,7 +196,8 @@ def rotate(
             resampled in float32, rounded and clipped to their dtype's range; float16
             and bfloat16 images are resampled in float32.
         angles: Degrees counter-clockwise: a Python number (every image) or a float
-            tensor of shape `(batch,)` (or a scalar tensor).
+            tensor of shape `(batch,)` (or a scalar tensor). A NaN or infinite entry of a
+            tensor leaves its image unturned; a non-finite Python number is refused.
         interpolation: `"bilinear"` or `"nearest"`.
         fill_mode: `"constant"`, `"reflect"`, `"wrap"` or `"nearest"`.
         fill_value: Value of points outside the image with `fill_mode="constant"`.
@@ -199,16 +206,15 @@ def rotate(
     Returns:
         The rotated images, shape and dtype of `images`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras import ops
-    >>> x = np.zeros((2, 5, 5, 1), "float32"); x[:, 2, 4] = 1.0  # right of the centre
-    >>> y = np.asarray(ops.rotate(x, np.array([90.0, 30.0]), data_format="channels_last"))
-    >>> float(y[0, 0, 2, 0])  # 90 degrees: exactly at the top
-    1.0
-    >>> bool(0.0 < y[1].max() < 1.0)  # 30 degrees: interpolated
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras import ops
+        >>> x = np.zeros((2, 5, 5, 1), "float32"); x[:, 2, 4] = 1.0  # right of the centre
+        >>> y = np.asarray(ops.rotate(x, np.array([90.0, 30.0]), data_format="channels_last"))
+        >>> float(y[0, 0, 2, 0])  # 90 degrees: exactly at the top
+        1.0
+        >>> bool(0.0 < y[1].max() < 1.0)  # 30 degrees: interpolated
+        True
     """
     data_format = check.check_data_format(data_format)
     interpolation = check.check_choice(interpolation, "interpolation", INTERPOLATIONS)
@@ -252,6 +258,8 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
         raise check.ArgumentTypeError(
             f"`angles` must be a number or a float tensor; received angles={angles!r}"
         )
+    if isinstance(angles, numbers.Real) and not math.isfinite(float(angles)):
+        raise ValueError(f"`angles` must be a finite number; received angles={angles!r}")
     angles = ops.convert_to_tensor(angles)
     check.check_numeric_dtype(angles, "angles")
     if len(angles.shape) > 1 or (
@@ -265,6 +273,9 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
             f"shape {tuple(angles.shape)} for images of shape {tuple(batch.shape)}"
         )
     angles = ops.reshape(ops.cast(angles, "float32"), (-1,))
+    # A NaN or infinite angle in a tensor (a broken angle model upstream) leaves its image
+    # unturned, on every backend, as OrientationCorrection does with a broken row.
+    angles = ops.where(ops.isfinite(angles), angles, ops.zeros_like(angles))
     return ops.broadcast_to(angles, (ops.shape(batch)[0],))
 
 
@@ -409,13 +420,12 @@ def rotate_bounding_boxes(
     Returns:
         float32 boxes, same shape and format.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras import ops
-    >>> box = np.array([[2.0, 1.0, 6.0, 3.0]])  # xyxy in an 8x8 image
-    >>> np.asarray(ops.rotate_bounding_boxes(box, 90, height=8, width=8)).tolist()
-    [[1.0, 2.0, 3.0, 6.0]]
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras import ops
+        >>> box = np.array([[2.0, 1.0, 6.0, 3.0]])  # xyxy in an 8x8 image
+        >>> np.asarray(ops.rotate_bounding_boxes(box, 90, height=8, width=8)).tolist()
+        [[1.0, 2.0, 3.0, 6.0]]
     """
     if not isinstance(bounding_box_format, str):
         raise check.ArgumentTypeError(

@@ -86,7 +86,13 @@ def _cpu_flags() -> set[str]:
 
 
 def cpu_has_native_bfloat16() -> bool:
-    """Whether this x86-64 CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16)."""
+    """Whether this x86-64 CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16).
+
+    Examples:
+        >>> from rotkeras.training import cpu_has_native_bfloat16
+        >>> cpu_has_native_bfloat16() in (True, False)  # True on e.g. AMD EPYC with AVX512-BF16
+        True
+    """
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
     return bool(_cpu_flags() & set(_BF16_CPU_FLAGS))
@@ -108,14 +114,13 @@ def recommended_dtype_policy() -> str:
     Returns:
         `"mixed_bfloat16"` or `"float32"`.
 
-    Example:
-
-    >>> import rotkeras
-    >>> from rotkeras.training import recommended_dtype_policy
-    >>> policy = recommended_dtype_policy()
-    >>> model = rotkeras.models.mnist_cnn(dtype=policy)
-    >>> policy in ("float32", "mixed_bfloat16")
-    True
+    Examples:
+        >>> import rotkeras
+        >>> from rotkeras.training import recommended_dtype_policy
+        >>> policy = recommended_dtype_policy()
+        >>> model = rotkeras.models.mnist_cnn(dtype=policy)
+        >>> policy in ("float32", "mixed_bfloat16")
+        True
     """
     if _backend.bfloat16_kernels_pay() and cpu_has_native_bfloat16():
         return "mixed_bfloat16"
@@ -130,6 +135,13 @@ def resolve_precision(precision: str = "auto") -> str:
 
     Returns:
         `"float32"` or `"mixed_bfloat16"`.
+
+    Examples:
+        >>> from rotkeras.training import resolve_precision
+        >>> resolve_precision("float32")
+        'float32'
+        >>> resolve_precision("auto") in ("float32", "mixed_bfloat16")
+        True
     """
     check.check_choice(precision, "precision", PRECISIONS)
     return recommended_dtype_policy() if precision == "auto" else precision
@@ -153,6 +165,13 @@ def resolve_pipeline(pipeline: str = "auto", replicas: int = 1) -> str:
 
     Raises:
         ValueError: For an unknown name, and for `"numpy"` with `replicas > 1`.
+
+    Examples:
+        >>> from rotkeras.training import resolve_pipeline
+        >>> resolve_pipeline("numpy")
+        'numpy'
+        >>> resolve_pipeline("auto") in ("tf.data", "numpy")  # "tf.data" on TensorFlow
+        True
     """
     check.check_choice(pipeline, "pipeline", PIPELINES)
     if replicas > 1:
@@ -260,6 +279,11 @@ def resolve_steps_per_execution(
             devices; and, with the `tf.data` pipeline,
             for a value that does not divide `steps_per_epoch` (its epochs are one
             continuous stream, so an execution would run into the next epoch's batches).
+
+    Examples:
+        >>> from rotkeras.training import resolve_steps_per_execution
+        >>> resolve_steps_per_execution("auto", steps_per_epoch=938, pipeline="numpy")
+        1
     """
     limit = _backend.max_steps_per_execution(replicas)
     if steps_per_execution == "auto":
@@ -318,7 +342,7 @@ def make_dataset(
 
     Args:
         x: Inputs, `(N, ...)`.
-        y: Targets, `(N, ...)`.
+        y: Targets, `(N, ...)`, or a tuple of them (one per model output).
         batch_size: Batch size (each epoch's last batch may be smaller, like `model.fit`).
         shuffle: Whether to shuffle (differently every epoch).
         seed: Shuffle seed.
@@ -331,16 +355,23 @@ def make_dataset(
             samples differ from epoch to epoch when shuffling).
 
     Returns:
-        A `tf.data.Dataset` of `(x_batch, y_batch)`.
+        A `tf.data.Dataset` of `(x_batch, y_batch)` (`y_batch` a tuple when `y` is).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.training import make_dataset
+        >>> x, y = np.zeros((10, 28, 28, 1), "float32"), np.zeros(10, "int64")
+        >>> [int(images.shape[0]) for images, labels in make_dataset(x, y, batch_size=4)]
+        [4, 4, 2]
     """
     import tensorflow as tf
 
     x, y = check.check_samples(x, y)
     num = x.shape[0]
     x_t = tf.constant(x)
-    y_t = tf.constant(y)
+    y_t = tuple(tf.constant(t) for t in y) if isinstance(y, tuple) else tf.constant(y)
     last = initial_epoch + 1 if epochs is None else epochs
-    seed_t = tf.constant(int(seed), tf.int64)
+    seed_t = tf.constant(check.check_seed(seed, allow_none=False), tf.int64)
 
     def epoch_indices(epoch: Any) -> Any:
         indices = tf.range(num, dtype=tf.int64)
@@ -358,7 +389,7 @@ def make_dataset(
     batches = max(last - initial_epoch, 0) * per_epoch
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     dataset = dataset.map(
-        lambda i: (tf.gather(x_t, i), tf.gather(y_t, i)),
+        lambda i: (tf.gather(x_t, i), tf.nest.map_structure(lambda t: tf.gather(t, i), y_t)),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
@@ -367,16 +398,16 @@ def make_dataset(
 
 def fit_classifier(
     model: keras.Model,
-    x: np.ndarray,
-    y: np.ndarray,
+    x: np.ndarray | keras.utils.PyDataset,
+    y: np.ndarray | tuple[np.ndarray, ...] | None = None,
     *,
     epochs: int = 10,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     seed: int = 0,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     initial_epoch: int = 0,
     verbose: int | str = "auto",
-    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_data: tuple[np.ndarray, Any] | keras.utils.PyDataset | None = None,
     pipeline: str = "auto",
     steps_per_execution: int | str | None = "auto",
 ) -> keras.callbacks.History:
@@ -391,6 +422,16 @@ def fit_classifier(
     JAX and PyTorch through Keras' array iterator (the faster there). Works with
     `keras.callbacks.BackupAndRestore` and any other callback, on the TensorFlow, JAX and
     PyTorch backends.
+
+    Models with several outputs, such as `rotkeras.models.rotation_robust_cnn()` (digits
+    and orientation), take one label array per output: `y=(digits, turns)`. Training data
+    that make their own batches, such as `rotkeras.datasets.TurnedBatches` (batches of
+    turned images labelled `(digits, turns)`), are passed as `x` alone, a
+    `keras.utils.PyDataset`: they go to `model.fit` as they are, with the same
+    steps-per-execution choice. A dataset with a `set_epoch(epoch)` method (like
+    `TurnedBatches`) is read epoch by epoch instead, each set with `set_epoch` right
+    before its first batch, so that epoch `e` is exactly the dataset's epoch `e` and a
+    training resumed at `initial_epoch` sees the batches of an uninterrupted one.
 
     On several devices (a model built, compiled and trained inside `data_parallel()`, or
     under any `keras.distribution` on JAX or `tf.distribute` strategy on TensorFlow):
@@ -407,60 +448,80 @@ def fit_classifier(
     Args:
         model: A compiled Keras model (augmentation layers, if any, inside it), e.g.
             from `rotkeras.models.mnist_cnn(...)`.
-        x: Training inputs, float32 `(N, H, W, C)`.
-        y: Integer labels `(N,)` (or one-hot, matching the model's loss).
+        x: Training inputs, float32 `(N, H, W, C)`; or a `keras.utils.PyDataset` of
+            `(inputs, labels)` batches (then `y` and `batch_size` stay unset).
+        y: Integer labels `(N,)` (or one-hot, matching the model's loss); for a model
+            with several outputs, a tuple of such arrays, one per output.
         epochs: Number of epochs to train up to.
-        batch_size: Batch size (the global batch, over all devices).
-        seed: Shuffle seed. With the `tf.data` pipeline, epoch `e`'s order comes from
-            `(seed, e)` alone and no global random state is touched; with the `"numpy"`
-            pipeline Keras' array iterator shuffles with the global generators, which
-            are seeded first with `keras.utils.set_random_seed(seed)` (only there:
+        batch_size: Batch size for arrays (default 64; on several devices the global batch,
+            over all of them).
+        seed: Shuffle seed for arrays. With the `tf.data` pipeline, epoch `e`'s order
+            comes from `(seed, e)` alone and no global random state is touched; with the
+            `"numpy"` pipeline Keras' array iterator shuffles with the global generators,
+            which are seeded first with `keras.utils.set_random_seed(seed)` (only there:
             `tf.random.set_seed` clears TensorFlow's kernel caches, which costs the
-            next train steps about 0.1 s). Seed a model's own unseeded randomness, such
-            as dropout, with `keras.utils.set_random_seed` before building it.
+            next train steps about 0.1 s). A `PyDataset` shuffles with its own seed. Seed
+            a model's own unseeded randomness, such as dropout, with
+            `keras.utils.set_random_seed` before building it.
         callbacks: Keras callbacks (e.g. `keras.callbacks.BackupAndRestore`).
         initial_epoch: Epoch to start from.
         verbose: Passed to `model.fit`.
-        validation_data: Optional `(x_val, y_val)` arrays evaluated after every epoch.
+        validation_data: Optional `(x_val, y_val)` arrays (`y_val` a tuple for several
+            outputs) or a `keras.utils.PyDataset`, evaluated after every epoch.
         pipeline: `"auto"` (default: `"tf.data"` on the TensorFlow backend, `"numpy"`
             on JAX and PyTorch), `"tf.data"` or `"numpy"` (plain `model.fit` on the
-            arrays).
+            arrays). Only `"auto"` with a `PyDataset`, which is its own pipeline.
         steps_per_execution: Train steps per call of the compiled train function.
             `"auto"` (default): the largest divisor of the steps per epoch up to 32 on
-            TensorFlow with the `tf.data` pipeline on one device (14 for MNIST at batch
-            64), else 1; an integer: that many (it must divide the steps per epoch with
-            the `tf.data` pipeline, and be 1 on PyTorch and on TensorFlow with several
-            devices); `None`: the model's compiled setting. The model keeps the value
-            used (`model.steps_per_execution`), so later calls with the same value reuse
-            its compiled functions.
+            TensorFlow with the `tf.data` pipeline or a `PyDataset` on one device (14 for
+            MNIST at batch 64), else 1; an integer: that many (it must divide the steps per
+            epoch with the `tf.data` pipeline or a `PyDataset`, and be 1 on PyTorch and on
+            TensorFlow with several devices); `None`: the model's compiled setting. The
+            model keeps the value used (`model.steps_per_execution`), so later calls with
+            the same value reuse its compiled functions.
 
     Returns:
         The `History` of `model.fit`.
 
     Raises:
-        ValueError: For an uncompiled model, invalid arguments, and on several devices
-            for a batch size that is not a multiple of the devices, fewer samples than
-            one global batch, `pipeline="numpy"` or `validation_data` whose size is not
-            a multiple of the devices.
+        ValueError: For an uncompiled model, arrays of different lengths, labels that
+            do not match the model's outputs, or `y`/`batch_size`/`pipeline` given with
+            a `PyDataset`; and on several devices for a batch size that is not a multiple
+            of the devices, fewer samples than one global batch, `pipeline="numpy"` or
+            `validation_data` whose size is not a multiple of the devices.
 
-    Example:
-
-    >>> import numpy as np
-    >>> import rotkeras
-    >>> from rotkeras.training import fit_classifier
-    >>> model = rotkeras.models.mnist_cnn()
-    >>> x = np.random.rand(32, 28, 28, 1).astype("float32")
-    >>> y = np.random.randint(0, 10, 32)
-    >>> history = fit_classifier(model, x, y, epochs=1, batch_size=16, verbose=0)
-    >>> len(history.history["loss"])
-    1
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> from rotkeras.training import fit_classifier
+        >>> model = rotkeras.models.mnist_cnn()
+        >>> x = np.random.rand(32, 28, 28, 1).astype("float32")
+        >>> y = np.random.randint(0, 10, 32)
+        >>> history = fit_classifier(model, x, y, epochs=1, batch_size=16, verbose=0)
+        >>> len(history.history["loss"])
+        1
+        >>> joint = rotkeras.models.rotation_robust_cnn()  # outputs: digits, orientation
+        >>> batches = rotkeras.datasets.TurnedBatches(x, y, batch_size=16, seed=0)
+        >>> history = fit_classifier(joint, batches, epochs=1, verbose=0)
+        >>> len(history.history["loss"])
+        1
     """
     if not getattr(model, "compiled", False):
         raise ValueError(
             f"`model` must be compiled before training; received an uncompiled {model.name!r}"
         )
+    fit_kwargs: dict[str, Any] = {
+        "epochs": epochs,
+        "callbacks": list(callbacks),
+        "initial_epoch": initial_epoch,
+        "verbose": verbose,
+    }
+    if isinstance(x, keras.utils.PyDataset):
+        return _fit_py_dataset(model, x, y, batch_size, pipeline, steps_per_execution,
+                               validation_data, fit_kwargs)
     x, y = check.check_samples(x, y)
-    batch_size = check.check_positive_int(batch_size, "batch_size")
+    _check_outputs(model, y)
+    batch_size = check.check_positive_int(64 if batch_size is None else batch_size, "batch_size")
     replicas = _backend.replicas_in_sync(model)
     resolved = resolve_pipeline(pipeline, replicas)
     drop_remainder = False
@@ -480,7 +541,9 @@ def fit_classifier(
         # process by its static size (Keras' DataParallel rebatches and shards).
         drop_remainder = ((x.shape[0] % batch_size) % replicas != 0
                           or _backend.process_count(model) > 1)
-        if validation_data is not None and len(validation_data[0]) % replicas:
+        if (validation_data is not None
+                and not isinstance(validation_data, keras.utils.PyDataset)
+                and len(validation_data[0]) % replicas):
             raise ValueError(
                 f"On {replicas} devices `validation_data` must hold a multiple of {replicas} "
                 f"samples (each device gets the same share); received {len(validation_data[0])}"
@@ -489,24 +552,13 @@ def fit_classifier(
         steps_per_epoch = x.shape[0] // batch_size
     else:
         steps_per_epoch = math.ceil(x.shape[0] / batch_size)
-    steps_per_execution = resolve_steps_per_execution(
+    _set_steps_per_execution(model, resolve_steps_per_execution(
         steps_per_execution, steps_per_epoch, resolved, model.steps_per_execution, replicas
-    )
-    if steps_per_execution != model.steps_per_execution:
-        # `steps_per_execution` is a public attribute of compiled models, and the step
-        # functions are built from it: rebuild them with Keras' own `make_*_function`.
-        model.steps_per_execution = steps_per_execution
-        model.make_train_function(force=True)
-        model.make_test_function(force=True)
-        model.make_predict_function(force=True)
-    fit_kwargs: dict[str, Any] = {
-        "epochs": epochs,
-        "callbacks": list(callbacks),
-        "initial_epoch": initial_epoch,
-        "verbose": verbose,
-    }
+    ))
     if resolved == "numpy":
         keras.utils.set_random_seed(seed)  # Keras' array iterator shuffles with these
+        if validation_data is not None and not isinstance(validation_data, keras.utils.PyDataset):
+            validation_data = check.check_samples(*validation_data)
         fit_kwargs["validation_data"] = validation_data
         return model.fit(x, y, batch_size=batch_size, shuffle=True, **fit_kwargs)
     # All epochs in one dataset, each in the order given by (seed, epoch): identical
@@ -514,7 +566,9 @@ def fit_classifier(
     dataset = make_dataset(x, y, batch_size, shuffle=True, seed=seed, epochs=epochs,
                            initial_epoch=initial_epoch, drop_remainder=drop_remainder)
     fit_kwargs["steps_per_epoch"] = steps_per_epoch
-    if validation_data is not None:
+    if isinstance(validation_data, keras.utils.PyDataset):
+        fit_kwargs["validation_data"] = validation_data
+    elif validation_data is not None:
         x_val, y_val = check.check_samples(*validation_data)
         # A multiple of the batch size (so of the devices): with a validation set that
         # splits evenly over the devices, so does its last batch.
@@ -522,3 +576,85 @@ def fit_classifier(
             x_val, y_val, batch_size * max(1, 256 // batch_size), shuffle=False
         )
     return model.fit(dataset, shuffle=False, **fit_kwargs)
+
+
+def _check_outputs(model: keras.Model, y: Any) -> None:
+    """Labels `y` must match the model's outputs: one array per output."""
+    outputs = getattr(model, "outputs", None)
+    if not isinstance(outputs, (list, tuple)):
+        return  # e.g. a subclassed model: Keras checks the structure itself
+    given = len(y) if isinstance(y, tuple) else 1
+    if given != len(outputs):
+        example = " (e.g. y=(digits, turns) for rotation_robust_cnn)" if len(outputs) > 1 else ""
+        raise ValueError(
+            f"`y` must hold one label array per output of the model: {len(outputs)} for "
+            f"{model.name!r}{example}; received {given}"
+        )
+
+
+def _set_steps_per_execution(model: keras.Model, steps_per_execution: int) -> None:
+    if steps_per_execution != model.steps_per_execution:
+        # `steps_per_execution` is a public attribute of compiled models, and the step
+        # functions are built from it: rebuild them with Keras' own `make_*_function`.
+        model.steps_per_execution = steps_per_execution
+        model.make_train_function(force=True)
+        model.make_test_function(force=True)
+        model.make_predict_function(force=True)
+
+
+def _fit_py_dataset(
+    model: keras.Model,
+    dataset: keras.utils.PyDataset,
+    y: Any,
+    batch_size: int | None,
+    pipeline: str,
+    steps_per_execution: int | str | None,
+    validation_data: Any,
+    fit_kwargs: dict[str, Any],
+) -> keras.callbacks.History:
+    """`fit_classifier` on a `keras.utils.PyDataset` (which batches and shuffles itself)."""
+    kind = type(dataset).__name__
+    if y is not None:
+        raise ValueError(
+            f"`y` must be None when `x` is a keras.utils.PyDataset ({kind} yields its own "
+            f"labels); received y of type {type(y).__name__}"
+        )
+    if batch_size is not None:
+        raise ValueError(
+            f"`batch_size` must be None when `x` is a keras.utils.PyDataset ({kind} makes its "
+            f"own batches); received batch_size={batch_size!r}"
+        )
+    check.check_choice(pipeline, "pipeline", PIPELINES)
+    if pipeline != "auto":
+        raise ValueError(
+            f"`pipeline` must be 'auto' when `x` is a keras.utils.PyDataset ({kind} is its own "
+            f"input pipeline); received pipeline={pipeline!r}"
+        )
+    steps_per_epoch = len(dataset)
+    if steps_per_epoch < 1:
+        raise ValueError(f"`x` must yield at least one batch; {kind} has {steps_per_epoch}")
+    # Keras runs a PyDataset through tf.data on TensorFlow: several steps per call pay
+    # there as for arrays, as long as they divide the epoch.
+    on_tf_data = "tf.data" if resolve_pipeline("auto") == "tf.data" else "numpy"
+    _set_steps_per_execution(model, resolve_steps_per_execution(
+        steps_per_execution, steps_per_epoch, on_tf_data, model.steps_per_execution
+    ))
+    if validation_data is not None and not isinstance(validation_data, keras.utils.PyDataset):
+        validation_data = check.check_samples(*validation_data)
+    fit_kwargs["validation_data"] = validation_data
+    if not callable(getattr(dataset, "set_epoch", None)):
+        return model.fit(dataset, **fit_kwargs)
+    # An epoch-aware dataset is read as one stream of epochs, each set right before its
+    # first batch is read: with Keras' own PyDataset loop, TensorFlow prefetches the next
+    # epoch's first batches before `on_epoch_end` redraws the epoch, so epochs would mix.
+    fit_kwargs["steps_per_epoch"] = steps_per_epoch
+    return model.fit(_epoch_stream(dataset, fit_kwargs["initial_epoch"], fit_kwargs["epochs"]),
+                     shuffle=False, **fit_kwargs)
+
+
+def _epoch_stream(dataset: Any, first: int, last: int) -> Any:
+    """The batches of epochs `first .. last - 1` of an epoch-aware dataset, in order."""
+    for epoch in range(first, last):
+        dataset.set_epoch(epoch)
+        for index in range(len(dataset)):
+            yield dataset[index]

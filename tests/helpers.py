@@ -199,3 +199,18 @@ def run_layer_test(
             assert_symbolic_matches(layer_cls(**init_kwargs, dtype=policy)(symbolic_inputs()),
                                     mixed_output, f"{policy}: symbolic vs eager")
     return layer
+
+
+def property_settings(max_examples: int = 20) -> Any:
+    """Hypothesis settings of the suite's property tests: few examples, derandomized (the
+    same examples on every run and machine), no deadline (backends warm up at first call)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                               HealthCheck.data_too_large],
+    )

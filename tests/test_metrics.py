@@ -16,7 +16,13 @@ def test_angle_error_function_is_circular() -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(([0, 1], [0], 4), r"\(2,\).*\(1,\)"), (([], [], 4), "empty"), (([0], [0], 0), "=0")],
+    [
+        (([0, 1], [0], 4), r"\(2,\).*\(1,\)"),
+        (([], [], 4), "empty"),
+        (([0], [0], 0), "=0"),
+        (([7], [0], 4), r"y_true_classes.*\[0, 3\].*7"),
+        (([0], [-1], 4), r"y_pred_classes.*\[0, 3\]"),
+    ],
 )
 def test_angle_error_function_bad_inputs(args: tuple, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -67,3 +73,21 @@ def test_metric_config_and_compile(tmp_path, rng) -> None:
     restored = keras.saving.load_model(path)
     again = restored.evaluate(x, y, verbose=0, return_dict=True)
     assert again["angle_error"] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("label", [4, 7, -1])
+def test_metric_refuses_labels_outside_its_classes(label) -> None:
+    # A label outside the classes is a user mistake, not an error of 0 degrees.
+    metric = AngleError(num_angles=4)
+    with pytest.raises(ValueError, match=r"y_true.*\[0, 3\]"):
+        metric.update_state(np.array([0, label]), np.eye(4, dtype="float32")[[0, 0]])
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.function graphs")
+def test_metric_refuses_labels_outside_its_classes_inside_a_graph() -> None:
+    import tensorflow as tf
+
+    metric = AngleError(num_angles=4)
+    update = tf.function(metric.update_state)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"y_true.*\[0, 3\]"):
+        update(tf.constant([0, 9]), tf.one_hot([0, 0], 4))

@@ -220,3 +220,13 @@ def test_boxes_bad_arguments() -> None:
     with pytest.raises(TypeError, match="None"):
         ops.rotate_bounding_boxes(np.zeros((1, 4)), 90, height=4, width=4,
                                   bounding_box_format=None)
+
+
+def test_rotate_non_finite_angles() -> None:
+    # A NaN angle in a tensor used to fail inside a gather; it now leaves its image unturned.
+    images = np.arange(2 * 16, dtype="float32").reshape(2, 4, 4, 1)
+    out = to_numpy(ops.rotate(images, np.array([np.nan, 90.0], "float32")))
+    np.testing.assert_array_equal(out[0], images[0])
+    np.testing.assert_array_equal(out[1], np.rot90(images[1]))
+    with pytest.raises(ValueError, match="finite.*nan"):
+        ops.rotate(images, float("nan"))

@@ -384,6 +384,8 @@ def test_extras_are_named_by_what_they_enable(dists: Dists) -> None:
     assert by_extra["torch"] == {"torch"}
     assert by_extra["plot"] == {"matplotlib"}
     assert "mkdocs" in by_extra["docs"]
+    # mkdocstrings formats signatures with ruff or black, else prints them on one line.
+    assert by_extra["docs"] & {"ruff", "black"}, "the [docs] extra lacks a code formatter"
     assert {"pytest", "hypothesis", "build", "twine"} <= by_extra["dev"]
 
 

@@ -336,3 +336,97 @@ def test_the_earlier_import_path_still_works():
         old = importlib.import_module("rotkeras.experiments.training")
     assert old.fit_classifier is fit_classifier
     assert old.recommended_dtype_policy is recommended_dtype_policy
+
+
+# ---------------------------------------------------------------- several outputs, PyDataset
+def _joint_model() -> keras.Model:
+    return rotkeras.models.rotation_robust_cnn(filters=(2, 2, 2, 4), hidden_units=8)
+
+
+@pytest.mark.parametrize("pipeline", ["tf.data", "numpy"])
+def test_tuple_labels_train_a_two_output_model(rng, pipeline):
+    x, y = _data(rng, n=40)
+    turns = rng.integers(0, 4, 40).astype("int32")
+    model = _joint_model()
+    history = fit_classifier(model, x, (y, turns), epochs=2, batch_size=16, verbose=0,
+                             pipeline=pipeline, validation_data=(x[:8], (y[:8], turns[:8])))
+    assert int(to_numpy(model.optimizer.iterations)) == 6
+    assert all(np.isfinite(history.history["loss"]))
+    assert len(history.history["val_loss"]) == 2
+    # A list of arrays is the same as a tuple.
+    fit_classifier(model, x, [y, turns], epochs=1, batch_size=16, verbose=0, pipeline=pipeline)
+    assert int(to_numpy(model.optimizer.iterations)) == 9
+
+
+def test_make_dataset_with_tuple_labels():
+    x = np.arange(6, dtype="float32").reshape(6, 1)
+    y = (np.arange(6), np.arange(6) * 10)
+    batches = list(make_dataset(x, y, batch_size=4, seed=0))
+    assert len(batches) == 2
+    for xb, (digits, turns) in batches:
+        np.testing.assert_array_equal(xb.numpy()[:, 0], digits.numpy())
+        np.testing.assert_array_equal(turns.numpy(), 10 * digits.numpy())
+
+
+def test_py_dataset_trains_and_resumes_at_initial_epoch(rng):
+    from rotkeras.datasets import TurnedBatches
+
+    x, y = _data(rng, n=48)
+    keras.utils.set_random_seed(5)
+    straight = _joint_model()
+    initial = straight.get_weights()
+    batches = TurnedBatches(x, y, batch_size=16, seed=1)
+    history = fit_classifier(straight, batches, epochs=2, verbose=0)
+    assert history.epoch == [0, 1]
+    assert int(to_numpy(straight.optimizer.iterations)) == 6
+    assert batches.epoch == 1  # epoch e of the training was the dataset's epoch e
+    tf_data = keras.backend.backend() == "tensorflow"
+    assert straight.steps_per_execution == (3 if tf_data else 1)
+    # Resumed in a new process: a new dataset, started at epoch 1 by fit_classifier.
+    resumed = _joint_model()
+    resumed.set_weights(initial)
+    fit_classifier(resumed, TurnedBatches(x, y, batch_size=16, seed=1), epochs=1, verbose=0)
+    again = TurnedBatches(x, y, batch_size=16, seed=1)
+    history = fit_classifier(resumed, again, epochs=2, initial_epoch=1, verbose=0)
+    assert history.epoch == [1]
+    for a, b in zip(_weights(straight), _weights(resumed), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_py_dataset_with_validation_data(rng):
+    from rotkeras.datasets import TurnedBatches
+
+    x, y = _data(rng, n=32)
+    model = _joint_model()
+    history = fit_classifier(
+        model, TurnedBatches(x, y, batch_size=16, seed=0), epochs=1, verbose=0,
+        validation_data=TurnedBatches(x[:8], y[:8], batch_size=8, shuffle=False),
+    )
+    assert len(history.history["val_loss"]) == 1
+    history = fit_classifier(
+        model, TurnedBatches(x, y, batch_size=16, seed=0), epochs=1, verbose=0,
+        validation_data=(x[:8], (y[:8], np.zeros(8, "int32"))),
+    )
+    assert np.isfinite(history.history["val_loss"][0])
+
+
+def test_bad_arguments_for_several_outputs_and_py_datasets(rng):
+    from rotkeras.datasets import TurnedBatches
+
+    x, y = _data(rng, n=16)
+    joint = _joint_model()
+    with pytest.raises(ValueError, match=r"one label array per output.*2 for.*received 1"):
+        fit_classifier(joint, x, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"one label array per output.*1 for.*received 2"):
+        fit_classifier(_tiny_model(), x, (y, y), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"y\[1\].shape=\(8,\)"):
+        fit_classifier(joint, x, (y, y[:8]), epochs=1, verbose=0)
+    batches = TurnedBatches(x, y, batch_size=8)
+    with pytest.raises(ValueError, match="`y` must be None"):
+        fit_classifier(joint, batches, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="`batch_size` must be None"):
+        fit_classifier(joint, batches, epochs=1, batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="`pipeline` must be 'auto'"):
+        fit_classifier(joint, batches, epochs=1, pipeline="numpy", verbose=0)
+    with pytest.raises(ValueError, match="epoch"):
+        batches.set_epoch(-1)

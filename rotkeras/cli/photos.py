@@ -1,8 +1,22 @@
-"""The handwriting experiment of `rotkeras reproduce --photos DIR` (internal)."""
+"""Photos of handwriting, upright and turned: `rotkeras reproduce --photos DIR` (internal).
+
+Also what `benchmarks/photos.py` measures. Every photo is read once (EXIF orientation
+applied) and, for every turn, turned *before* any preprocessing, as a camera held
+sideways or upside down would turn it (`np.rot90` on the raw image), then letterboxed
+and preprocessed exactly like `rotkeras predict` does (`letterbox` to 256x256, then
+`HandwritingPreprocess`, or the model's own preprocessing when it starts with one or
+takes photos itself). A folder with a `SOURCES.csv` whose columns include `file` (the
+path inside the folder) and `kind` gets its accuracies per kind too (e.g. `photo`,
+`scan`, `drawn-on-screen`).
+"""
 
 from __future__ import annotations
 
+import csv
+import importlib
 import os
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +28,12 @@ PREPROCESSING = {
     "tutorial": "tutorial (grayscale, INTER_AREA resize to 28x28, /255, invert)",
     "mnist": "HandwritingPreprocess (MNIST-style: polarity, background, crop, 20-px box, centre)",
 }
+#: Turns of the photos, degrees counter-clockwise (`np.rot90` with `k = angle // 90`).
+TURNS = (0, 90, -90, 180)
+SOURCES_FILE = "SOURCES.csv"
+PHOTO_SIZE = 256  # `rotkeras predict`'s letterbox size
+READER = "shipped_reader"
+READER_TITLE = "shipped digit reader (`rotkeras.models.digit_reader`)"
 
 
 def preprocess_photos(images: np.ndarray, mode: str, batch_size: int = 64) -> np.ndarray:
@@ -28,45 +48,312 @@ def preprocess_photos(images: np.ndarray, mode: str, batch_size: int = 64) -> np
     return np.concatenate(parts)
 
 
+def takes_photos(model: Any) -> bool:
+    """Whether `model` reads letterboxed photos itself (its own preprocessing inside).
+
+    True for a model led by a `HandwritingPreprocess` layer and for one whose input has
+    3 channels or is uint8 (such as the shipped digit reader); False for a classifier of
+    28x28x1 images.
+    """
+    from rotkeras.cli.predict import _embedded_preprocess
+
+    if _embedded_preprocess(model) is not None:
+        return True
+    inputs = getattr(model, "inputs", None)
+    if not inputs:
+        return False
+    tensor = inputs[0]
+    return tensor.shape[-1] == 3 or "uint8" in str(getattr(tensor, "dtype", ""))
+
+
+def digit_probabilities(outputs: Any) -> np.ndarray:
+    """The digit output of a model's outputs (the first one, or `"probabilities"`)."""
+    if isinstance(outputs, dict):
+        outputs = outputs.get("probabilities", next(iter(outputs.values())))
+    elif isinstance(outputs, (list, tuple)):
+        outputs = outputs[0]
+    return np.asarray(outputs)
+
+
+def _predict(model: Any, x: np.ndarray) -> np.ndarray:
+    return np.argmax(digit_probabilities(model.predict(x, batch_size=256, verbose=0)), axis=-1)
+
+
+def load_shipped_reader() -> tuple[Any, str | None]:
+    """The shipped digit reader, or `(None, why not)` when it is missing or does not load."""
+    try:
+        module = importlib.import_module("rotkeras.models.digit_reader")
+    except ImportError as error:
+        return None, (f"The shipped digit reader is not part of this installation "
+                      f"({type(error).__name__}: {error}); no row for it.")
+    try:
+        return module.digit_reader(weights="shipped"), None
+    except Exception as error:  # DamagedWeightsError or any other load failure
+        return None, (f"The shipped digit reader did not load ({type(error).__name__}: "
+                      f"{error}); no row for it.")
+
+
+def with_shipped_reader(models: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`models` plus the shipped digit reader under `"shipped_reader"` when it loads."""
+    reader, note = load_shipped_reader()
+    models = dict(models)
+    if reader is not None:
+        models[READER] = reader
+    return models, [note] if note else []
+
+
+def read_kinds(directory: str | os.PathLike[str], paths: Sequence[str]) -> list[str] | None:
+    """The kind of every photo from the folder's `SOURCES.csv`, or None without one.
+
+    Photos the file does not list are of kind `"unlisted"`.
+    """
+    root = Path(directory).expanduser()
+    sources = root / SOURCES_FILE
+    if not sources.is_file():
+        return None
+    with open(sources, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    if not rows or "kind" not in rows[0] or "file" not in rows[0]:
+        return None
+    kinds = {Path(row["file"]).as_posix(): (row["kind"] or "unlisted").strip() for row in rows}
+    return [kinds.get(Path(p).relative_to(root).as_posix(), "unlisted") for p in paths]
+
+
+def _labelled_files(root: Path) -> tuple[list[Path], list[int]]:
+    from rotkeras.datasets.photos import label_from_path, list_images
+
+    files, labels, unlabelled = [], [], []
+    for file in list_images(root):
+        label = label_from_path(file, root)
+        if label is None:
+            unlabelled.append(file)
+        else:
+            files.append(file)
+            labels.append(label)
+    if unlabelled:
+        warnings.warn(f"Skipped {len(unlabelled)} image(s) without a label, e.g. "
+                      f"{unlabelled[0]}", UserWarning, stacklevel=3)
+    if not files:
+        raise ValueError(
+            f"No labelled images found in {root} (put photos in folders named 0-9 or start "
+            "their names with the digit, e.g. 7_photo.jpg)"
+        )
+    return files, labels
+
+
+def _turn_key(turn: int) -> str:
+    return str(int(turn))
+
+
 def evaluate_photos(
     directory: str | os.PathLike[str],
-    models: dict[str, Any],
-    figure_dir: str | os.PathLike[str],
+    models: Mapping[str, Any],
+    figure_dir: str | os.PathLike[str] | None = None,
+    *,
+    turns: Sequence[int] = TURNS,
+    size: int = PHOTO_SIZE,
+    chunk: int = 64,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Accuracy of every model on a folder of labelled photos, for both preprocessings."""
-    from rotkeras.datasets import load_image_folder
-    from rotkeras.evaluation import predict_classes
+    """Accuracy of every model on a folder of labelled photos, upright and turned.
 
-    images, labels, paths = load_image_folder(directory, return_paths=True)
-    inputs = {mode: preprocess_photos(images, mode) for mode in PREPROCESSING}
-    accuracy: dict[str, dict[str, float]] = {}
+    Args:
+        directory: Photos in folders `0`..`9` (see `rotkeras.datasets.load_image_folder`),
+            optionally with a `SOURCES.csv` (`file`, `kind` columns).
+        models: Classifiers by name: of 28x28x1 images (fed `HandwritingPreprocess`'s
+            output) or of photos (see `takes_photos`; fed the letterboxed photos).
+        figure_dir: Where the before/after figure goes (None: no figure).
+        turns: Turns in degrees counter-clockwise, multiples of 90; 0 must be one.
+        size: Letterbox size (that of `rotkeras predict`).
+        chunk: Photos read and preprocessed at a time (bounds the memory).
+        notes: Lines added to the result's notes (e.g. why a model is missing).
+
+    Returns:
+        A JSON-ready dict: `count`, `files`, `labels`, `kinds` (per photo, or None),
+        `turns`, `accuracy` (upright photos, per preprocessing: `tutorial` and `mnist`,
+        the former for 28x28 classifiers only), `turned` (`{model: {group: {turn:
+        accuracy}}}` with group `all` and one per kind), `predictions`, `notes`,
+        `figures` and `report_lines`.
+    """
+    from rotkeras.datasets.photos import letterbox, read_image
+
+    turns = [int(t) for t in turns]
+    if 0 not in turns or any(t % 90 for t in turns):
+        raise ValueError(f"`turns` must be multiples of 90 including 0; received {turns}")
+    root = Path(directory).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"Image folder not found: {root}")
+    files, labels_list = _labelled_files(root)
+    labels = np.asarray(labels_list, np.int64)
+    photo_models = {name for name, model in models.items() if takes_photos(model)}
+    x28: dict[int, list[np.ndarray]] = {t: [] for t in turns}
+    tutorial: list[np.ndarray] = []
+    predicted: dict[str, dict[int, list[np.ndarray]]] = {
+        name: {t: [] for t in turns} for name in models}
+    shown = _shown_photos(labels, 5)
+    shown_photos: dict[int, np.ndarray] = {}
+    for start in range(0, len(files), chunk):
+        raws = [read_image(f) for f in files[start : start + chunk]]
+        for turn in turns:
+            boxed = np.stack([letterbox(np.ascontiguousarray(np.rot90(raw, (turn // 90) % 4)),
+                                        size) for raw in raws])
+            x28[turn].append(preprocess_photos(boxed, "mnist"))
+            if turn == 0:
+                tutorial.append(preprocess_photos(boxed, "tutorial"))
+                for index in shown:
+                    if start <= index < start + len(raws):
+                        shown_photos[index] = boxed[index - start]
+            for name in photo_models:
+                predicted[name][turn].append(_predict(models[name], boxed))
+        del raws
+    inputs = {t: np.concatenate(parts) for t, parts in x28.items()}
+    tutorial_inputs = np.concatenate(tutorial)
+    accuracy: dict[str, dict[str, float | None]] = {}
+    tutorial_predicted: dict[str, np.ndarray] = {}
     for name, model in models.items():
-        accuracy[name] = {}
-        for mode, x in inputs.items():
-            predicted = predict_classes(model, x, batch_size=256)
-            accuracy[name][mode] = float(np.mean(predicted == labels))
-    figure = _before_after_figure(images, inputs, labels, Path(figure_dir))
-    lines = [
-        f"{len(labels)} labelled photos from `{directory}`.",
-        "",
-        "| model | " + " | ".join(PREPROCESSING[m] for m in PREPROCESSING) + " |",
-        "|---|" + "---:|" * len(PREPROCESSING),
-    ]
-    for name, scores in accuracy.items():
-        lines.append(f"| {name} | " + " | ".join(f"{100 * scores[m]:.2f}%" for m in scores) + " |")
-    if figure:
-        lines += ["", f"![photos]({figure})"]
-    return {
-        "count": len(labels),
-        "accuracy": accuracy,
-        "files": [str(p) for p in paths],
-        "figures": [figure] if figure else [],
-        "report_lines": lines,
+        if name in photo_models:
+            classes = {t: np.concatenate(parts) for t, parts in predicted[name].items()}
+            accuracy[name] = {"tutorial": None}
+        else:
+            classes = {t: _predict(model, inputs[t]) for t in turns}
+            tutorial_predicted[name] = _predict(model, tutorial_inputs)
+            accuracy[name] = {
+                "tutorial": float(np.mean(tutorial_predicted[name] == labels))}
+        accuracy[name]["mnist"] = float(np.mean(classes[0] == labels))
+        predicted[name] = classes  # type: ignore[assignment]
+    kinds = read_kinds(root, [str(f) for f in files])
+    groups = {"all": np.ones(len(labels), bool)}
+    if kinds is not None:
+        for kind in sorted(set(kinds)):
+            groups[kind] = np.asarray([k == kind for k in kinds])
+    turned = {
+        name: {group: {_turn_key(t): float(np.mean(predicted[name][t][mask] == labels[mask]))
+                       for t in turns}
+               for group, mask in groups.items()}
+        for name in models
     }
+    figure = None
+    if figure_dir is not None and shown:
+        figure = _before_after_figure(
+            np.stack([shown_photos[i] for i in shown]),
+            {"tutorial": tutorial_inputs[shown], "mnist": inputs[0][shown]},
+            labels[shown],
+            {"tutorial": {name: p[shown] for name, p in tutorial_predicted.items()},
+             "mnist": {name: np.asarray(predicted[name][0])[shown] for name in models}},
+            Path(figure_dir),
+        )
+    result = {
+        "directory": str(directory),
+        "count": len(labels),
+        "files": [str(p) for p in files],
+        "labels": labels.tolist(),
+        "kinds": kinds,
+        "group_sizes": {group: int(mask.sum()) for group, mask in groups.items()},
+        "turns": turns,
+        "accuracy": accuracy,
+        "turned": turned,
+        "predictions": {name: {_turn_key(t): predicted[name][t].tolist() for t in turns}
+                        for name in models},
+        "notes": list(notes),
+        "figures": [figure] if figure else [],
+    }
+    result["report_lines"] = report_lines(result)
+    return result
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+def _turned_mean(scores: Mapping[str, float], turns: Sequence[int]) -> float | None:
+    values = [scores[_turn_key(t)] for t in turns if t != 0]
+    return float(np.mean(values)) if values else None
+
+
+def report_lines(
+    result: Mapping[str, Any],
+    mnist: Mapping[str, Mapping[str, float]] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Markdown tables of `evaluate_photos`'s result.
+
+    Args:
+        result: What `evaluate_photos` returned.
+        mnist: MNIST `{"upright", "combined"}` accuracies per model, for the columns next
+            to the photos' (models without them get dashes).
+        titles: Row titles per model name (default: the name).
+
+    Returns:
+        Markdown lines: one table over every photo (MNIST, the two preprocessings of
+        upright photos, each turn), then one per kind when the folder has kinds.
+    """
+    titles = dict(titles or {})
+    titles.setdefault(READER, READER_TITLE)
+    mnist = mnist or {}
+    turns = [int(t) for t in result["turns"]]
+    turned_turns = [t for t in turns if t != 0]
+    sizes = result.get("group_sizes", {"all": result["count"]})
+    lines = [
+        f"{result['count']} labelled photos from `{result.get('directory', '')}`, each read "
+        "once and turned before preprocessing (as a camera held sideways or upside down "
+        f"would take it) by {', '.join(f'{t}' for t in turns)} degrees (counter-clockwise), "
+        "then letterboxed and preprocessed like `rotkeras predict` does: "
+        "`HandwritingPreprocess` (the reader: its own). *Turned* is the mean over the "
+        f"{', '.join(str(t) for t in turned_turns)}-degree turns, as MNIST's rotated set. "
+        "The tutorial's preprocessing is measured on the upright photos only.",
+        "",
+    ]
+    header = ["model"]
+    if mnist:
+        header += ["MNIST upright", "MNIST combined"]
+    header += ["photos upright, tutorial preprocessing"]
+    header += [f"photos {t}°" for t in turns] + (["photos turned"] if turned_turns else [])
+    lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    for name, groups in result["turned"].items():
+        scores = groups["all"]
+        row = [titles.get(name, name)]
+        if mnist:
+            m = mnist.get(name, {})
+            row += [_pct(m.get("upright")), _pct(m.get("combined"))]
+        row.append(_pct(result["accuracy"][name].get("tutorial")))
+        row += [_pct(scores[_turn_key(t)]) for t in turns]
+        if turned_turns:
+            row.append(_pct(_turned_mean(scores, turns)))
+        lines.append("| " + " | ".join(row) + " |")
+    kinds = [g for g in next(iter(result["turned"].values()), {}) if g != "all"]
+    if kinds:
+        lines += ["", "Per kind of image (`SOURCES.csv`), HandwritingPreprocess:", ""]
+        header = ["model"]
+        for kind in kinds:
+            header += [f"{kind} ({sizes.get(kind, '?')}) upright"]
+            if turned_turns:
+                header += [f"{kind} turned"]
+        lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+        for name, groups in result["turned"].items():
+            row = [titles.get(name, name)]
+            for kind in kinds:
+                row.append(_pct(groups[kind][_turn_key(0)]))
+                if turned_turns:
+                    row.append(_pct(_turned_mean(groups[kind], turns)))
+            lines.append("| " + " | ".join(row) + " |")
+    for note in result.get("notes", []):
+        lines += ["", note]
+    for figure in result.get("figures", []):
+        lines += ["", f"![photos]({figure})"]
+    return lines
+
+
+def _shown_photos(labels: np.ndarray, count: int) -> list[int]:
+    """Indices of up to `count` photos, one per digit first (0, 1, 2, ...), then the rest."""
+    first = [int(np.flatnonzero(labels == d)[0]) for d in np.unique(labels)]
+    rest = [i for i in range(len(labels)) if i not in first]
+    return sorted((first + rest)[:count], key=lambda i: (labels[i], i))
 
 
 def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labels: np.ndarray,
-                         figure_dir: Path, count: int = 10) -> str | None:
+                         predictions: dict[str, dict[str, np.ndarray]], figure_dir: Path,
+                         count: int = 5) -> str | None:
+    """Photos of several digits, what each preprocessing makes of them, each model's answer."""
     try:
         import matplotlib
 
@@ -74,22 +361,31 @@ def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labe
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    count = min(count, len(images))
-    fig, axes = plt.subplots(3, count, figsize=(1.3 * count, 4.2), squeeze=False)
-    rows = [("photo", images)] + [(mode, inputs[mode]) for mode in PREPROCESSING]
-    for r, (title, batch) in enumerate(rows):
-        for j in range(count):
+    from rotkeras.cli.phases import FIGURE_FONT_SIZE, prediction_labels, prediction_legend
+
+    shown = _shown_photos(np.asarray(labels), min(count, len(images)))
+    titles = {"tutorial": "tutorial's\npreprocessing", "mnist": "Handwriting-\nPreprocess"}
+    fig, axes = plt.subplots(3, len(shown), figsize=(1.8 * len(shown), 7.4), squeeze=False,
+                             gridspec_kw={"hspace": 0.75, "wspace": 0.95})
+    rows = [("photo", images, None)] + [
+        (titles.get(mode, mode), inputs[mode], predictions[mode]) for mode in PREPROCESSING]
+    for r, (title, batch, predicted) in enumerate(rows):
+        for j, index in enumerate(shown):
             ax = axes[r, j]
-            image = batch[j]
+            image = batch[index]
             ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray")
             ax.set_xticks([])
             ax.set_yticks([])
             if j == 0:
-                ax.set_ylabel(title, fontsize=8)
-            if r == 0:
-                ax.set_title(f"label {labels[j]}", fontsize=7)
+                ax.set_ylabel(title, fontsize=FIGURE_FONT_SIZE)
+            if predicted is None:
+                ax.set_title(f"a {labels[index]}", fontsize=FIGURE_FONT_SIZE + 1)
+            else:
+                prediction_labels(ax, {name: int(p[index]) for name, p in predicted.items()},
+                                  int(labels[index]))
+    prediction_legend(fig)
     name = "photos_before_after.png"
     _io.save_atomically(figure_dir / name,
-                        lambda p: fig.savefig(p, dpi=100, bbox_inches="tight"))
+                        lambda p: fig.savefig(p, dpi=110, bbox_inches="tight"))
     plt.close(fig)
     return f"figures/{name}"

@@ -2,7 +2,7 @@
 
 The run goes through the phases registered in `rotkeras.cli.phases` (where a new phase is
 added), in order: `reference`, `solution2_static`, `solution2_onthefly`, `solution1`,
-`angle_sweep` and, with `--photos DIR`, `photos`. Each finished phase is saved to
+`rotation_robust`, `angle_sweep` and, with `--photos DIR`, `photos`. Each finished phase is saved to
 `OUT/phases/<name>.json` and never redone; an interrupted training resumes from its last
 finished epoch (`checkpoint`). The report (`report.md`, `metrics.json`, figures) is rebuilt
 from the phase files at the end (`report`).
@@ -36,12 +36,20 @@ QUICK_TEST = 1000
 
 @dataclasses.dataclass
 class ReproduceConfig:
-    """Settings of one `rotkeras reproduce` run (see `rotkeras reproduce --help`)."""
+    """Settings of one `rotkeras reproduce` run (see `rotkeras reproduce --help`).
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from rotkeras.cli.reproduce import ReproduceConfig
+        >>> config = ReproduceConfig(out=Path("rotkeras-report"), quick=True)
+        >>> config.train_epochs, config.batch_size, config.precision
+        (1, 64, 'auto')
+    """
 
     out: Path
     data: str | None = None
     epochs: int | None = None
-    batch_size: int = 64
+    batch_size: int | None = None
     seed: int = 0
     quick: bool = False
     fresh: bool = False
@@ -52,9 +60,23 @@ class ReproduceConfig:
 
     @property
     def train_epochs(self) -> int:
+        """Epochs of the tutorial's trainings: `--epochs`, else 10 (1 with `--quick`)."""
+        return self.epochs_or(10)
+
+    @property
+    def train_batch_size(self) -> int:
+        """Batch size of the tutorial's trainings: `--batch-size`, else 64."""
+        return self.batch_size_or(64)
+
+    def epochs_or(self, recipe: int) -> int:
+        """`--epochs` if given, else a phase's own `recipe` (1 with `--quick`)."""
         if self.epochs is not None:
             return self.epochs
-        return 1 if self.quick else 10
+        return 1 if self.quick else recipe
+
+    def batch_size_or(self, recipe: int) -> int:
+        """`--batch-size` if given, else a phase's own `recipe`."""
+        return recipe if self.batch_size is None else self.batch_size
 
 
 class Runner:
@@ -94,7 +116,8 @@ class Runner:
             ) from error
         _io.remove_stale_temporaries(self.out)
         settings = {
-            "epochs": self.config.train_epochs,
+            # As given (None: each phase's default), since phases default differently.
+            "epochs": self.config.epochs,
             "batch_size": self.config.batch_size,
             "seed": self.config.seed,
             "quick": self.config.quick,
@@ -109,6 +132,13 @@ class Runner:
                 # (on one device).
                 previous.setdefault("precision", "float32")
                 previous.setdefault("devices", 1)
+                # Runs written before phases had their own defaults recorded the
+                # tutorial's epochs and batch size as if they had been given.
+                if previous.get("batch_size") == 64 and settings["batch_size"] is None:
+                    previous["batch_size"] = None
+                if (previous.get("epochs") == (1 if self.config.quick else 10)
+                        and settings["epochs"] is None):
+                    previous["epochs"] = None
             if previous != settings:
                 raise ValueError(
                     f"{self.out} holds a run with different settings {previous}; this run asks "
@@ -167,23 +197,31 @@ class Runner:
 
         return mnist_cnn(dtype=self.config.precision, **kwargs)
 
-    def train(self, name: str, build: Callable[[], Any], x: np.ndarray, y: np.ndarray,
-              label: str) -> Any:
+    def train(self, name: str, build: Callable[[], Any], x: Any, y: Any, label: str, *,
+              epochs: int | None = None, batch_size: int | None = None) -> Any:
         """Trains (or loads, when already trained) the model `name`; resumes interrupted runs.
 
         The model is built by `build()` after seeding Keras with the run's seed (a resumed
-        run builds the same untrained model), trained for the run's epochs with
-        `rotkeras.training.fit_classifier`, checkpointed every epoch and saved as
-        `models/<name>.keras`.
+        run builds the same untrained model), trained for `epochs` (default: the run's)
+        with `rotkeras.training.fit_classifier`, checkpointed every epoch and saved as
+        `models/<name>.keras`. `x, y` are arrays (`y` a tuple for a model with several
+        outputs), or `x` is a `keras.utils.PyDataset` of batches and `y` is None.
         """
         import keras
 
         from rotkeras.training import fit_classifier
 
-        epochs = self.config.train_epochs
+        epochs = self.config.train_epochs if epochs is None else epochs
+        dataset = isinstance(x, keras.utils.PyDataset)
+        if dataset:
+            samples = len(x.x) if hasattr(x, "x") else len(x) * (batch_size or 1)
+            batch_size = None  # the dataset's own
+        else:
+            samples = len(x)
+            batch_size = self.config.train_batch_size if batch_size is None else batch_size
         path = self.model_dir / f"{name}.keras"
         if path.exists():
-            self.clock.skip(len(x) * epochs)
+            self.clock.skip(samples * epochs)
             return self.model(name)
         # Initial weights from the seed alone, not from what ran before in this process.
         keras.utils.set_random_seed(self.seed)
@@ -192,12 +230,12 @@ class Runner:
         done = checkpoint.restore(model, backup)
         if done:
             self.clock.say(f"  {label}: resuming after epoch {done}/{epochs}")
-            self.clock.skip(len(x) * done)
+            self.clock.skip(samples * done)
         callbacks = [checkpoint.EpochCheckpoint(backup),
-                     EpochProgress(self.clock, label, len(x), epochs)]
+                     EpochProgress(self.clock, label, samples, epochs)]
         start = time.perf_counter()
         fit_classifier(
-            model, x, y, epochs=epochs, batch_size=self.config.batch_size,
+            model, x, y, epochs=epochs, batch_size=batch_size,
             seed=self.seed, callbacks=callbacks, initial_epoch=done,
             verbose=0 if self.config.quiet else "auto",
         )
@@ -205,7 +243,7 @@ class Runner:
         _io.save_atomically(path, model.save)
         shutil.rmtree(backup, ignore_errors=True)
         _io.write_json(self.model_dir / f"{name}.json", {"train_seconds": seconds,
-                                                         "epochs": epochs, "samples": len(x)})
+                                                         "epochs": epochs, "samples": samples})
         self._models[name] = model
         return model
 
@@ -290,7 +328,17 @@ class Runner:
 
 
 def reproduce(config: ReproduceConfig) -> dict[str, Any]:
-    """Runs `rotkeras reproduce` with `config`; returns the metrics written to metrics.json."""
+    """Runs `rotkeras reproduce` with `config`; returns the metrics written to metrics.json.
+
+    Examples:
+        Trains four networks (about a minute with `quick=True`, so not run in the docs' tests):
+
+        >>> from pathlib import Path
+        >>> from rotkeras.cli.reproduce import ReproduceConfig, reproduce
+        >>> metrics = reproduce(ReproduceConfig(out=Path("report"), quick=True))  # doctest: +SKIP
+        >>> sorted(metrics["models"])  # doctest: +SKIP
+        ['reference', 'solution1', 'solution2_onthefly', 'solution2_static']
+    """
     import logging
 
     import keras

@@ -12,6 +12,7 @@ from rotkeras import _validation as check
 
 MNIST_ENV_VAR = "ROTKERAS_MNIST"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
+MNIST_IMAGE_SHAPE = (28, 28)
 
 MnistSplits = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -53,11 +54,19 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> MnistSplits:
         ValueError: If the file is not a readable `.npz`, lacks one of the expected
             keys, or holds arrays of the wrong shape or dtype.
 
-    Example:
+    Examples:
+        With `$ROTKERAS_MNIST` set or internet access, `load_mnist()` gives the 60,000
+        training images; here a small file in the same format stands in for it:
 
-    >>> (x_train, y_train), (x_test, y_test) = rotkeras.datasets.load_mnist()  # doctest: +SKIP
-    >>> x_train.shape, x_train.dtype
-    ((60000, 28, 28), dtype('uint8'))
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from rotkeras.datasets import load_mnist
+        >>> path = tempfile.mkdtemp() + "/mnist.npz"
+        >>> np.savez(path, x_train=np.zeros((6, 28, 28), np.uint8), y_train=np.zeros(6, np.uint8),
+        ...          x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8))
+        >>> (x_train, y_train), (x_test, y_test) = load_mnist(path)
+        >>> x_train.shape, x_train.dtype
+        ((6, 28, 28), dtype('uint8'))
     """
     local = resolve_mnist_path(path)
     if local is None:
@@ -100,10 +109,21 @@ def _read_npz(path: Path) -> MnistSplits:
                 f"MNIST file {path}: x_{split} must be a (N, H, W) uint8 array; received "
                 f"shape {x.shape} and dtype {x.dtype}."
             )
+        if x.shape[1:] != MNIST_IMAGE_SHAPE or x.shape[0] == 0:
+            raise ValueError(
+                f"MNIST file {path}: x_{split} must hold at least one "
+                f"{MNIST_IMAGE_SHAPE[0]}x{MNIST_IMAGE_SHAPE[1]} image (the size rotkeras' "
+                f"models are built for); received shape {x.shape}."
+            )
         if y.ndim != 1 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.integer):
             raise ValueError(
                 f"MNIST file {path}: y_{split} must be a ({x.shape[0]},) integer array; "
                 f"received shape {y.shape} and dtype {y.dtype}."
+            )
+        if y.size and (int(y.min()) < 0 or int(y.max()) > 9):
+            raise ValueError(
+                f"MNIST file {path}: y_{split} must hold digit labels 0-9; received labels "
+                f"from {int(y.min())} to {int(y.max())}."
             )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
@@ -118,11 +138,10 @@ def to_float_images(images: np.ndarray) -> np.ndarray:
     Returns:
         float32 array of shape `(N, H, W, 1)`.
 
-    Example:
-
-    >>> x = np.zeros((2, 28, 28), np.uint8)
-    >>> to_float_images(x).shape
-    (2, 28, 28, 1)
+    Examples:
+        >>> x = np.zeros((2, 28, 28), np.uint8)
+        >>> to_float_images(x).shape
+        (2, 28, 28, 1)
     """
     array = np.asarray(images)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import struct
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +43,17 @@ def read_image(
     """Reads a photo as a uint8 RGB (or grayscale) array, upright.
 
     Uses OpenCV (`cv2.imdecode` on the file's bytes, so non-ASCII paths work) and
-    honours the EXIF orientation tag of JPEG photos (a phone photo taken sideways
-    comes out the way it was shot). PNG, JPEG, BMP, WebP and TIFF are supported.
+    honours the EXIF orientation tag (a phone photo taken sideways comes out the way it
+    was shot). PNG, JPEG, BMP, WebP and TIFF are supported.
 
-    Huge images are refused before they are decoded: the width and height are read
-    from the PNG or JPEG header and checked against `max_pixels` (other formats are
-    checked after decoding, within OpenCV's own limit of 2^30 pixels).
+    Huge images are refused before anything is decoded: the width and height are read
+    from the file's header (with Pillow, which reads headers lazily, for every format)
+    and checked against `max_pixels`. A file whose header gives no size is refused.
+
+    Transparent images (an alpha channel, or a palette with a transparent colour) are
+    composited onto a plain background so that their strokes stay visible: white (paper)
+    when the visible strokes are darker than mid-grey, the usual dark ink, and black when
+    they are lighter (white chalk-like strokes on a transparent background).
 
     Args:
         path: Image file.
@@ -63,11 +70,16 @@ def read_image(
         ValueError: If `path` is a directory, an empty file, not a decodable image,
             or larger than `max_pixels`.
 
-    Example:
-
-    >>> image = rotkeras.datasets.read_image("digit.jpg")  # doctest: +SKIP
-    >>> image.shape, image.dtype
-    ((3024, 4032, 3), dtype('uint8'))
+    Examples:
+        >>> import tempfile
+        >>> import cv2
+        >>> import numpy as np
+        >>> from rotkeras.datasets import read_image
+        >>> path = tempfile.mkdtemp() + "/digit.png"
+        >>> _ = cv2.imwrite(path, np.full((40, 30, 3), 255, np.uint8))  # a blank sheet
+        >>> image = read_image(path)
+        >>> image.shape, image.dtype
+        ((40, 30, 3), dtype('uint8'))
     """
     limit = resolve_max_pixels(max_pixels)
     file = Path(path).expanduser()
@@ -78,21 +90,32 @@ def read_image(
     size = file.stat().st_size
     if size == 0:
         raise ValueError(f"Image file is empty (0 bytes): {file}")
-    data = np.fromfile(file, dtype=np.uint8)
-    dims = image_header_size(data[:65536].tobytes()) if size else None
-    if dims is not None and dims[0] * dims[1] > limit:
+    header = read_image_header(file)
+    unsupported = (
+        f"Cannot decode {file} as an image ({size} bytes; supported: "
+        f"{', '.join(IMAGE_EXTENSIONS)})"
+    )
+    if header is None:
+        raise ValueError(unsupported)
+    (height, width), transparent, orientation = header
+    if height * width > limit:
         raise ValueError(
-            f"Image {file} is {dims[1]}x{dims[0]} = {dims[0] * dims[1]} pixels, more than the "
+            f"Image {file} is {width}x{height} = {height * width} pixels, more than the "
             f"limit of {limit} (set max_pixels= or ${MAX_PIXELS_ENV_VAR} to allow it)"
         )
     import cv2
 
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    data = np.fromfile(file, dtype=np.uint8)
+    try:
+        if transparent:
+            image = _composite_alpha(cv2.imdecode(data, cv2.IMREAD_UNCHANGED))
+            image = _apply_orientation(image, orientation) if image is not None else None
+        else:
+            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error as error:  # e.g. a truncated file, or out of memory
+        raise ValueError(f"{unsupported}: {str(error).strip().splitlines()[-1]}") from None
     if image is None or image.size == 0:
-        raise ValueError(
-            f"Cannot decode {file} as an image ({size} bytes; supported: "
-            f"{', '.join(IMAGE_EXTENSIONS)})"
-        )
+        raise ValueError(unsupported)
     if image.shape[0] * image.shape[1] > limit:
         raise ValueError(
             f"Image {file} is {image.shape[1]}x{image.shape[0]} pixels, more than the limit "
@@ -103,32 +126,87 @@ def read_image(
     return np.ascontiguousarray(image[..., ::-1])
 
 
-def image_header_size(head: bytes) -> tuple[int, int] | None:
-    """`(height, width)` from the first bytes of a PNG or JPEG file, else `None`."""
-    if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24 and head[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", head[16:24])
-        return height, width
-    if head[:2] != b"\xff\xd8":
+def read_image_header(path: PathLike) -> tuple[tuple[int, int], bool, int] | None:
+    """`((height, width), transparent, exif_orientation)` from an image file's header.
+
+    Pillow reads only the header (no pixel data) for every format it knows; `None` when
+    it does not recognise the file. `transparent` is whether the image has an alpha
+    channel or a transparent palette colour; `exif_orientation` is the EXIF orientation
+    tag (1 = upright).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with _no_pillow_size_limit(), Image.open(path) as image:
+            width, height = image.size
+            transparent = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+                "transparency" in image.info and image.mode in ("P", "L", "RGB")
+            )
+            try:
+                orientation = int(image.getexif().get(0x0112, 1) or 1)
+            except Exception:  # a damaged EXIF block: OpenCV ignores it too
+                orientation = 1
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error):
         return None
-    pos = 2
-    while pos + 4 <= len(head):
-        if head[pos] != 0xFF:
-            return None
-        marker = head[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", head[pos + 2 : pos + 4])
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            if pos + 9 > len(head):
-                return None
-            height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
-            return height, width
-        pos += 2 + length
-    return None
+    return (int(height), int(width)), bool(transparent), orientation
+
+
+_PILLOW_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_pillow_size_limit() -> Iterator[None]:
+    """Pillow's own decompression-bomb limit off: rotkeras' `max_pixels` decides."""
+    from PIL import Image
+
+    with _PILLOW_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _composite_alpha(image: np.ndarray | None) -> np.ndarray | None:
+    """BGR(A)/gray(+alpha) of any depth from `IMREAD_UNCHANGED` -> uint8 BGR, alpha flattened.
+
+    The background is white when the visible (alpha-weighted) pixels are darker than
+    mid-grey, black otherwise, so the strokes keep their contrast.
+    """
+    if image is None:
+        return None
+    array = image
+    if array.dtype == np.uint16:
+        array = (array >> 8).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        scale = 255.0 if np.issubdtype(array.dtype, np.floating) else 1.0
+        array = np.clip(np.nan_to_num(array.astype(np.float64)) * scale, 0, 255).astype(np.uint8)
+    if array.ndim == 2:
+        array = array[..., None]
+    channels = array.shape[2]
+    if channels in (2, 4):
+        colour, alpha = array[..., :-1], array[..., -1:].astype(np.float64) / 255.0
+    else:
+        colour, alpha = array, np.ones((*array.shape[:2], 1))
+    colour = colour.astype(np.float64)
+    if colour.shape[2] == 1:
+        colour = np.repeat(colour, 3, axis=2)
+    colour = colour[..., :3]
+    luma = colour @ np.array([0.114, 0.587, 0.299])  # BGR order
+    weight = alpha[..., 0]
+    visible = float((luma * weight).sum() / weight.sum()) if weight.sum() > 0 else 0.0
+    background = 255.0 if visible <= 127.5 else 0.0
+    out = colour * alpha + background * (1.0 - alpha)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Applies an EXIF orientation tag (2..8) to an `(H, W, C)` image, as OpenCV does."""
+    if orientation in (2, 4, 5, 7):  # mirrored variants
+        image = image[:, ::-1]
+    turns = {3: 2, 4: 2, 5: 1, 6: 3, 7: 3, 8: 1}.get(orientation, 0)
+    return np.ascontiguousarray(np.rot90(image, turns))
 
 
 def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np.ndarray:
@@ -144,9 +222,19 @@ def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np
 
     Returns:
         `(size, size, C)` uint8 (or `(size, size)` for a 2D input).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import letterbox
+        >>> photo = np.full((300, 200, 3), 255, np.uint8)  # a portrait photo
+        >>> letterbox(photo, 64).shape
+        (64, 64, 3)
     """
     import cv2
 
+    size = check.check_positive_int(size, "size")
+    if fill is not None:
+        fill = check.check_byte(fill, "fill")
     array = np.asarray(image)
     if array.ndim not in (2, 3) or min(array.shape[:2]) < 1:
         raise ValueError(f"`image` must be (H, W) or (H, W, C); received shape {array.shape}")
@@ -224,10 +312,18 @@ def load_image_folder(
         ValueError: If it is not a directory, holds no labelled image, or a labelled
             file cannot be read (the message names the file).
 
-    Example:
-
-    >>> images, labels = rotkeras.datasets.load_image_folder("my_digits")  # doctest: +SKIP
-    >>> x = rotkeras.layers.HandwritingPreprocess()(images)  # (N, 28, 28, 1)
+    Examples:
+        >>> import os
+        >>> import tempfile
+        >>> import cv2
+        >>> import numpy as np
+        >>> from rotkeras.datasets import load_image_folder
+        >>> folder = tempfile.mkdtemp()  # my_digits/7/a.png, one blank photo of a "7"
+        >>> os.makedirs(f"{folder}/7")
+        >>> _ = cv2.imwrite(f"{folder}/7/a.png", np.full((50, 40, 3), 255, np.uint8))
+        >>> images, labels = load_image_folder(folder, size=64)
+        >>> images.shape, labels.tolist()
+        ((1, 64, 64, 3), [7])
     """
     root = Path(directory).expanduser()
     if not root.exists():

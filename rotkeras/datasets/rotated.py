@@ -38,6 +38,13 @@ class RotatedSet(NamedTuple):
         labels: The labels as given, or `None`.
         angles: int array `(N,)`, the angle in degrees applied to each image, as given
             in `angles` (e.g. `-90` stays `-90`; `0` for the originals of a combined set).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import rotate_right_angles
+        >>> turned = rotate_right_angles(np.zeros((3, 4, 4)), np.array([1, 2, 3]), angles=(90,))
+        >>> turned.images.shape, turned.labels.tolist(), turned.angles.tolist()
+        ((3, 4, 4), [1, 2, 3], [90, 90, 90])
     """
 
     images: np.ndarray
@@ -83,19 +90,19 @@ def rotate_right_angles(
         `RotatedSet(images, labels, angles)`; `angles` holds the drawn angle of each
         image as given (e.g. `-90`).
 
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.arange(2 * 3 * 3).reshape(2, 3, 3)
-    >>> rotated = rotate_right_angles(x, angles=(90,))
-    >>> bool(np.all(rotated.images[0] == np.rot90(x[0])))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> x = np.arange(2 * 3 * 3).reshape(2, 3, 3)
+        >>> rotated = rotate_right_angles(x, angles=(90,))
+        >>> bool(np.all(rotated.images[0] == np.rot90(x[0])))
+        True
     """
     array = check.check_image_array(x)
     labels = check.check_labels(y, array.shape[0])
     choices_k = check.right_angles_to_ks(angles, "angles")
     choices = np.asarray([int(round(float(a))) for a in angles], dtype=np.int64)
-    drawn = np.random.default_rng(seed).choice(choices, size=array.shape[0])
+    rng = np.random.default_rng(check.check_seed(seed, allow_none=False))
+    drawn = rng.choice(choices, size=array.shape[0])
     ks = ((drawn // 90) % 4).astype(np.int32)
     odd_turns = any(k % 2 for k in choices_k)
     if odd_turns:
@@ -142,6 +149,13 @@ def combined_test_set(
     Returns:
         `RotatedSet` of `2 * N` images: `x` (angle 0), then
         `rotate_right_angles(x, y, angles, seed)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import combined_test_set
+        >>> both = combined_test_set(np.zeros((3, 28, 28)), np.array([1, 2, 3]))
+        >>> both.images.shape, both.labels.tolist(), both.angles[:3].tolist()
+        ((6, 28, 28), [1, 2, 3, 1, 2, 3], [0, 0, 0])
     """
     array = check.check_image_array(x)
     labels = check.check_labels(y, array.shape[0])
@@ -169,12 +183,11 @@ def rotate_images(x: Any, angle: float, fill: float = 0.0) -> np.ndarray:
     Returns:
         Array of the same shape and dtype as `x`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.zeros((1, 5, 5), np.float32); x[0, 2, 4] = 1.0
-    >>> int(np.argmax(rotate_images(x, 90)[0, 0]))  # the right-hand pixel moves to the top
-    2
+    Examples:
+        >>> import numpy as np
+        >>> x = np.zeros((1, 5, 5), np.float32); x[0, 2, 4] = 1.0
+        >>> int(np.argmax(rotate_images(x, 90)[0, 0]))  # the right-hand pixel moves to the top
+        2
     """
     from rotkeras import ops
 
@@ -239,6 +252,14 @@ def angle_dataset(
     Returns:
         A `tf.data.Dataset` of `(images, classes)`: float32 `(B, H, W, C)` images and
         int32 `(B,)` angle classes.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import angle_dataset
+        >>> x = np.zeros((10, 28, 28), np.uint8)
+        >>> images, angle_classes = next(iter(angle_dataset(x, num_angles=4, batch_size=8)))
+        >>> tuple(images.shape), tuple(angle_classes.shape)
+        ((8, 28, 28, 1), (8,))
     """
     import tensorflow as tf
 
@@ -248,6 +269,7 @@ def angle_dataset(
     array = _with_channels(check.check_image_array(x))
     num_angles = check.check_positive_int(num_angles, "num_angles")
     batch_size = check.check_positive_int(batch_size, "batch_size")
+    seed = check.check_seed(seed, allow_none=False)
     step = 360.0 / num_angles
     quarters = [round(c * step / 90.0) % 4 for c in range(num_angles)]
     exact = not jitter and all((c * step) % 90 == 0 for c in range(num_angles))

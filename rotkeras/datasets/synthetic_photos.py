@@ -53,13 +53,12 @@ def make_synthetic_photos(
         `(photos, labels)`: `(n, height, width, 3)` uint8 RGB photos and their `(n,)`
         int64 labels; plus a `(n,)` array of kind names with `return_kinds=True`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> digits = np.zeros((1, 28, 28), np.uint8); digits[0, 5:23, 13:16] = 255
-    >>> photos, labels = make_synthetic_photos(2, digits, np.array([1]), size=64)
-    >>> photos.shape, photos.dtype.name, labels.tolist()
-    ((2, 64, 64, 3), 'uint8', [1, 1])
+    Examples:
+        >>> import numpy as np
+        >>> digits = np.zeros((1, 28, 28), np.uint8); digits[0, 5:23, 13:16] = 255
+        >>> photos, labels = make_synthetic_photos(2, digits, np.array([1]), size=64)
+        >>> photos.shape, photos.dtype.name, labels.tolist()
+        ((2, 64, 64, 3), 'uint8', [1, 1])
     """
     import cv2
 
@@ -86,7 +85,7 @@ def make_synthetic_photos(
         raise ValueError(f"`mix` must weight some of {KINDS}; received mix={mix!r}")
     names = list(weights)
     probs = np.array([weights[k] for k in names], np.float64)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check.check_seed(seed, allow_none=False))
     picks = rng.choice(len(digits), size=n, replace=n > len(digits))
     kinds = rng.choice(names, size=n, p=probs / probs.sum())
     photos = np.empty((n, height, width, 3), np.uint8)

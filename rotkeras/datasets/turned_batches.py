@@ -25,7 +25,8 @@ class TurnedBatches(keras.utils.PyDataset):
     turned by `k` quarter turns counter-clockwise (exactly, `np.rot90`), `k` drawn
     with `probabilities`, and the batches are `(images, (labels, k))`. The order and
     the turns of epoch `e` depend only on `(seed, e)`, so a training resumed at epoch
-    `e` sees what an uninterrupted one would.
+    `e` sees what an uninterrupted one would (`set_epoch`, which
+    `rotkeras.training.fit_classifier` calls with its `initial_epoch`).
 
     Works with `model.fit` on every backend (a `keras.utils.PyDataset`).
 
@@ -39,15 +40,14 @@ class TurnedBatches(keras.utils.PyDataset):
         shuffle: Whether to shuffle the images every epoch.
         **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.datasets import TurnedBatches
-    >>> x = np.random.rand(10, 8, 8, 1).astype("float32")
-    >>> batches = TurnedBatches(x, np.arange(10), batch_size=4, seed=0)
-    >>> images, (labels, turns) = batches[0]
-    >>> len(batches), images.shape, turns.shape
-    (3, (4, 8, 8, 1), (4,))
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import TurnedBatches
+        >>> x = np.random.rand(10, 8, 8, 1).astype("float32")
+        >>> batches = TurnedBatches(x, np.arange(10), batch_size=4, seed=0)
+        >>> images, (labels, turns) = batches[0]
+        >>> len(batches), images.shape, turns.shape
+        (3, (4, 8, 8, 1), (4,))
     """
 
     def __init__(
@@ -76,7 +76,7 @@ class TurnedBatches(keras.utils.PyDataset):
             )
         self.probabilities = tuple(probs.tolist())
         self._odd_turns = bool(probs[1] > 0 or probs[3] > 0)
-        self.seed = check.check_int(seed, "seed", minimum=0)
+        self.seed = check.check_seed(seed, allow_none=False)
         self.shuffle = bool(shuffle)
         self.epoch = 0
         self._draw()
@@ -99,4 +99,15 @@ class TurnedBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
+        self._draw()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Makes the next batches those of epoch `epoch` (e.g. to resume a training).
+
+        `rotkeras.training.fit_classifier` calls it with its `initial_epoch`.
+
+        Args:
+            epoch: A non-negative epoch number.
+        """
+        self.epoch = check.check_int(epoch, "epoch", minimum=0)
         self._draw()

@@ -8,6 +8,7 @@ from rotkeras.layers.p4_orientation_head import P4OrientationHead
 from rotkeras.layers.p4_pooling2d import P4Pooling2D
 from rotkeras.layers.p4_rotation_pooling import P4RotationPooling
 from rotkeras.layers.predicted_angle import PredictedAngle
+from rotkeras.layers.random_any_angle_rotation import RandomAnyAngleRotation
 from rotkeras.layers.random_right_angle_rotation import RandomRightAngleRotation
 from rotkeras.layers.random_stroke_width import RandomStrokeWidth
 from rotkeras.layers.right_angle_rotation import RightAngleRotation
@@ -21,6 +22,7 @@ __all__ = [
     "P4Pooling2D",
     "P4RotationPooling",
     "PredictedAngle",
+    "RandomAnyAngleRotation",
     "RandomRightAngleRotation",
     "RandomStrokeWidth",
     "RightAngleRotation",

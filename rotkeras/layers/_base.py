@@ -121,7 +121,20 @@ class BaseImageRotation(TFDataLayer):
         images = ops.convert_to_tensor(data["images"])
         rank = check.check_image_tensor(images, "images")
         if self.requires_square:
-            check.check_square(images.shape, self.data_format, type(self).__name__)
+            images = check.check_square_tensor(images, self.data_format, type(self).__name__)
+        if data.get("segmentation_masks") is not None:
+            masks = ops.convert_to_tensor(data["segmentation_masks"])
+            if len(masks.shape) not in (rank - 1, rank):
+                raise ValueError(
+                    f"`segmentation_masks` must be shaped like the images {tuple(images.shape)}, "
+                    f"with or without the channel axis; received shape {tuple(masks.shape)}"
+                )
+            axis = -1 if self.data_format == "channels_last" else -3
+            squeeze = len(masks.shape) == rank - 1
+            full = ops.expand_dims(masks, axis) if squeeze else masks
+            images, full = check.check_same_images(images, full, "segmentation_masks",
+                                                   self.data_format)
+            data = {**data, "segmentation_masks": ops.squeeze(full, axis) if squeeze else full}
         data = {**data, "images": images}
         transformation = self.get_random_transformation(data, training=training)
         if transformation is None:
@@ -133,7 +146,7 @@ class BaseImageRotation(TFDataLayer):
         outputs = dict(data)
         outputs["images"] = self.transform_images(images, transformation, training)
         if data.get("segmentation_masks") is not None:
-            masks = ops.convert_to_tensor(data["segmentation_masks"])
+            masks = data["segmentation_masks"]
             if len(masks.shape) == rank - 1:  # no channel axis, e.g. (batch, height, width)
                 axis = -1 if self.data_format == "channels_last" else -3
                 masks = ops.expand_dims(masks, axis)

@@ -27,6 +27,27 @@ _LUMA_FIXED = (9798, 19235, 3735)
 
 
 # ----------------------------------------------------------------------------- input
+def finite_pixels(images: Any) -> Any:
+    """`(B, H, W, C)` float pixels made finite and in `[0, 255]`; other dtypes unchanged.
+
+    A non-finite value (NaN, +-inf) is a missing pixel: it takes the mean of the finite
+    pixels of its sample and channel (0 when there are none), so one bad pixel does not
+    spread through the sums of the pipeline and an image without a finite pixel becomes
+    uniform (blank). Finite values are clipped to `[0, 255]`, the widest range a photo
+    can be in (this changes nothing for `[0, 1]` or `[0, 255]` images) and one in which
+    the pipeline's sums cannot overflow.
+    """
+    if "float" not in str(images.dtype):
+        return images
+    x = ops.cast(images, "float32")
+    finite = ops.isfinite(x)
+    clipped = ops.clip(ops.where(finite, x, ops.zeros_like(x)), 0.0, 255.0)
+    weight = ops.cast(finite, "float32")
+    count = ops.sum(weight, axis=(1, 2), keepdims=True)
+    mean = ops.sum(clipped * weight, axis=(1, 2), keepdims=True) / ops.maximum(count, 1.0)
+    return ops.where(finite, clipped, mean + ops.zeros_like(x))
+
+
 def to_gray(images: Any, channels: int, *, cv2_rounding: bool) -> Any:
     """`(B, H, W, C)` uint8/float -> `(B, H, W)` float32 grayscale in the input's units.
 

@@ -59,7 +59,11 @@ class HandwritingPreprocess(TFDataLayer):
     photo reaches the network exactly where a turned training digit would be.
 
     A blank image (no ink with a contrast of at least `min_contrast`) or a uniformly
-    inked one gives an all-zero image, never NaN.
+    inked one gives an all-zero image, never NaN. The output is finite and in `[0, 1]` for
+    every input: a NaN or infinite pixel of a float image counts as missing and takes the
+    mean of the finite pixels of its image (an image without a finite pixel is blank, so
+    all zero), and float values outside `[0, 255]` are clipped to it. An empty batch gives
+    an empty batch, as Keras' own preprocessing layers do.
 
     `mode="tutorial"` reproduces the tutorial's simple pipeline instead, for
     comparison: OpenCV's grayscale conversion (fixed-point, rounded, for uint8),
@@ -105,15 +109,14 @@ class HandwritingPreprocess(TFDataLayer):
         black), or `(batch, 1, output_size, output_size)` with channels first; no
         batch axis for a 3D input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import HandwritingPreprocess
-    >>> photo = np.full((1, 240, 320, 3), 230, dtype="uint8")  # light paper
-    >>> photo[0, 60:180, 150:162] = 20  # a dark "1", off-centre
-    >>> x = np.asarray(HandwritingPreprocess()(photo))
-    >>> x.shape, x.dtype.name, float(x.max())
-    ((1, 28, 28, 1), 'float32', 1.0)
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import HandwritingPreprocess
+        >>> photo = np.full((1, 240, 320, 3), 230, dtype="uint8")  # light paper
+        >>> photo[0, 60:180, 150:162] = 20  # a dark "1", off-centre
+        >>> x = np.asarray(HandwritingPreprocess()(photo))
+        >>> x.shape, x.dtype.name, float(x.max())
+        ((1, 28, 28, 1), 'float32', 1.0)
     """
 
     def __init__(
@@ -157,8 +160,6 @@ class HandwritingPreprocess(TFDataLayer):
             "a 4D (batch, height, width, channels) or 3D (height, width, channels) tensor",
         )
         check.check_numeric_dtype(images, "images")
-        if rank == 4 and images.shape[0] == 0:
-            raise ValueError(f"`images` is an empty batch; received shape {tuple(images.shape)}")
         channels_axis = -1 if self.data_format == "channels_last" else -3
         channels = images.shape[channels_axis]
         if channels not in _CHANNELS:
@@ -180,6 +181,12 @@ class HandwritingPreprocess(TFDataLayer):
         if self.data_format == "channels_first":
             images = ops.transpose(images, (0, 2, 3, 1))
         is_int = "int" in keras.backend.standardize_dtype(images.dtype)
+        if images.shape[0] == 0:  # an empty batch in, an empty batch out (Keras' rule)
+            size = self.output_size
+            out = ops.zeros((0, size, size), "float32")
+            out = out[..., None] if self.data_format == "channels_last" else out[:, None]
+            return out if batched else out[0]
+        images = hw.finite_pixels(images)
         if self.mode == "tutorial":
             gray = hw.to_gray(images, channels, cv2_rounding=True)
             out = hw.tutorial_pipeline(gray, is_int, self.output_size)
@@ -196,7 +203,9 @@ class HandwritingPreprocess(TFDataLayer):
                 min_contrast=self.min_contrast,
                 thicken=self.thicken,
             )
-        out = ops.cast(out, "float32")
+        # In [0, 1] and finite whatever the input (the pipelines' sums of finite values in
+        # [0, 255] are finite; the clip makes the bounds exact).
+        out = ops.clip(ops.cast(out, "float32"), 0.0, 1.0)
         out = out[..., None] if self.data_format == "channels_last" else out[:, None]
         return out if batched else out[0]
 

@@ -27,7 +27,9 @@ class OrientationCorrection(TFDataLayer):
     the remaining at most 45 degrees with bilinear interpolation (points from outside
     the image are set to `fill_value`), and still exact for classes at right angles.
     Works inside any Keras model on every backend; not differentiable with respect to
-    the probabilities (argmax).
+    the probabilities (argmax). A row of probabilities with a NaN or an infinite value
+    (a broken angle model) leaves its image as it is, on every backend. An empty batch
+    gives an empty batch.
 
     Args:
         num_angles: Number of angle classes of the probabilities (4 for quarter turns).
@@ -46,16 +48,15 @@ class OrientationCorrection(TFDataLayer):
     Output shape:
         The images' shape and dtype.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import OrientationCorrection
-    >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
-    >>> rotated = np.rot90(x, 1, axes=(1, 2))          # turned by 90 degrees
-    >>> probs = np.array([[0.0, 1.0, 0.0, 0.0]], "float32")  # class 1 = 90 degrees
-    >>> y = OrientationCorrection(num_angles=4)([rotated, probs])
-    >>> bool(np.all(np.asarray(y) == x))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import OrientationCorrection
+        >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
+        >>> rotated = np.rot90(x, 1, axes=(1, 2))          # turned by 90 degrees
+        >>> probs = np.array([[0.0, 1.0, 0.0, 0.0]], "float32")  # class 1 = 90 degrees
+        >>> y = OrientationCorrection(num_angles=4)([rotated, probs])
+        >>> bool(np.all(np.asarray(y) == x))
+        True
     """
 
     def __init__(
@@ -105,8 +106,6 @@ class OrientationCorrection(TFDataLayer):
                 f"{images_shape} (batch {images_shape[0]}) and angle probabilities of shape "
                 f"{probs_shape} (batch {probs_shape[0]})"
             )
-        if images_shape[0] == 0:
-            raise ValueError(f"{name} received an empty batch: images of shape {images_shape}")
         if self._needs_square:
             check.check_square(images_shape, self.data_format,
                                f"{name}(num_angles={self.num_angles})")
@@ -132,7 +131,11 @@ class OrientationCorrection(TFDataLayer):
         check.check_numeric_dtype(images, "images")
         check.check_numeric_dtype(probs, "angle_probabilities")
         self._check_inputs(images.shape, probs.shape)
-        classes = ops.cast(ops.argmax(probs, axis=-1), "int32")
+        what = f"{type(self).__name__}(num_angles={self.num_angles})"
+        if self._needs_square:
+            images = check.check_square_tensor(images, self.data_format, what)
+        images, probs = check.check_same_batch(images, probs, "angle_probabilities")
+        classes = rotation_ops.finite_argmax(probs)
         angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         if self._right_angles_only:
             k = ops.cast(ops.round(angles / 90.0), "int32")

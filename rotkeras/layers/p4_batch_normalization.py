@@ -49,16 +49,16 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
     Output shape:
         Same as the input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import P4BatchNormalization
-    >>> maps = np.random.rand(8, 6, 6, 4, 16).astype("float32")
-    >>> normed = P4BatchNormalization()(maps, training=True)
-    >>> normed.shape
-    (8, 6, 6, 4, 16)
-    >>> bool(abs(float(np.asarray(normed)[..., 0].mean())) < 1e-4)
-    True
+    Examples:
+        >>> from keras.ops import convert_to_numpy as to_numpy
+        >>> import numpy as np
+        >>> from rotkeras.layers import P4BatchNormalization
+        >>> maps = np.random.rand(8, 6, 6, 4, 16).astype("float32")
+        >>> normed = P4BatchNormalization()(maps, training=True)
+        >>> tuple(normed.shape)
+        (8, 6, 6, 4, 16)
+        >>> bool(abs(float(to_numpy(normed)[..., 0].mean())) < 1e-4)
+        True
     """
 
     def __init__(

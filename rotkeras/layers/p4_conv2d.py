@@ -79,20 +79,20 @@ class P4Conv2D(keras.layers.Layer):
     Output shape:
         `(batch, new_height, new_width, 4, filters)`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import P4Conv2D
-    >>> lift = P4Conv2D(8, 3, lifting=True)
-    >>> group = P4Conv2D(8, 3)
-    >>> x = np.random.rand(2, 9, 9, 1).astype("float32")
-    >>> y = group(lift(x))
-    >>> y.shape
-    (2, 5, 5, 4, 8)
-    >>> y_turned = group(lift(np.rot90(x, axes=(1, 2)).copy()))
-    >>> expected = np.roll(np.rot90(np.asarray(y), axes=(1, 2)), 1, axis=3)
-    >>> bool(np.allclose(np.asarray(y_turned), expected, atol=1e-5))
-    True
+    Examples:
+        >>> from keras.ops import convert_to_numpy as to_numpy
+        >>> import numpy as np
+        >>> from rotkeras.layers import P4Conv2D
+        >>> lift = P4Conv2D(8, 3, lifting=True)
+        >>> group = P4Conv2D(8, 3)
+        >>> x = np.random.rand(2, 9, 9, 1).astype("float32")
+        >>> y = group(lift(x))
+        >>> tuple(y.shape)
+        (2, 5, 5, 4, 8)
+        >>> y_turned = group(lift(np.rot90(x, axes=(1, 2)).copy()))
+        >>> expected = np.roll(np.rot90(to_numpy(y), axes=(1, 2)), 1, axis=3)
+        >>> bool(np.allclose(to_numpy(y_turned), expected, atol=1e-5))
+        True
     """
 
     def __init__(

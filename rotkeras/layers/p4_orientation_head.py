@@ -65,21 +65,21 @@ class P4OrientationHead(keras.layers.Layer):
         A list `[(batch, num_classes), (batch, 4)]` of probabilities (float32 under a
         mixed precision policy, like a softmax output layer should be).
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import P4OrientationHead
-    >>> head = P4OrientationHead(10, hidden_units=16)
-    >>> features = np.random.rand(2, 4, 8).astype("float32")
-    >>> classes, orientation = head(features)
-    >>> classes.shape, orientation.shape
-    ((2, 10), (2, 4))
-    >>> turned_classes, turned_orientation = head(np.roll(features, 1, axis=1))
-    >>> bool(np.allclose(np.asarray(turned_classes), np.asarray(classes), atol=1e-6))
-    True
-    >>> bool(np.allclose(np.asarray(turned_orientation),
-    ...                  np.roll(np.asarray(orientation), 1, axis=1), atol=1e-6))
-    True
+    Examples:
+        >>> from keras.ops import convert_to_numpy as to_numpy
+        >>> import numpy as np
+        >>> from rotkeras.layers import P4OrientationHead
+        >>> head = P4OrientationHead(10, hidden_units=16)
+        >>> features = np.random.rand(2, 4, 8).astype("float32")
+        >>> classes, orientation = head(features)
+        >>> tuple(classes.shape), tuple(orientation.shape)
+        ((2, 10), (2, 4))
+        >>> turned_classes, turned_orientation = head(np.roll(features, 1, axis=1))
+        >>> bool(np.allclose(to_numpy(turned_classes), to_numpy(classes), atol=1e-6))
+        True
+        >>> bool(np.allclose(to_numpy(turned_orientation),
+        ...                  np.roll(to_numpy(orientation), 1, axis=1), atol=1e-6))
+        True
     """
 
     def __init__(
@@ -91,7 +91,7 @@ class P4OrientationHead(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.num_classes = check.check_positive_int(num_classes, "num_classes")
+        self.num_classes = check.check_num_classes(num_classes)
         self.hidden_units = check.check_int(hidden_units, "hidden_units", minimum=0)
         self.orientation_prior = _check_prior(orientation_prior)
         self.dropout = check.check_number(dropout, "dropout", low=0.0, high=1.0,

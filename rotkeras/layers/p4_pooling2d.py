@@ -50,13 +50,12 @@ class P4Pooling2D(keras.layers.Layer):
     Output shape:
         `(batch, new_height, new_width, 4, channels)`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import P4Pooling2D
-    >>> maps = np.random.rand(2, 8, 8, 4, 3).astype("float32")
-    >>> P4Pooling2D(2)(maps).shape
-    (2, 4, 4, 4, 3)
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import P4Pooling2D
+        >>> maps = np.random.rand(2, 8, 8, 4, 3).astype("float32")
+        >>> tuple(P4Pooling2D(2)(maps).shape)
+        (2, 4, 4, 4, 3)
     """
 
     def __init__(

@@ -34,13 +34,12 @@ class P4RotationPooling(keras.layers.Layer):
     Output shape:
         `(batch, height, width, channels)` or `(batch, channels)`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import P4RotationPooling
-    >>> maps = np.random.rand(2, 5, 5, 4, 8).astype("float32")
-    >>> P4RotationPooling("max")(maps).shape
-    (2, 5, 5, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import P4RotationPooling
+        >>> maps = np.random.rand(2, 5, 5, 4, 8).astype("float32")
+        >>> tuple(P4RotationPooling("max")(maps).shape)
+        (2, 5, 5, 8)
     """
 
     def __init__(self, mode: str = "max", **kwargs: Any) -> None:

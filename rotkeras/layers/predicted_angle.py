@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras import ops as rotation_ops
 from rotkeras._backend import TFDataLayer
 
 
@@ -18,9 +19,10 @@ class PredictedAngle(TFDataLayer):
     Class `c` of an angle classifier with `num_angles` outputs means "rotated by
     `c * 360 / num_angles` degrees counter-clockwise". The layer outputs that angle
     for the argmax class, in `[0, 360)`, or in `(-180, 180]` with `signed=True`
-    (e.g. `-90` instead of `270`). Used by `rotkeras.models.orientation_corrected`
-    to report the angle it corrected; a plain registered layer, so models using it
-    save and load with the default `safe_mode`.
+    (e.g. `-90` instead of `270`); 0 for a row holding a NaN or an infinite value,
+    like `OrientationCorrection`, which leaves such an image as it is. Used by
+    `rotkeras.models.orientation_corrected` to report the angle it corrected; a plain
+    registered layer, so models using it save and load with the default `safe_mode`.
 
     Args:
         num_angles: Number of angle classes.
@@ -33,13 +35,12 @@ class PredictedAngle(TFDataLayer):
     Output shape:
         `(batch,)` float32 angles in degrees.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import PredictedAngle
-    >>> probs = np.array([[0.1, 0.7, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]], "float32")
-    >>> np.asarray(PredictedAngle(num_angles=4, signed=True)(probs)).tolist()
-    [90.0, -90.0]
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import PredictedAngle
+        >>> probs = np.array([[0.1, 0.7, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]], "float32")
+        >>> np.asarray(PredictedAngle(num_angles=4, signed=True)(probs)).tolist()
+        [90.0, -90.0]
     """
 
     def __init__(self, num_angles: int = 4, signed: bool = False, **kwargs: Any) -> None:
@@ -58,7 +59,7 @@ class PredictedAngle(TFDataLayer):
 
     def call(self, inputs: Any) -> Any:
         self._check(inputs.shape)
-        classes = ops.cast(ops.argmax(inputs, axis=-1), "float32")
+        classes = ops.cast(rotation_ops.finite_argmax(inputs), "float32")
         angles = classes * (360.0 / self.num_angles)
         if self.signed:
             angles = ops.where(angles > 180.0, angles - 360.0, angles)

@@ -56,21 +56,20 @@ class RandomRightAngleRotation(BaseImageRotation):
     Output shape:
         Same shape and dtype as the input.
 
-    Example:
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import RandomRightAngleRotation
+        >>> layer = RandomRightAngleRotation(angles=(90, -90, 180), seed=0)
+        >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
+        >>> tuple(layer(images).shape)  # each image turned by 90, -90 or 180 degrees
+        (8, 28, 28, 1)
+        >>> bool(np.all(layer(images, training=False) == images))
+        True
 
-    >>> import numpy as np
-    >>> from rotkeras.layers import RandomRightAngleRotation
-    >>> layer = RandomRightAngleRotation(angles=(90, -90, 180), seed=0)
-    >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
-    >>> tuple(layer(images).shape)  # each image turned by 90, -90 or 180 degrees
-    (8, 28, 28, 1)
-    >>> bool(np.all(layer(images, training=False) == images))
-    True
+        As on-the-fly augmentation inside a model (the tutorial's Solution 2):
 
-    As on-the-fly augmentation inside a model (the tutorial's Solution 2):
-
-    >>> model = rotkeras.models.mnist_cnn(  # doctest: +SKIP
-    ...     preprocessing=RandomRightAngleRotation(seed=0))
+        >>> import rotkeras
+        >>> model = rotkeras.models.mnist_cnn(preprocessing=RandomRightAngleRotation(seed=0))
     """
 
     def __init__(

@@ -69,17 +69,17 @@ class RandomStrokeWidth(TFDataLayer):
     Output shape:
         Same as the input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import RandomStrokeWidth
-    >>> image = np.zeros((1, 9, 9, 1), "float32")
-    >>> image[0, :, 4] = 1.0  # a one-pixel vertical stroke
-    >>> thicker = RandomStrokeWidth(factor=(1.0, 1.0))(image)
-    >>> np.asarray(thicker)[0, 4, 2:7, 0].tolist()
-    [0.0, 1.0, 1.0, 1.0, 0.0]
-    >>> bool(np.all(RandomStrokeWidth(0.5)(image, training=False) == image))
-    True
+    Examples:
+        >>> from keras.ops import convert_to_numpy as to_numpy
+        >>> import numpy as np
+        >>> from rotkeras.layers import RandomStrokeWidth
+        >>> image = np.zeros((1, 9, 9, 1), "float32")
+        >>> image[0, :, 4] = 1.0  # a one-pixel vertical stroke
+        >>> thicker = RandomStrokeWidth(factor=(1.0, 1.0))(image)
+        >>> to_numpy(thicker)[0, 4, 2:7, 0].tolist()
+        [0.0, 1.0, 1.0, 1.0, 0.0]
+        >>> bool(np.all(to_numpy(RandomStrokeWidth(0.5)(image, training=False)) == image))
+        True
     """
 
     def __init__(

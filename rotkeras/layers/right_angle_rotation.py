@@ -41,14 +41,13 @@ class RightAngleRotation(BaseImageRotation):
     Output shape:
         Same shape and dtype as the input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import RightAngleRotation
-    >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
-    >>> y = RightAngleRotation(angle=90)(x)
-    >>> bool(np.all(np.asarray(y) == np.rot90(x, 1, axes=(1, 2))))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import RightAngleRotation
+        >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
+        >>> y = RightAngleRotation(angle=90)(x)
+        >>> bool(np.all(np.asarray(y) == np.rot90(x, 1, axes=(1, 2))))
+        True
     """
 
     def __init__(

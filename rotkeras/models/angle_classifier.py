@@ -52,12 +52,11 @@ def angle_classifier(
         A `keras.Sequential` mapping `(batch, *input_shape)` float images in `[0, 1]`
         to `(batch, num_angles)` softmax probabilities.
 
-    Example:
-
-    >>> import rotkeras
-    >>> model = rotkeras.models.angle_classifier(num_angles=4)
-    >>> model.output_shape
-    (None, 4)
+    Examples:
+        >>> import rotkeras
+        >>> model = rotkeras.models.angle_classifier(num_angles=4)
+        >>> model.output_shape
+        (None, 4)
     """
     num_angles = check.check_int(num_angles, "num_angles", minimum=2)
     model = mnist_cnn(input_shape, num_classes=num_angles, compile=False, dtype=dtype,

@@ -68,15 +68,14 @@ def mnist_cnn(
         `[0, 1]` to `(batch, num_classes)` softmax probabilities (float32 under a
         mixed policy).
 
-    Example:
-
-    >>> import rotkeras
-    >>> model = rotkeras.models.mnist_cnn()
-    >>> model.count_params()
-    130890
+    Examples:
+        >>> import rotkeras
+        >>> model = rotkeras.models.mnist_cnn()
+        >>> model.count_params()
+        130890
     """
     input_shape = check.check_image_shape(input_shape, "input_shape", min_size=22)
-    num_classes = check.check_positive_int(num_classes, "num_classes")
+    num_classes = check.check_num_classes(num_classes)
     if preprocessing is None:
         extra: list[keras.layers.Layer] = []
     elif isinstance(preprocessing, keras.layers.Layer):
@@ -181,6 +180,18 @@ def compile_classifier(
 
     Returns:
         The same model, compiled.
+
+    Examples:
+        >>> import keras
+        >>> from rotkeras.models import compile_classifier
+        >>> model = keras.Sequential([
+        ...     keras.Input((28, 28, 1)),
+        ...     keras.layers.Flatten(),
+        ...     keras.layers.Dense(10, activation="softmax"),
+        ... ])
+        >>> model = compile_classifier(model, learning_rate=1e-3)
+        >>> model.loss
+        'sparse_categorical_crossentropy'
     """
     loss = "categorical_crossentropy" if one_hot_labels else "sparse_categorical_crossentropy"
     model.compile(

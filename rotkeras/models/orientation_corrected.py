@@ -46,13 +46,12 @@ def orientation_corrected(
         probabilities (output `"probabilities"`), plus `(batch,)` angles if
         `return_angle`.
 
-    Example:
-
-    >>> import rotkeras
-    >>> model = rotkeras.models.orientation_corrected(
-    ...     rotkeras.models.mnist_cnn(), rotkeras.models.angle_classifier(num_angles=4))
-    >>> model.output_shape
-    (None, 10)
+    Examples:
+        >>> import rotkeras
+        >>> model = rotkeras.models.orientation_corrected(
+        ...     rotkeras.models.mnist_cnn(), rotkeras.models.angle_classifier(num_angles=4))
+        >>> model.output_shape
+        (None, 10)
     """
     for arg, value in (("classifier", classifier), ("angle_model", angle_model)):
         if not isinstance(value, keras.Model):

@@ -123,20 +123,19 @@ def rotation_robust_cnn(
         to digit probabilities `(batch, num_classes)` (`"invariant"`) or to
         `[digits, orientation]` (`"joint"`).
 
-    Example:
-
-    >>> import numpy as np
-    >>> import rotkeras
-    >>> model = rotkeras.models.rotation_robust_cnn(head="invariant")
-    >>> x = np.random.rand(2, 28, 28, 1).astype("float32")
-    >>> p = model.predict(x, verbose=0)
-    >>> p_turned = model.predict(np.rot90(x, 1, axes=(1, 2)).copy(), verbose=0)
-    >>> bool(np.allclose(p, p_turned, atol=1e-5))
-    True
-    >>> joint = rotkeras.models.rotation_robust_cnn()
-    >>> digits, orientation = joint.predict(x, verbose=0)
-    >>> digits.shape, orientation.shape
-    ((2, 10), (2, 4))
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> model = rotkeras.models.rotation_robust_cnn(head="invariant")
+        >>> x = np.random.rand(2, 28, 28, 1).astype("float32")
+        >>> p = model.predict(x, verbose=0)
+        >>> p_turned = model.predict(np.rot90(x, 1, axes=(1, 2)).copy(), verbose=0)
+        >>> bool(np.allclose(p, p_turned, atol=1e-5))
+        True
+        >>> joint = rotkeras.models.rotation_robust_cnn()
+        >>> digits, orientation = joint.predict(x, verbose=0)
+        >>> digits.shape, orientation.shape
+        ((2, 10), (2, 4))
     """
     input_shape = check.check_image_shape(input_shape, "input_shape", min_size=12)
     if input_shape[0] != input_shape[1]:
@@ -144,7 +143,7 @@ def rotation_robust_cnn(
             "`input_shape` must be square (height == width) for a network that turns its "
             f"features by 90 degrees; received input_shape={input_shape!r}"
         )
-    num_classes = check.check_positive_int(num_classes, "num_classes")
+    num_classes = check.check_num_classes(num_classes)
     head = check.check_choice(head, "head", HEADS)
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or len(filters) != 4:
         raise ValueError(

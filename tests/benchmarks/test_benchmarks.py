@@ -47,6 +47,9 @@ def test_augmentation_quick():
     names = [row["method"] for row in result["rows"]]
     assert "np.copy (memory floor)" in names
     assert "RandomRightAngleRotation, tf.data" in names
+    assert "RandomAnyAngleRotation, tf.data" in names
+    assert "train step (jit_compile=True): RandomAnyAngleRotation" in names
+    assert result["ratios"]["any_angle_train_step_vs_keras_train_step"] > 0
     assert all(row["images_per_second"] > 0 for row in result["rows"])
     assert "faster" in augmentation.to_markdown(result)
 
@@ -86,3 +89,36 @@ def test_training_quick(no_mnist):
     if policy != "float32":
         assert f"rotkeras fit_classifier + RandomRightAngleRotation, {policy}" in paths
         assert "cpu_float32_aug_vs_tutorial_fit" in result["ratios"]
+
+
+def test_photos_benchmark_measures_saved_models(tmp_path, capsys, monkeypatch):
+    import json
+    import sys
+    from pathlib import Path
+
+    import rotkeras
+    from benchmarks import photos
+
+    models = tmp_path / "models"
+    models.mkdir()
+    rotkeras.models.mnist_cnn().save(models / "reference.keras")
+    rotkeras.models.angle_classifier().save(models / "angle_classifier.keras")
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
+    out = tmp_path / "photos.json"
+    monkeypatch.setitem(sys.modules, "rotkeras.models.digit_reader", None)  # not installed
+    rng = np.random.default_rng(0)
+    mnist = tmp_path / "mnist.npz"
+    np.savez(mnist, x_test=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+             y_test=rng.integers(0, 10, 20).astype(np.uint8))
+    photos.main([str(fixtures), "--models-dir", str(models), "--out", str(out),
+                 "--mnist", str(mnist)])
+    result = json.loads(out.read_text())
+    assert list(result["models"]) == ["reference"]
+    turned = result["result"]["turned"]["reference"]["all"]
+    assert set(turned) == {"0", "90", "-90", "180"}
+    notes = result["result"]["notes"]
+    assert any("angle_classifier.keras" in note for note in notes)
+    assert any("not part of this installation" in note for note in notes)
+    assert set(result["mnist"]["scores"]["reference"]) == {"upright", "rotated", "combined"}
+    printed = capsys.readouterr().out
+    assert "| reference |" in printed and "photos 90°" in printed and "MNIST upright" in printed

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from rotkeras.cli import _io
+from rotkeras.cli.phases import percent
 from rotkeras.cli.reproduce import ReproduceConfig, phase_names, reproduce
 
 
@@ -44,12 +45,19 @@ def small_npz(tmp_path_factory) -> Path:
 def _check_outputs(out: Path, config: ReproduceConfig) -> dict:
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["phases"]) == set(phase_names(config))
-    for name in ("reference", "solution2_static", "solution2_onthefly", "solution1"):
+    for name in ("reference", "solution2_static", "solution2_onthefly", "solution1",
+                 "rotation_robust", "full_circle"):
         scores = metrics["models"][name]
         assert all(0.0 <= scores[k] <= 1.0 for k in ("upright", "rotated", "combined"))
         assert keras.saving.load_model(out / "models" / f"{name}.keras") is not None
+    full_circle = keras.saving.load_model(out / "models" / "full_circle.keras")
+    assert full_circle.output_shape == (None, 10)
+    summary = metrics["phases"]["angle_sweep"]["summary"]["full_circle"]
+    assert 0.0 <= summary["worst"] <= summary["mean"] <= 1.0
     report = (out / "report.md").read_text()
     assert "Reference CNN" in report and "99.15%" in report and "97.97%" in report
+    assert "| model | mean over the 24 angles | worst angle | upright |" in report
+    assert "Full-circle digit model" in report
     for figure in metrics["figures"]:
         assert (out / figure).stat().st_size > 1000
     assert (out / "figures" / "accuracy_vs_angle.png").exists()
@@ -59,12 +67,37 @@ def _check_outputs(out: Path, config: ReproduceConfig) -> dict:
     return metrics
 
 
+FIXTURE_PHOTOS = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
+
+
 def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_path, capsys):
-    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True)
+    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True,
+                             photos=FIXTURE_PHOTOS)
     first = reproduce(config)
     _check_outputs(tmp_path / "run", config)
     sweep = first["phases"]["angle_sweep"]
     assert sweep["angles"] == list(range(0, 360, 15))
+    # The rotation-robust model: its recipe (batch 128, 1 epoch in quick mode), its
+    # headline row, its curve, two outputs (digits, orientation).
+    robust = first["phases"]["rotation_robust"]
+    assert robust["recipe"]["epochs"] == 1 and robust["recipe"]["batch_size"] == 128
+    assert 0.0 <= robust["orientation_accuracy_rotated"] <= 1.0
+    assert set(sweep["accuracy"]) == {"reference", "solution2_static", "solution2_onthefly",
+                                      "solution1", "rotation_robust", "full_circle"}
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "| Rotation-robust p4 CNN (rotkeras) |" in report
+    model = keras.saving.load_model(tmp_path / "run" / "models" / "rotation_robust.keras")
+    assert len(model.outputs) == 2
+    train_log = json.loads((tmp_path / "run" / "models" / "rotation_robust.json").read_text())
+    assert train_log["epochs"] == 1 and train_log["samples"] == 600
+    # Photos: every model upright and turned, next to its MNIST numbers.
+    photos = first["phases"]["photos"]
+    assert set(photos["turned"]) >= set(first["models"])
+    assert set(photos["turned"]["rotation_robust"]["all"]) == {"0", "90", "-90", "180"}
+    section = report[report.index("Photos of handwriting"):]
+    assert "| model | MNIST upright | MNIST combined |" in section
+    robust_upright = percent(first["models"]["rotation_robust"]["upright"])
+    assert f"| Rotation-robust p4 CNN (rotkeras) | {robust_upright} |" in section
     # A second run finds every phase done and rebuilds the same numbers.
     second = reproduce(config)
     assert second["models"] == first["models"]

@@ -73,3 +73,21 @@ def test_to_float_images() -> None:
 def test_to_float_images_rejects_bad_input(bad) -> None:
     with pytest.raises((ValueError, TypeError), match=r"shape|dtype"):
         to_float_images(bad)
+
+
+@pytest.mark.parametrize(
+    ("x_train", "y_train", "message"),
+    [
+        (np.zeros((3, 5, 5), np.uint8), np.zeros(3, np.uint8), r"28x28.*\(3, 5, 5\)"),
+        (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), r"at least one"),
+        (np.zeros((2, 28, 28), np.uint8), np.array([1, 12], np.uint8), "0-9.*12"),
+    ],
+)
+def test_images_of_another_size_or_bad_labels_are_refused(tmp_path, x_train, y_train,
+                                                          message) -> None:
+    # An MNIST-like file of 5x5 images would fail much later, inside a convolution.
+    path = tmp_path / "small.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=np.zeros((2, 28, 28), np.uint8),
+             y_test=np.zeros(2, np.uint8))
+    with pytest.raises(ValueError, match=message):
+        load_mnist(path)

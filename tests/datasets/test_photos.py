@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import shutil
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rotkeras.datasets import letterbox, load_image_folder, make_synthetic_photos, read_image
-from rotkeras.datasets.photos import image_header_size, label_from_path
+from rotkeras.datasets.photos import label_from_path, read_image_header
 
 cv2 = pytest.importorskip("cv2")
 
@@ -56,8 +57,12 @@ def test_read_image_errors(tmp_path) -> None:
 def test_read_image_refuses_huge_images_before_decoding(tmp_path, monkeypatch) -> None:
     # A PNG header claiming 100000 x 100000 pixels, with no pixel data at all.
     fake = tmp_path / "huge.png"
-    header = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR"
-    fake.write_bytes(header + (100000).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00" * 4)
+    ihdr = b"IHDR" + (100000).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00"
+    idat = b"IDAT" + zlib.compress(b"\x00" * 64)
+    chunks = b"".join(
+        (len(c) - 4).to_bytes(4, "big") + c + zlib.crc32(c).to_bytes(4, "big") for c in (ihdr, idat)
+    )
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
     with pytest.raises(ValueError, match="more than the limit"):
         read_image(fake)
     with pytest.raises(ValueError, match="19200 pixels, more than the limit of 10000"):
@@ -70,10 +75,12 @@ def test_read_image_refuses_huge_images_before_decoding(tmp_path, monkeypatch) -
         read_image(FIXTURES / "3_screen.png")
 
 
-def test_header_sizes() -> None:
-    assert image_header_size((FIXTURES / "7_paper.jpg").read_bytes()) == (120, 160)
-    assert image_header_size((FIXTURES / "2_tight.png").read_bytes()) == (64, 64)
-    assert image_header_size(b"GIF89a....") is None
+def test_header_sizes(tmp_path) -> None:
+    assert read_image_header(FIXTURES / "7_paper.jpg")[0] == (120, 160)
+    assert read_image_header(FIXTURES / "2_tight.png")[0] == (64, 64)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image at all")
+    assert read_image_header(junk) is None
 
 
 def test_letterbox_keeps_aspect_and_pads_with_border_colour() -> None:

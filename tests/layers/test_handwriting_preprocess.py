@@ -5,6 +5,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rotkeras.datasets import letterbox, make_synthetic_photos, read_image
 from rotkeras.layers import HandwritingPreprocess
@@ -12,6 +14,7 @@ from tests.helpers import (
     assert_config_round_trip,
     in_functional_model,
     map_with_tf_data,
+    property_settings,
     run_layer_test,
     save_and_load,
     to_numpy,
@@ -319,7 +322,6 @@ def test_bad_arguments(kwargs, message) -> None:
     [
         (np.zeros((8, 8), np.uint8), ValueError, "shape"),
         (np.zeros((1, 8, 8, 2), np.uint8), ValueError, "channels"),
-        (np.zeros((0, 8, 8, 1), np.uint8), ValueError, "empty"),
         (np.zeros((1, 8, 8, 1), bool), TypeError, "bool"),
     ],
 )
@@ -361,3 +363,60 @@ def test_layer_contract(mode: str, tmp_path, rng) -> None:
     photos = np.stack([photo_with_glyph(rng, h=96, w=128, top=10, left=40)] * 2)
     run_layer_test(HandwritingPreprocess, {"mode": mode}, photos, tmp_path=tmp_path,
                    atol=1e-4, mixed_atol=1e-4)
+
+
+# ------------------------------------------------------------------ non-finite and empty
+@pytest.mark.parametrize("mode", ["mnist", "tutorial"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_non_finite_pixel_changes_little(mode, bad) -> None:
+    photo = np.full((1, 64, 64, 3), 0.9, np.float32)
+    photo[0, 12:52, 28:34] = 0.1  # a dark "1"
+    clean = np.asarray(HandwritingPreprocess(mode=mode)(photo))
+    spoiled = photo.copy()
+    spoiled[0, 3, 5, 1] = bad
+    out = np.asarray(HandwritingPreprocess(mode=mode)(spoiled))
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0
+    assert np.abs(out - clean).max() < 0.05  # one missing pixel, not a different image
+
+
+def test_all_nan_image_is_blank() -> None:
+    out = np.asarray(HandwritingPreprocess()(np.full((2, 32, 32, 1), np.nan, "float32")))
+    assert (out == 0.0).all()  # the documented all-zero image of a blank photo
+    out = np.asarray(HandwritingPreprocess(mode="tutorial")(np.full((1, 32, 32, 3), np.nan,
+                                                                     "float32")))
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_empty_batch_gives_an_empty_batch() -> None:
+    # Keras' rule for its preprocessing layers: an empty batch in, an empty batch out.
+    out = HandwritingPreprocess()(np.zeros((0, 40, 30, 3), np.uint8))
+    assert tuple(out.shape) == (0, 28, 28, 1)
+    out = HandwritingPreprocess(data_format="channels_first")(np.zeros((0, 1, 8, 8), "float32"))
+    assert tuple(out.shape) == (0, 1, 28, 28)
+
+
+@given(data=st.data())
+@property_settings(max_examples=12)
+def test_property_output_is_finite_and_in_unit_range(data) -> None:
+    """Any float photo, finite or not, of any size and range: finite output in [0, 1]."""
+    height = data.draw(st.integers(2, 40), label="height")
+    width = data.draw(st.integers(2, 40), label="width")
+    channels = data.draw(st.sampled_from([1, 3, 4]), label="channels")
+    values = st.one_of(
+        st.floats(0.0, 1.0, width=32),
+        st.floats(width=32, allow_nan=False, allow_infinity=False),
+        st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 255.0]),
+    )
+    flat = data.draw(st.lists(values, min_size=8, max_size=8), label="values")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31 - 1), label="seed"))
+    photo = rng.choice(np.asarray(flat, np.float32), size=(1, height, width, channels))
+    mode = data.draw(st.sampled_from(["mnist", "tutorial"]), label="mode")
+    out = np.asarray(_LAYERS[mode](photo))
+    assert out.shape == (1, 28, 28, 1)
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0
+    if np.isnan(photo).all() and mode == "mnist":
+        assert (out == 0).all()
+
+
+_LAYERS = {"mnist": HandwritingPreprocess(working_size=32), "tutorial":
+           HandwritingPreprocess(mode="tutorial")}

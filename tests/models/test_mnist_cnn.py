@@ -65,6 +65,7 @@ def test_other_input_shapes_and_classes() -> None:
         {"input_shape": (10, 10, 1)},
         {"input_shape": (28, 28, 0)},
         {"num_classes": 0},
+        {"num_classes": 1},  # a softmax over one class always says 1.0
         {"num_classes": 2.5},
     ],
 )

@@ -1,0 +1,182 @@
+"""Per-sample rotation by any angle, for data augmentation (exact at right angles)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+from keras import ops
+
+from rotkeras import _validation as check
+from rotkeras import ops as rotation_ops
+from rotkeras.layers._base import BaseImageRotation
+
+
+def _check_factor(factor: object) -> tuple[float, float]:
+    """`factor` as `(lower, upper)` fractions of a full turn (Keras' RandomRotation rule)."""
+    if isinstance(factor, (str, bytes)) or not (
+        isinstance(factor, Sequence) or check._is_real(factor)
+    ):
+        raise check.ArgumentTypeError(
+            "`factor` must be a number or a pair (lower, upper) of numbers, fractions of a "
+            f"full turn; received factor={factor!r} of type {type(factor).__name__}"
+        )
+    if isinstance(factor, Sequence):
+        if len(factor) != 2:
+            raise ValueError(
+                "`factor` must be a number or a pair (lower, upper); received "
+                f"factor={factor!r}"
+            )
+        lower = check.check_number(factor[0], "factor[0]")
+        upper = check.check_number(factor[1], "factor[1]")
+    else:
+        upper = abs(check.check_number(factor, "factor"))
+        lower = -upper
+    if lower > upper:
+        raise ValueError(
+            f"`factor` must have lower <= upper; received factor={factor!r}"
+        )
+    return lower, upper
+
+
+@keras.saving.register_keras_serializable(package="rotkeras")
+class RandomAnyAngleRotation(BaseImageRotation):
+    """Rotates each image of a batch by a random angle during training.
+
+    Every sample independently gets an angle drawn uniformly from
+    `[lower * 360, upper * 360]` degrees, counter-clockwise. `factor` follows
+    `keras.layers.RandomRotation`: fractions of a full turn (2 pi), a single number
+    `f` meaning `(-f, f)`; `factor=0.125` draws from -45 to 45 degrees,
+    `factor=0.5` from the whole circle.
+
+    The rotation is `rotkeras.ops.rotate`: the nearest right angle exactly (pixels
+    permuted, never interpolated), the residual of at most 45 degrees with bilinear
+    (or nearest) interpolation. A sample whose angle is a multiple of 90 degrees is
+    therefore exactly `np.rot90` of its image, whatever the rest of the batch draws.
+    Pixels coming from outside the image follow Keras' `fill_mode` conventions
+    (`"constant"` with `fill_value`, `"reflect"`, `"wrap"`, `"nearest"`); the default
+    is `"constant"` with 0, MNIST's black background (`keras.layers.RandomRotation`
+    defaults to `"reflect"`).
+
+    Unlike `keras.layers.RandomRotation`, the layer compiles with the rest of the train
+    step (XLA on TensorFlow, `jax.jit`, `torch.compile`): static shapes, no gathers
+    of data-dependent size, no Python control flow on tensor values. It works inside
+    a model on the TensorFlow, JAX and PyTorch backends and inside
+    `tf.data.Dataset.map` under any backend. It is the identity when
+    `training=False` (`model.predict`, `model.evaluate`); called directly it augments.
+
+    Besides an image tensor, the layer accepts a dict with `"images"` and optional
+    `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (a dict with `"boxes"`
+    and `"labels"`, in `bounding_box_format`), like Keras' image preprocessing layers:
+    masks are rotated with their image (nearest-neighbour, so labels stay labels),
+    boxes become the axis-aligned box around their turned corners, labels pass
+    through unchanged.
+
+    Args:
+        factor: A number `f` (angles in `[-f, f]` turns) or a pair `(lower, upper)`,
+            in fractions of a full turn: `0.25` is 90 degrees. Positive angles turn
+            counter-clockwise.
+        fill_mode: `"constant"`, `"reflect"`, `"wrap"` or `"nearest"`.
+        interpolation: `"bilinear"` or `"nearest"`.
+        fill_value: Value of pixels from outside the image with `fill_mode="constant"`.
+        seed: Integer seed for reproducible rotations.
+        data_format: `"channels_last"` or `"channels_first"`; defaults to
+            `keras.config.image_data_format()`.
+        bounding_box_format: Format of `bounding_boxes` (e.g. `"xyxy"`), needed only
+            when boxes are passed.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        3D (unbatched) `(height, width, channels)` or 4D `(batch, height, width,
+        channels)` tensor (channels first with `data_format="channels_first"`), any
+        numeric dtype (integer images are resampled in float32 and rounded). On
+        non-square images the exact part is a half turn and the residual is up to 90
+        degrees.
+
+    Output shape:
+        Same shape and dtype as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from rotkeras.layers import RandomAnyAngleRotation
+    >>> layer = RandomAnyAngleRotation(factor=0.125, seed=0)  # -45 to 45 degrees
+    >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
+    >>> tuple(layer(images).shape)
+    (8, 28, 28, 1)
+    >>> bool(np.all(layer(images, training=False) == images))
+    True
+    >>> exact = RandomAnyAngleRotation(factor=(0.25, 0.25))  # always 90 degrees
+    >>> bool(np.all(np.asarray(exact(images)) == np.rot90(images, 1, axes=(1, 2))))
+    True
+    """
+
+    def __init__(
+        self,
+        factor: float | Sequence[float] = 0.5,
+        fill_mode: str = "constant",
+        interpolation: str = "bilinear",
+        fill_value: float = 0.0,
+        seed: int | None = None,
+        data_format: str | None = None,
+        bounding_box_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
+                         **kwargs)
+        self.lower, self.upper = _check_factor(factor)
+        self.factor = factor if check._is_real(factor) else (self.lower, self.upper)
+        self.fill_mode = check.check_choice(fill_mode, "fill_mode", rotation_ops.FILL_MODES)
+        self.interpolation = check.check_choice(interpolation, "interpolation",
+                                                rotation_ops.INTERPOLATIONS)
+        self.fill_value = check.check_number(fill_value, "fill_value")
+        self.seed = check.check_seed(seed)
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def get_random_transformation(
+        self, data: dict[str, Any], training: bool = True, seed: Any = None
+    ) -> dict[str, Any] | None:
+        """Draws the angle of every sample; `None` (no rotation) when not training."""
+        if not training:
+            return None
+        batch_size = self.batch_size(data["images"])
+        seed = self.generator if seed is None else seed
+        if self.lower == self.upper:
+            angles = ops.zeros((batch_size,), "float32") + 360.0 * self.lower
+        else:
+            angles = keras.random.uniform((batch_size,), 360.0 * self.lower,
+                                          360.0 * self.upper, dtype="float32", seed=seed)
+        return {"angles": angles}
+
+    def _rotate(self, images: Any, transformation: dict[str, Any], interpolation: str) -> Any:
+        angles = transformation["angles"]
+        if not transformation["batched"]:
+            angles = angles[0]
+        return rotation_ops.rotate(images, angles, interpolation=interpolation,
+                                   fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                   data_format=self.data_format)
+
+    def transform_images(
+        self, images: Any, transformation: dict[str, Any], training: bool = True
+    ) -> Any:
+        return self._rotate(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks: Any, transformation: dict[str, Any], training: bool = True
+    ) -> Any:
+        """Rotates masks with nearest-neighbour sampling (class indices stay indices)."""
+        return self._rotate(segmentation_masks, transformation, "nearest")
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            {
+                "factor": self.factor if check._is_real(self.factor) else list(self.factor),
+                "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation,
+                "fill_value": self.fill_value,
+                "seed": self.seed,
+            }
+        )
+        return config

@@ -1,0 +1,146 @@
+"""The pretrained, rotation-robust reader of handwritten digits that ships with rotkeras."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import keras
+
+from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
+from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
+
+#: File name of the shipped weights inside the `rotkeras.weights` package.
+WEIGHTS_FILE = "digit_reader.weights.h5"
+#: Architecture of the shipped reader (arguments of `rotation_robust_cnn`).
+READER_FILTERS = (8, 16, 24, 48)
+READER_HIDDEN_UNITS = 128
+#: Name of the network inside the reader (after its `HandwritingPreprocess` layer).
+CORE_NAME = "reader_network"
+
+
+class DamagedWeightsError(ValueError):
+    """The shipped weights file is missing or does not match its recorded checksum."""
+
+
+def _weights_dir() -> Path:
+    return Path(str(resources.files("rotkeras") / "weights"))
+
+
+def _expected_sha256(name: str) -> str:
+    manifest = _weights_dir() / "SHA256SUMS"
+    try:
+        lines = manifest.read_text().splitlines()
+    except OSError as error:
+        raise DamagedWeightsError(
+            f"rotkeras' checksum list of its shipped weights is missing ({manifest}): the "
+            "installation is incomplete; reinstall rotkeras"
+        ) from error
+    for line in lines:
+        parts = line.strip().split()
+        if len(parts) == 2 and parts[1].lstrip("*") == name:
+            return parts[0].lower()
+    raise DamagedWeightsError(f"{manifest} lists no checksum for {name}; reinstall rotkeras")
+
+
+def shipped_weights_path() -> Path:
+    """Path of the shipped reader weights, after checking their SHA-256 checksum.
+
+    Returns:
+        The path of `digit_reader.weights.h5` inside the installed package.
+
+    Raises:
+        DamagedWeightsError: If the file is missing or its checksum differs from the one
+            recorded next to it (a damaged or modified installation).
+
+    Examples:
+        >>> from rotkeras.models.digit_reader import shipped_weights_path
+        >>> shipped_weights_path().name
+        'digit_reader.weights.h5'
+    """
+    path = _weights_dir() / WEIGHTS_FILE
+    expected = _expected_sha256(WEIGHTS_FILE)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise DamagedWeightsError(
+            f"rotkeras' shipped reader weights are missing ({path}); reinstall rotkeras"
+        ) from error
+    if digest != expected:
+        raise DamagedWeightsError(
+            f"rotkeras' shipped reader weights are damaged: {path} has SHA-256 {digest}, "
+            f"expected {expected}; reinstall rotkeras"
+        )
+    return path
+
+
+def digit_reader(
+    weights: str | os.PathLike[str] | None = "shipped",
+    *,
+    channels: int = 3,
+    orientation_prior: Sequence[float] | None = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0),
+    name: str = "digit_reader",
+) -> keras.Model:
+    """The digit reader: photos in, digit and orientation probabilities out.
+
+    One Keras model: `HandwritingPreprocess` (any photo size, dark ink on paper or
+    light strokes on a screen) followed by `rotation_robust_cnn` with the joint head,
+    so a photo is read whichever way up it was taken. With `weights="shipped"` it
+    loads the weights that come with rotkeras (trained by `rotkeras train-reader` on
+    MNIST and synthetic photos; see the Digit reader page for the recipe and its
+    measured accuracy), after checking their checksum.
+
+    Args:
+        weights: `"shipped"` (the pretrained weights), `None` (untrained), or the path
+            of a weights file saved with `model.save_weights` for this architecture.
+        channels: Channels of the input photos: 1 (grayscale), 3 (RGB) or 4 (RGBA).
+        orientation_prior: Prior probabilities of the turns 0, 90, 180 and 270 degrees
+            counter-clockwise (default: upright half of the time, the other turns
+            equally likely), or None for no preference, which makes the digit output
+            exactly the same for the four turns of a photo.
+        name: Model name.
+
+    Returns:
+        A `keras.Model` from `(batch, height, width, channels)` photos (uint8, or float
+        in `[0, 1]` or `[0, 255]`) to `[digits (batch, 10), orientation (batch, 4)]`
+        probabilities; orientation index `t` means "turned by `90 * t` degrees
+        counter-clockwise". It saves to and loads from a `.keras` file.
+
+    Raises:
+        DamagedWeightsError: If the shipped weights are missing or damaged.
+
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> reader = rotkeras.models.digit_reader()
+        >>> photo = np.full((1, 120, 120, 3), 235, dtype="uint8")  # white paper
+        >>> photo[0, 25:95, 55:65] = 30  # a dark vertical stroke
+        >>> digits, orientation = reader.predict(photo, verbose=0)
+        >>> int(digits.argmax())
+        1
+    """
+    if channels not in (1, 3, 4):
+        raise ValueError(f"`channels` must be 1, 3 or 4; received channels={channels!r}")
+    core = rotation_robust_cnn(
+        filters=READER_FILTERS,
+        hidden_units=READER_HIDDEN_UNITS,
+        orientation_prior=orientation_prior,
+        compile=False,
+        name=CORE_NAME,
+    )
+    inputs = keras.Input((None, None, channels), name="photo")
+    preprocessed = HandwritingPreprocess(name="preprocess")(inputs)
+    model = keras.Model(inputs, core(preprocessed), name=name)
+    if weights is None:
+        return model
+    if isinstance(weights, str) and weights == "shipped":
+        path = shipped_weights_path()
+    else:
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"Weights file not found: {path}")
+    model.load_weights(path)
+    return model

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rotkeras.cli import main
+from rotkeras.cli.train_reader import synthetic_training_set
+from rotkeras.models.digit_reader import digit_reader
+from tests.helpers import to_numpy
+
+
+@pytest.mark.integration
+def test_train_reader_writes_weights_the_reader_loads(
+    mnist_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reader.weights.h5"
+    cache = tmp_path / "cache"
+    args = ["train-reader", "--data", str(mnist_path), "--limit", "256", "--synthetic", "6",
+            "--epochs", "1", "--batch-size", "64", "--out", str(out), "--cache", str(cache)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "epoch 1:" in printed and "MNIST upright" in printed and "86354 parameters" in printed
+    assert len(list(cache.glob("synthetic-6-11-*.npz"))) == 1
+    reader = digit_reader(weights=out)
+    photo = np.full((1, 64, 64, 3), 230, dtype="uint8")
+    photo[0, 10:54, 28:36] = 20
+    digits, orientation = to_numpy(reader.predict(photo, verbose=0))
+    assert digits.shape == (1, 10) and orientation.shape == (1, 4)
+    np.testing.assert_allclose(digits.sum(), 1.0, rtol=1e-4)
+
+
+def test_synthetic_set_is_cached_and_seeded(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    digits = np.zeros((20, 28, 28), np.uint8)
+    digits[:, 6:22, 12:16] = 255
+    labels = rng.integers(0, 10, 20)
+    lines: list[str] = []
+    x, y = synthetic_training_set(3, digits, labels, seed=5, cache=tmp_path, log=lines.append)
+    assert x.shape == (3, 28, 28, 1) and x.dtype == np.float32 and y.shape == (3,)
+    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.5
+    again, again_y = synthetic_training_set(3, digits, labels, seed=5, cache=tmp_path,
+                                            log=lines.append)
+    np.testing.assert_array_equal(again, x)
+    np.testing.assert_array_equal(again_y, y)
+    assert any("from" in line for line in lines[-1:]), lines

@@ -1,0 +1,502 @@
+"""Writes the generated parts of the docs pages from their sources, so no number is copied by hand.
+
+    python tools/docs_generate.py           # list the regions that differ (exit status 1 if any)
+    python tools/docs_generate.py --write   # rewrite them
+
+A generated region of a page sits between two HTML comments (invisible on the site):
+
+    <!-- generated:NAME -->
+    ...written by this script...
+    <!-- /generated:NAME -->
+
+NAME picks the generator below; every generator reads a committed results file:
+
+- `docs/reproducing/metrics.json`, the `metrics.json` of the full `rotkeras reproduce` run
+  shown on "Reproducing the article" (copied there by `tools/import_report.py`);
+- `benchmarks/results/results.json`, the full benchmark suite (`python -m benchmarks.run`);
+- the `rotkeras` argument parser, for the command-line reference.
+
+The figures of that reproduce run that are drawn from metrics.json alone (accuracy against
+angle, rotated samples) are redrawn by `--figures`. `tests/test_docs_generated.py` fails when a
+page differs from what this script writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+DOCS = ROOT / "docs"
+METRICS = DOCS / "reproducing" / "metrics.json"
+BENCHMARKS = ROOT / "benchmarks" / "results" / "results.json"
+
+REGION = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<open><!-- generated:(?P<name>[\w.:-]+) -->\n)(?P<body>.*?)"
+    r"^(?P=indent)(?P<close><!-- /generated:(?P=name) -->)",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def _percent(value: float, digits: int = 2) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def _metrics() -> dict[str, Any]:
+    return json.loads(METRICS.read_text(encoding="utf-8"))
+
+
+def _benchmarks() -> dict[str, Any]:
+    return json.loads(BENCHMARKS.read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------- rotkeras reproduce
+MODEL_TITLES = {
+    "reference": "reference CNN",
+    "solution2_static": "Solution 2, static rotated copies",
+    "solution2_onthefly": "Solution 2, on-the-fly `RandomRightAngleRotation`",
+    "solution1": "Solution 1, orientation correction",
+}
+
+
+def reproduce_run() -> str:
+    """One sentence naming the reproduce run and its machine (for any page quoting it)."""
+    meta = _metrics()["meta"]
+    settings = meta["settings"]
+    return (
+        f"the full `rotkeras reproduce` run of {meta['written'][:10]} on {meta['machine']} "
+        f"(CPU only; Keras {meta['keras']}, {meta['backend']} backend, Python "
+        f"{meta['python']}; {settings['epochs']} epochs per network, batch "
+        f"{settings['batch_size']}, seed {settings['seed']}, precision {settings['precision']})"
+    )
+
+
+def results_table() -> str:
+    """The headline table of the home page."""
+    metrics = _metrics()
+    tutorial = metrics["tutorial"]
+    notes = {
+        "reference": f" (tutorial: {_percent(tutorial['reference_upright'])} upright)",
+        "solution2_static": f" (tutorial: {_percent(tutorial['solution2_combined'])} combined)",
+    }
+    lines = [
+        f"From {reproduce_run()}; details in [Reproducing the article](reproducing.md). "
+        "*Combined* is the tutorial's \"original + rotated\" test set.",
+        "",
+        "| model | upright | rotated | combined |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, title in MODEL_TITLES.items():
+        if name in metrics["models"]:
+            m = metrics["models"][name]
+            lines.append(f"| {title}{notes.get(name, '')} | {_percent(m['upright'])} | "
+                         f"{_percent(m['rotated'])} | {_percent(m['combined'])} |")
+    photos = metrics["phases"].get("photos")
+    if photos:
+        reference = photos["accuracy"]["reference"]
+        lines += ["", f"On {photos['count']} synthetic photos of handwritten digits, the "
+                  "tutorial's photo preprocessing gives the reference CNN "
+                  f"{_percent(reference['tutorial'], 0)} accuracy, `HandwritingPreprocess` "
+                  f"{_percent(reference['mnist'], 0)}."]
+    return "\n".join(lines)
+
+
+def reproduce_report() -> str:
+    """The body of "Reproducing the article": the run's report.md, rebuilt from metrics.json."""
+    from rotkeras.cli.report import _report_markdown
+
+    metrics = _metrics()
+    meta = metrics["meta"]
+    wall = sum(s for s in meta["wall_seconds"].values() if s)
+    body = _report_markdown(metrics).split("\n", 1)[1].lstrip("\n")
+    body = body.replace("](figures/", "](reproducing/figures/")
+    head = (f"Machine: {meta['machine']} (CPU only), Keras {meta['keras']} on the "
+            f"{meta['backend']} backend; the run finished {meta['written']} after "
+            f"{wall / 60:.0f} minutes of computing (the sum of the phases' wall times). Every "
+            "number is also in [metrics.json](reproducing/metrics.json).")
+    return head + "\n\n" + body.rstrip("\n")
+
+
+def photos_accuracy() -> str:
+    """Accuracy on the photo folder of the reproduce run, both preprocessings, every model."""
+    photos = _metrics()["phases"]["photos"]
+    lines = [f"From {reproduce_run()}.", "",
+             "| network | tutorial (`mode=\"tutorial\"`) | `HandwritingPreprocess()` |",
+             "|---|---:|---:|"]
+    for name, scores in photos["accuracy"].items():
+        lines.append(f"| {MODEL_TITLES.get(name, name)} | {_percent(scores['tutorial'])} | "
+                     f"**{_percent(scores['mnist'])}** |")
+    return "\n".join(lines)
+
+
+def orientation_angle_accuracy() -> str:
+    """The 4-way angle classifier's accuracy (Solution 1 of the reproduce run)."""
+    angles = _metrics()["phases"]["solution1"]["angle_accuracy"]
+    lines = [
+        f"From {reproduce_run()}.",
+        "",
+        "| test set | angle accuracy |",
+        "|---|---:|",
+        f"| rotated (90 / -90 / 180, seed 0) | **{_percent(angles['rotated'])}** |",
+        f"| upright (true angle 0) | {_percent(angles['upright'])} |",
+        "",
+        "Per digit, on the rotated set:",
+        "",
+        "| digit | " + " | ".join(str(d) for d in range(5)) + " |",
+        "|---|" + "---:|" * 5,
+        "| angle accuracy | " + " | ".join(
+            _percent(angles["rotated_per_digit"][str(d)], 1) for d in range(5)) + " |",
+        "",
+        "| digit | " + " | ".join(str(d) for d in range(5, 10)) + " |",
+        "|---|" + "---:|" * 5,
+        "| angle accuracy | " + " | ".join(
+            _percent(angles["rotated_per_digit"][str(d)], 1) for d in range(5, 10)) + " |",
+    ]
+    return "\n".join(lines)
+
+
+def orientation_end_to_end() -> str:
+    """Solution 1 next to Solution 2 and the reference, from the reproduce run."""
+    metrics = _metrics()
+    models, tutorial = metrics["models"], metrics["tutorial"]
+    rows = [
+        ("digit CNN alone (`mnist_cnn()`, upright training)", "reference"),
+        ("**Solution 1**: `orientation_corrected(cnn, angle_model)`", "solution1"),
+        ("Solution 2: `mnist_cnn(preprocessing=RandomRightAngleRotation(...))`",
+         "solution2_onthefly"),
+        ("Solution 2, the tutorial's static rotated copies", "solution2_static"),
+    ]
+    lines = [f"From {reproduce_run()}.", "",
+             "| model | upright | rotated | combined |", "|---|---:|---:|---:|"]
+    for title, name in rows:
+        m = models[name]
+        lines.append(f"| {title} | {_percent(m['upright'])} | {_percent(m['rotated'])} | "
+                     f"{_percent(m['combined'])} |")
+    lines.append(f"| the tutorial's Solution 2 (reported) | | | "
+                 f"{_percent(tutorial['solution2_combined'])} |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- benchmarks/results
+BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def benchmark_run() -> str:
+    """One sentence naming the benchmark run and its machine."""
+    results = _benchmarks()
+    machine = results["backends"]["tensorflow"]["machine"]
+    versions = ", ".join(
+        f"{BACKEND_TITLES[b]} {out['machine'].get(b, '')}".strip()
+        for b, out in results["backends"].items() if "machine" in out
+    )
+    return (f"the benchmark suite run of {results['date']} (`python -m benchmarks.run --epochs 3 "
+            f"--limit jax=12800,torch=6400`) on {machine['cpu']}, {machine['cpus']} CPU cores, "
+            f"no GPU; Python {machine['python']}, Keras {machine['keras']}, {versions}")
+
+
+def _training_table(backend: str) -> str:
+    training = _benchmarks()["backends"][backend]["training"]
+    recommended = training["ratios"].get("recommended_precision", "float32")
+    lines = [
+        f"{BACKEND_TITLES[backend]}: {training['train_samples']:,} training images, "
+        f"{training['epochs']} timed epochs per path (median shown).",
+        "",
+        "| path | s/epoch | s per 60k images | ms/step | CPU ms/step | vs tutorial fit "
+        "| test acc. | rotated test acc. |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in training["rows"]:
+        path = row["path"]
+        partial = row["samples_per_epoch"] < training["train_samples"]
+        if partial:
+            path += f" ({row['samples_per_epoch']:,} images)"
+        is_recommended = ("fit_classifier + RandomRightAngleRotation" in row["path"]
+                          and (recommended in row["path"]) == (recommended != "float32"))
+        cells = [
+            f"{row['seconds_per_epoch']:.2f}", f"{row['seconds_per_60k_epoch']:.1f}",
+            f"{row['ms_per_step']:.2f}", f"{row['cpu_ms_per_step']:.2f}",
+            f"{row['speedup_vs_tutorial_fit']:.2f}x",
+        ]
+        if is_recommended:
+            path = f"**{path} (recommended)**"
+            cells = [f"**{c}**" for c in cells]
+        accuracy = ["n/a", "n/a"] if partial else [
+            _percent(row["test_accuracy"]), _percent(row["rotated_test_accuracy"])]
+        lines.append(f"| {path} | " + " | ".join(cells + accuracy) + " |")
+    return "\n".join(lines)
+
+
+def _inference_table() -> str:
+    backends = _benchmarks()["backends"]
+    names = list(backends)
+    models = [row["model"] for row in backends[names[0]]["inference"]["rows"]]
+    lines = ["| model | " + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for model in models:
+        cells = []
+        for backend in names:
+            row = next(r for r in backends[backend]["inference"]["rows"] if r["model"] == model)
+            rate = row["images_per_second"]
+            cells.append(f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}")
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _augmentation_table() -> str:
+    backends = _benchmarks()["backends"]
+    names = list(backends)
+    methods = [row["method"] for row in backends[names[0]]["augmentation"]["rows"]]
+    lines = ["| method | " + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for method in methods:
+        cells = []
+        for backend in names:
+            row = next((r for r in backends[backend]["augmentation"]["rows"]
+                        if r["method"] == method), None)
+            cells.append(f"{row['images_per_second']:,.0f}" if row else "n/a")
+        title = method.replace("(tutorial)", "(the tutorial)")
+        if method.startswith("RandomRightAngleRotation"):
+            title = f"**{title}**"
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def _change(value: float) -> str:
+    return f"{100 * value:+.1f}%"
+
+
+def performance_findings(backend: str) -> str:
+    training = _benchmarks()["backends"][backend]["training"]
+    r = training["ratios"]
+    paired = training["augmentation_overhead"]
+    lines = [
+        "- **Recommended path with rotation augmentation vs the tutorial's augmentation-free "
+        f"`fit`: {_ratio(r['recommended_aug_vs_tutorial_fit'])} the wall time, "
+        f"{_ratio(r['cpu_recommended_aug_vs_tutorial_fit'])} the CPU time per step** "
+        f"({r['recommended_precision']}).",
+    ]
+    if "float32_aug_vs_tutorial_fit" in r and r["recommended_precision"] != "float32":
+        lines.append(f"- The same in float32: {_ratio(r['float32_aug_vs_tutorial_fit'])} wall, "
+                     f"{_ratio(r['cpu_float32_aug_vs_tutorial_fit'])} CPU; mixed bfloat16 vs "
+                     f"float32: {_ratio(r['cpu_recommended_vs_float32'])} the CPU time.")
+    if "recommended_vs_jax_floor" in r:
+        lines.append("- **Recommended path vs the hand-written JAX floor: "
+                     f"{_ratio(r['recommended_vs_jax_floor'])}** "
+                     f"({_ratio(r['recommended_aug_vs_jax_floor'])} with augmentation).")
+    lines.append(
+        f"- **Rotation augmentation overhead: {_change(r['paired_augmentation_overhead'])} wall, "
+        f"{_change(r['cpu_paired_augmentation_overhead'])} CPU in {paired['rounds']} paired "
+        f"fits** of {paired['samples_per_fit']:,} images ({paired['precision']}); "
+        f"{_change(r['augmentation_overhead_recommended'])} from the whole-epoch medians.")
+    lines.append("- `keras.layers.RandomRotation` inside the model: "
+                 f"{r['keras_random_rotation_vs_tutorial_fit']:.1f}x the time per step of the "
+                 "tutorial's `fit` (it cannot be compiled with the train step).")
+    return "\n".join(lines)
+
+
+def augmentation_overhead() -> str:
+    lines = []
+    for backend, out in _benchmarks()["backends"].items():
+        r, paired = out["training"]["ratios"], out["training"]["augmentation_overhead"]
+        lines.append(f"- {BACKEND_TITLES[backend]}: {_change(r['paired_augmentation_overhead'])} "
+                     f"wall time, {_change(r['cpu_paired_augmentation_overhead'])} CPU time "
+                     f"({paired['rounds']} pairs, {paired['precision']})")
+    return "\n".join(lines) + f"\n\nFrom {benchmark_run()}."
+
+
+def performance_source() -> str:
+    return f"Every table on this page comes from {benchmark_run()}."
+
+
+# ----------------------------------------------------------------- the command line
+def cli_reference(command: str) -> Callable[[], str]:
+    def generate() -> str:
+        from rotkeras.cli import build_parser
+
+        os.environ["COLUMNS"] = "88"  # argparse wraps the usage to the terminal width
+        parser = build_parser()
+        if command == "rotkeras":
+            target = parser
+        else:
+            sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+            target = sub.choices[command]
+        usage = target.format_usage().replace("usage: ", "", 1).rstrip()
+        lines = [f"```text\n{usage}\n```", ""]
+        if target.description and command != "rotkeras":
+            lines += [target.description, ""]
+        for action in target._actions:
+            if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+                continue
+            if action.__class__.__name__ == "_SubParsersAction":
+                for choice in action._choices_actions:
+                    lines.append(f"- `rotkeras {choice.dest}`: {choice.help}")
+                continue
+            name = ", ".join(action.option_strings) or action.metavar or action.dest
+            if action.option_strings and action.nargs != 0:
+                metavar = action.metavar or (
+                    "{" + ",".join(action.choices) + "}" if action.choices
+                    else action.dest.upper())
+                name += f" {metavar}"
+            text = action.help or ""
+            if (action.default not in (None, False, argparse.SUPPRESS)
+                    and "default" not in text and action.nargs != 0):
+                text += f" (default: {action.default})"
+            lines.append(f"- `{name}`: {text.strip()}")
+        return "\n".join(lines)
+
+    return generate
+
+
+def _command_names() -> list[str]:
+    from rotkeras.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return list(sub.choices)
+
+
+# ----------------------------------------------------------------- p4 benchmark
+EQUIVARIANT = ROOT / "benchmarks" / "results" / "equivariant.json"
+
+
+def equivariant_results() -> str:
+    """The side-by-side p4 / reference benchmark (benchmarks/equivariant.py), every seed."""
+    data = json.loads(EQUIVARIANT.read_text(encoding="utf-8"))
+    m = data["machine"]
+    recipe = data["recipe"]
+    lines = [
+        f"From `python -m benchmarks.equivariant --seeds "
+        f"{','.join(str(e['seed']) for e in data['seeds'])}` on {m.get('cpu', 'a CPU')}, "
+        f"{m['cpus']} cores, shared with other jobs (Keras {m['keras']}, {m['backend']} "
+        f"{m.get(m['backend'], '')}, Python {m['python']}, float32). Each seed trains both "
+        f"models in one process with their epochs interleaved: the reference CNN with the "
+        f"tutorial's recipe ({recipe['reference_epochs']} epochs, batch 64, upright digits), "
+        f"the p4 CNN with the recipe above ({recipe['p4_epochs']} epochs, batch "
+        f"{recipe['p4_batch']}).",
+        "",
+        "| model | seed | parameters | upright | rotated | combined | errors (combined) | "
+        "6/9 errors | s/epoch |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for entry in data["seeds"]:
+        for key, title in (("reference", "reference CNN"), ("p4", "rotation-robust p4 CNN")):
+            r = entry[key]
+            lines.append(
+                f"| {title} | {entry['seed']} | {r['parameters']:,} | {_percent(r['upright'])} | "
+                f"{_percent(r['rotated'])} | {_percent(r['combined'])} | {r['combined_errors']} "
+                f"| {r['six_nine_errors']} | {r['seconds_per_epoch']:.1f} |")
+    ratios = "; ".join(
+        f"seed {e['seed']}: {e['epoch_time_ratio']:.2f}x wall time, "
+        f"{e['epoch_cpu_time_ratio']:.2f}x CPU time" for e in data["seeds"])
+    lines += ["", f"Seconds per epoch of the p4 CNN over the reference CNN's: {ratios} "
+              "(median over the epochs after the first, which includes compilation)."]
+    return "\n".join(lines)
+
+
+def generators() -> dict[str, Callable[[], str]]:
+    table: dict[str, Callable[[], str]] = {
+        "results-table": results_table,
+        "reproduce-run": reproduce_run,
+        "reproduce-report": reproduce_report,
+        "orientation-angle-accuracy": orientation_angle_accuracy,
+        "photos-accuracy": photos_accuracy,
+        "orientation-end-to-end": orientation_end_to_end,
+        "benchmark-run": benchmark_run,
+        "performance-source": performance_source,
+        "augmentation-overhead": augmentation_overhead,
+        "performance-inference": _inference_table,
+        "performance-augmentation": _augmentation_table,
+        "cli:rotkeras": cli_reference("rotkeras"),
+        "equivariant-results": equivariant_results,
+    }
+    for backend in BACKEND_TITLES:
+        table[f"performance-training:{backend}"] = functools.partial(_training_table, backend)
+        table[f"performance-findings:{backend}"] = functools.partial(performance_findings,
+                                                                     backend)
+    for command in _command_names():
+        table[f"cli:{command}"] = cli_reference(command)
+    return table
+
+
+# ----------------------------------------------------------------- pages
+def render(text: str, table: dict[str, Callable[[], str]]) -> str:
+    """`text` with every generated region rewritten."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match["name"]
+        if name not in table:
+            raise KeyError(f"no generator named {name!r}")
+        indent = match["indent"]
+        body = "\n".join(f"{indent}{line}" if line else "" for line in
+                         table[name]().rstrip().split("\n"))
+        return f"{indent}{match['open']}{body}\n{indent}{match['close']}"
+
+    return REGION.sub(replace, text)
+
+
+def pages() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md") if "<!-- generated:" in p.read_text("utf-8"))
+
+
+def stale_pages() -> dict[Path, str]:
+    """{page: the text this script would write} for every page that differs."""
+    table = generators()
+    stale = {}
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        new = render(text, table)
+        if new != text:
+            stale[page] = new
+    return stale
+
+
+def redraw_figures() -> list[str]:
+    """Redraws the reproduce run's figures that need nothing but metrics.json.
+
+    The confusion matrices, the accuracy against angle and the rotated samples are drawn from
+    the numbers in metrics.json, with the plotting code of `rotkeras reproduce`; the photos
+    figure needs the photos and the trained models, so only a new run redraws it.
+    """
+    from rotkeras.cli.report import _write_figures
+
+    metrics = _metrics()
+    phases = {k: v for k, v in metrics["phases"].items() if k != "photos"}
+    return _write_figures(METRICS.parent, phases)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="rewrite the stale regions")
+    parser.add_argument("--figures", action="store_true",
+                        help="also redraw the reproduce figures drawn from metrics.json")
+    args = parser.parse_args(argv)
+    if args.figures:
+        print("redrew", ", ".join(redraw_figures()))
+    stale = stale_pages()
+    for page, text in stale.items():
+        name = page.relative_to(ROOT)
+        if args.write:
+            page.write_text(text, encoding="utf-8")
+            print(f"rewrote {name}")
+        else:
+            print(f"{name} differs from its sources")
+    if not stale:
+        print("every generated region is up to date")
+    return 1 if stale and not args.write else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

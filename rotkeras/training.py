@@ -218,19 +218,18 @@ def data_parallel(devices: int | str = "all") -> contextlib.AbstractContextManag
         ValueError: For more devices than there are, and for several devices on the
             PyTorch backend (Keras has no multi-device trainer for PyTorch).
 
-    Example:
-
-    >>> import numpy as np
-    >>> import rotkeras
-    >>> from rotkeras.training import data_parallel, fit_classifier
-    >>> x = np.random.rand(64, 28, 28, 1).astype("float32")
-    >>> y = np.random.randint(0, 10, 64)
-    >>> with data_parallel("all") as replicas:
-    ...     model = rotkeras.models.mnist_cnn()
-    ...     history = fit_classifier(model, x, y, epochs=1, batch_size=32 * replicas,
-    ...                              verbose=0)
-    >>> len(history.history["loss"])
-    1
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> from rotkeras.training import data_parallel, fit_classifier
+        >>> x = np.random.rand(64, 28, 28, 1).astype("float32")
+        >>> y = np.random.randint(0, 10, 64)
+        >>> with data_parallel("all") as replicas:
+        ...     model = rotkeras.models.mnist_cnn()
+        ...     history = fit_classifier(model, x, y, epochs=1, batch_size=32 * replicas,
+        ...                              verbose=0)
+        >>> len(history.history["loss"])
+        1
     """
     if devices == "all":
         count = len(_backend.local_devices())

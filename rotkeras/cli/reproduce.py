@@ -42,7 +42,7 @@ class ReproduceConfig:
         >>> from pathlib import Path
         >>> from rotkeras.cli.reproduce import ReproduceConfig
         >>> config = ReproduceConfig(out=Path("rotkeras-report"), quick=True)
-        >>> config.train_epochs, config.batch_size, config.precision
+        >>> config.train_epochs, config.train_batch_size, config.precision
         (1, 64, 'auto')
     """
 

@@ -97,19 +97,18 @@ class RandomAnyAngleRotation(BaseImageRotation):
     Output shape:
         Same shape and dtype as the input.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from rotkeras.layers import RandomAnyAngleRotation
-    >>> layer = RandomAnyAngleRotation(factor=0.125, seed=0)  # -45 to 45 degrees
-    >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
-    >>> tuple(layer(images).shape)
-    (8, 28, 28, 1)
-    >>> bool(np.all(layer(images, training=False) == images))
-    True
-    >>> exact = RandomAnyAngleRotation(factor=(0.25, 0.25))  # always 90 degrees
-    >>> bool(np.all(np.asarray(exact(images)) == np.rot90(images, 1, axes=(1, 2))))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.layers import RandomAnyAngleRotation
+        >>> layer = RandomAnyAngleRotation(factor=0.125, seed=0)  # -45 to 45 degrees
+        >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
+        >>> tuple(layer(images).shape)
+        (8, 28, 28, 1)
+        >>> bool(np.all(layer(images, training=False) == images))
+        True
+        >>> exact = RandomAnyAngleRotation(factor=(0.25, 0.25))  # always 90 degrees
+        >>> bool(np.all(np.asarray(exact(images)) == np.rot90(images, 1, axes=(1, 2))))
+        True
     """
 
     def __init__(

@@ -23,7 +23,15 @@ CORE_NAME = "reader_network"
 
 
 class DamagedWeightsError(ValueError):
-    """The shipped weights file is missing or does not match its recorded checksum."""
+    """The shipped weights file is missing or does not match its recorded checksum.
+
+    Examples:
+        >>> from rotkeras.models.digit_reader import DamagedWeightsError, digit_reader
+        >>> try:
+        ...     reader = digit_reader()
+        ... except DamagedWeightsError as error:  # a damaged installation: reinstall
+        ...     print(error)
+    """
 
 
 def _weights_dir() -> Path:

@@ -353,11 +353,13 @@ def reproduce(config: ReproduceConfig) -> dict[str, Any]:
     # With --devices, everything (building, training, loading, evaluating the models) runs
     # data parallel inside one `data_parallel` block; the run records the device count.
     with data_parallel(config.devices) as devices:
-        if config.batch_size % devices:
-            raise ValueError(
-                f"--batch-size {config.batch_size} must be a multiple of the {devices} devices "
-                "(it is the global batch, split evenly over them)"
-            )
+        # Every phase's batch (--batch-size, else each recipe's) is a global batch.
+        for batch_size in {config.train_batch_size, config.batch_size_or(128)}:
+            if batch_size % devices:
+                raise ValueError(
+                    f"the batch size {batch_size} must be a multiple of the {devices} devices "
+                    "(it is the global batch, split evenly over them); set --batch-size"
+                )
         config = dataclasses.replace(config, devices=devices)
         keras.utils.set_random_seed(config.seed)
         return Runner(config).run()

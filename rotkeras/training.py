@@ -636,7 +636,8 @@ def _fit_py_dataset(
     # there as for arrays, as long as they divide the epoch.
     on_tf_data = "tf.data" if resolve_pipeline("auto") == "tf.data" else "numpy"
     _set_steps_per_execution(model, resolve_steps_per_execution(
-        steps_per_execution, steps_per_epoch, on_tf_data, model.steps_per_execution
+        steps_per_execution, steps_per_epoch, on_tf_data, model.steps_per_execution,
+        _backend.replicas_in_sync(model),
     ))
     if validation_data is not None and not isinstance(validation_data, keras.utils.PyDataset):
         validation_data = check.check_samples(*validation_data)

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rotkeras import _backend
+
 if TYPE_CHECKING:
     from rotkeras.cli.reproduce import ReproduceConfig, Runner
 
@@ -287,10 +289,16 @@ def rotation_robust(run: Runner) -> dict[str, Any]:
     result = run.evaluate(model, "rotation_robust")
     # The second output: the turn of each rotated test image (index k = 90k degrees).
     rotated = run.rotated_test_set()
-    outputs = model.predict(rotated.images, batch_size=1024, verbose=0)
+    images = np.asarray(rotated.images)
+    count = images.shape[0]
+    # On several devices every batch must split evenly over them: pad, then drop the padding.
+    padding = -count % _backend.replicas_in_sync(model)
+    if padding:
+        images = np.concatenate([images, np.zeros((padding, *images.shape[1:]), images.dtype)])
+    outputs = model.predict(images, batch_size=1024, verbose=0)
     true_k = (np.asarray(rotated.angles) // 90) % 4
     result["orientation_accuracy_rotated"] = float(
-        np.mean(np.argmax(np.asarray(outputs[1]), axis=-1) == true_k))
+        np.mean(np.argmax(np.asarray(outputs[1])[:count], axis=-1) == true_k))
     result["recipe"] = {"epochs": epochs, "batch_size": batch_size,
                         "learning_rate": ROBUST_LEARNING_RATE, "schedule": "cosine decay",
                         "weight_decay": ROBUST_WEIGHT_DECAY,

@@ -129,12 +129,21 @@ def test_page_code_blocks_run(page: Page, tmp_path: Path, monkeypatch: pytest.Mo
     namespace: dict[str, object] = {"__name__": "__docs__", **_tiny_mnist(tmp_path)}
     monkeypatch.setenv("ROTKERAS_MNIST", str(tmp_path / "mnist.npz"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    for line, code in page.blocks:
-        where = f"{page.path.relative_to(DOCS.parent)}:{line}"
-        try:
-            exec(compile(code, where, "exec"), namespace)  # noqa: S102
-        except Exception as error:
-            raise AssertionError(f"the code block at {where} failed: {error!r}\n{code}") from error
+    import keras
+
+    # A page may set a global distribution (the devices page does): the tests after it in
+    # this process must not train under it.
+    previous = keras.distribution.distribution()
+    try:
+        for line, code in page.blocks:
+            where = f"{page.path.relative_to(DOCS.parent)}:{line}"
+            try:
+                exec(compile(code, where, "exec"), namespace)  # noqa: S102
+            except Exception as error:
+                raise AssertionError(
+                    f"the code block at {where} failed: {error!r}\n{code}") from error
+    finally:
+        keras.distribution.set_distribution(previous)
 
 
 def test_blocks_are_found() -> None:

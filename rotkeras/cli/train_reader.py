@@ -41,6 +41,7 @@ from rotkeras.datasets.mnist import load_mnist, to_float_images
 from rotkeras.datasets.rotated import combined_test_set
 from rotkeras.datasets.synthetic_photos import make_synthetic_photos
 from rotkeras.datasets.turned_batches import TurnedBatches
+from rotkeras.evaluation import predict_classes
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.layers.random_stroke_width import RandomStrokeWidth
 from rotkeras.models.digit_reader import CORE_NAME, digit_reader
@@ -118,20 +119,12 @@ class _MnistScores(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self._start
-        right = digit_predictions(self.core, self.images) == self.labels
+        right = predict_classes(self.core, self.images, batch_size=1000) == self.labels
         scores = {"upright": float(right[: self.upright].mean()), "combined": float(right.mean())}
         loss = float((logs or {}).get("loss", float("nan")))
         self.history.append({"epoch": epoch + 1, "seconds": seconds, "loss": loss, **scores})
         self.log(f"epoch {epoch + 1}: {seconds:.0f} s, loss {loss:.4f}, MNIST upright "
                  f"{scores['upright']:.4f}, combined {scores['combined']:.4f}")
-
-
-def digit_predictions(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """Predicted digits (arg-max of the first output of a two-output model)."""
-    out = model.predict(x, batch_size=1000, verbose=0)
-    if isinstance(out, (list, tuple)):
-        out = out[0]
-    return np.argmax(np.asarray(out), axis=-1)
 
 
 def train_reader(

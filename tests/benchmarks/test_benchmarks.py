@@ -122,3 +122,32 @@ def test_photos_benchmark_measures_saved_models(tmp_path, capsys, monkeypatch):
     assert set(result["mnist"]["scores"]["reference"]) == {"upright", "rotated", "combined"}
     printed = capsys.readouterr().out
     assert "| reference |" in printed and "photos 90°" in printed and "MNIST upright" in printed
+
+
+def test_photos_benchmark_scores_the_readers_network_on_mnist(tmp_path):
+    from benchmarks import photos
+    from rotkeras.evaluation import rotation_robustness
+    from rotkeras.models.digit_reader import CORE_NAME, digit_reader
+
+    rng = np.random.default_rng(1)
+    mnist = tmp_path / "mnist.npz"
+    x_test = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    y_test = rng.integers(0, 10, 12).astype(np.uint8)
+    np.savez(mnist, x_test=x_test, y_test=y_test)
+    reader = digit_reader(weights=None)
+    photo_model = _plain_photo_model()
+    scores = photos.mnist_scores({"reader": reader, "photo_model": photo_model}, str(mnist))
+    assert list(scores) == ["reader"]
+    expected = rotation_robustness(reader.get_layer(CORE_NAME), x_test, y_test)
+    assert scores["reader"] == expected
+
+
+def _plain_photo_model():
+    """A photo classifier without a 28x28 network by the reader's name."""
+    import keras
+
+    from rotkeras.layers import HandwritingPreprocess
+
+    inputs = keras.Input((64, 64, 3), dtype="uint8")
+    features = keras.layers.Flatten()(HandwritingPreprocess()(inputs))
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(features))

@@ -47,6 +47,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from rotkeras import _registration
+
 __all__ = [
     "TFDataLayer",
     "assert_at_run_time",
@@ -379,3 +381,7 @@ def draw_per_sample(draw: Callable[[Any], Any], batch_size: Any) -> Any:
     values = draw(batch_size * replicas)
     start = keras.ops.cast(replica, "int32") * keras.ops.cast(batch_size, "int32")
     return keras.ops.take(values, start + keras.ops.arange(batch_size, dtype="int32"), axis=0)
+
+
+# Last line: Keras may have been imported by this module first (see rotkeras._registration).
+_registration.module_ready(__name__)

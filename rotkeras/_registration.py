@@ -13,6 +13,12 @@ Instead it registers them:
 
 So `import rotkeras; import keras; keras.saving.load_model(...)` works in either order,
 and `rotkeras --version` never imports Keras.
+
+One module needs care: `rotkeras._backend` imports Keras, and the layers derive classes
+from it. When it is the first module to import Keras (e.g. `import rotkeras.cli.report`
+in a fresh process), registering at the end of Keras' import would import the layers
+while `rotkeras._backend` is still half-built. So registering waits until that module
+calls `module_ready` on its last line.
 """
 
 from __future__ import annotations
@@ -28,10 +34,35 @@ from typing import Any
 SERIALIZABLE_MODULES = ("rotkeras.layers", "rotkeras.metrics")
 
 
+# Modules that import Keras and that the serializable classes need complete.
+NEEDED_COMPLETE = ("rotkeras._backend",)
+_ready: set[str] = set()
+_pending = False
+
+
 def register() -> None:
     """Imports the modules of rotkeras' serializable classes (they register themselves)."""
     for name in SERIALIZABLE_MODULES:
         importlib.import_module(name)
+
+
+def _waiting() -> bool:
+    """Whether a module of `NEEDED_COMPLETE` is being imported right now."""
+    return any(name in sys.modules and name not in _ready for name in NEEDED_COMPLETE)
+
+
+def _register_or_wait() -> None:
+    global _pending
+    _pending = _waiting()
+    if not _pending:
+        register()
+
+
+def module_ready(name: str) -> None:
+    """Called by a module of `NEEDED_COMPLETE` on its last line: registers if that waited."""
+    _ready.add(name)
+    if _pending:
+        _register_or_wait()
 
 
 class _RegisteringLoader(importlib.abc.Loader):
@@ -45,7 +76,7 @@ class _RegisteringLoader(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
-        register()
+        _register_or_wait()
 
     def __getattr__(self, name: str) -> Any:  # resource readers, get_data, is_package, ...
         return getattr(self._loader, name)

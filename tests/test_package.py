@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from keras.backend import backend as keras_backend
 
 import rotkeras
 
@@ -79,6 +80,33 @@ def test_saved_model_loads_after_import_rotkeras_in_either_order(imports: str,
     )
     assert out.returncode == 0, out.stderr[-1500:]
     assert out.stdout.strip().endswith("['RightAngleRotation', 'RandomRightAngleRotation']")
+
+
+def _modules_the_layers_import() -> list[str]:
+    """rotkeras' modules outside rotkeras.layers that the serializable classes import."""
+    import rotkeras.layers  # noqa: F401
+    import rotkeras.metrics  # noqa: F401
+
+    return sorted(
+        name for name, module in sys.modules.items()
+        if name.startswith("rotkeras.") and not name.startswith("rotkeras.layers")
+        and re.search(r"^(import keras|from keras)\b", Path(module.__file__).read_text(), re.M)
+    )
+
+
+@pytest.mark.skipif(keras_backend() != "tensorflow",
+                    reason="the import order does not depend on the backend (a fresh "
+                           "process per module: run once)")
+@pytest.mark.parametrize("first", [*_modules_the_layers_import(), "rotkeras.cli.report"])
+def test_any_module_imported_first_registers_the_layers(first: str) -> None:
+    # Whichever rotkeras module imports Keras first in a process, rotkeras' classes end up
+    # registered, and no module is met half-built (a circular ImportError).
+    out = _run(
+        f"import {first}, keras\n"
+        "print(keras.saving.get_registered_object('rotkeras>P4Conv2D').__name__)\n"
+    )
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.strip().endswith("P4Conv2D")
 
 
 def test_layers_ops_and_models_use_only_keras_apis() -> None:

@@ -406,6 +406,50 @@ def equivariant_results() -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------- the shipped reader
+PHOTOS = ROOT / "benchmarks" / "results" / "photos.json"
+READER = "shipped_reader"
+KIND_TITLES = {"all": "all", "photo": "photo", "scan": "scan",
+               "drawn-on-screen": "drawn on screen"}
+
+
+def _photos() -> dict[str, Any]:
+    return json.loads(PHOTOS.read_text(encoding="utf-8"))
+
+
+def reader_mnist() -> str:
+    """The shipped reader's network on MNIST's standard sets (benchmarks/photos.py)."""
+    scores = (_photos().get("mnist") or {}).get("scores", {}).get(READER)
+    if scores is None:
+        raise KeyError(f"{PHOTOS.name} has no MNIST scores of the shipped reader "
+                       "(run benchmarks/photos.py with --mnist)")
+    return "\n".join([
+        "| set | accuracy |",
+        "|---|---:|",
+        f"| upright | {_percent(scores['upright'])} |",
+        f"| combined | {_percent(scores['combined'])} |",
+    ])
+
+
+def reader_photos() -> str:
+    """The shipped reader on the photo set of benchmarks/photos.py, per kind and turn."""
+    result = _photos()["result"]
+    turned = result["turned"][READER]
+    sizes = result["group_sizes"]
+    lines = ["| kind | photos | upright | turned (90, -90, 180) | 90 | 180 | -90 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for kind, title in KIND_TITLES.items():
+        if kind not in turned:
+            continue
+        by_turn = turned[kind]
+        mean_turned = sum(by_turn[t] for t in ("90", "-90", "180")) / 3
+        lines.append(
+            f"| {title} | {sizes[kind]} | {_percent(by_turn['0'], 1)} | "
+            f"{_percent(mean_turned, 1)} | {_percent(by_turn['90'], 1)} | "
+            f"{_percent(by_turn['180'], 1)} | {_percent(by_turn['-90'], 1)} |")
+    return "\n".join(lines)
+
+
 def generators() -> dict[str, Callable[[], str]]:
     table: dict[str, Callable[[], str]] = {
         "results-table": results_table,
@@ -421,6 +465,8 @@ def generators() -> dict[str, Callable[[], str]]:
         "performance-augmentation": _augmentation_table,
         "cli:rotkeras": cli_reference("rotkeras"),
         "equivariant-results": equivariant_results,
+        "reader-mnist": reader_mnist,
+        "reader-photos": reader_photos,
     }
     for backend in BACKEND_TITLES:
         table[f"performance-training:{backend}"] = functools.partial(_training_table, backend)

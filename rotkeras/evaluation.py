@@ -86,12 +86,19 @@ def predict_classes(model: keras.Model, x: Any, batch_size: int = 1024) -> np.nd
         if padding:
             images = np.concatenate([images, np.zeros((padding, *images.shape[1:]),
                                                       images.dtype)])
-    outputs = model.predict(images, batch_size=batch_size, verbose=0)
+    outputs = class_output(model.predict(images, batch_size=batch_size, verbose=0))
+    return np.argmax(outputs[:count], axis=-1).astype(np.int64)
+
+
+def class_output(outputs: Any) -> np.ndarray:
+    """The class probabilities among a model's outputs: the `"probabilities"` output of a
+    dict, the first of a list (such as the digit reader's `[digits, orientation]`), or the
+    one output."""
     if isinstance(outputs, dict):
         outputs = outputs.get("probabilities", next(iter(outputs.values())))
     elif isinstance(outputs, (list, tuple)):
         outputs = outputs[0]
-    return np.argmax(np.asarray(outputs)[:count], axis=-1).astype(np.int64)
+    return np.asarray(outputs)
 
 
 def _correct(model: keras.Model, x: Any, y: Any, batch_size: int) -> np.ndarray:

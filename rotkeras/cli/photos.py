@@ -66,17 +66,12 @@ def takes_photos(model: Any) -> bool:
     return tensor.shape[-1] == 3 or "uint8" in str(getattr(tensor, "dtype", ""))
 
 
-def digit_probabilities(outputs: Any) -> np.ndarray:
-    """The digit output of a model's outputs (the first one, or `"probabilities"`)."""
-    if isinstance(outputs, dict):
-        outputs = outputs.get("probabilities", next(iter(outputs.values())))
-    elif isinstance(outputs, (list, tuple)):
-        outputs = outputs[0]
-    return np.asarray(outputs)
-
-
 def _predict(model: Any, x: np.ndarray) -> np.ndarray:
-    return np.argmax(digit_probabilities(model.predict(x, batch_size=256, verbose=0)), axis=-1)
+    # The arrays go in as they are (letterboxed uint8 photos for the reader), so not
+    # through predict_classes, which scales integer images to [0, 1].
+    from rotkeras.evaluation import class_output
+
+    return np.argmax(class_output(model.predict(x, batch_size=256, verbose=0)), axis=-1)
 
 
 def load_shipped_reader() -> tuple[Any, str | None]:

@@ -85,7 +85,8 @@ def _cmd_train_reader(args: argparse.Namespace) -> int:
         cache=args.cache,
         log=lambda line: print(line, flush=True),
     )
-    print(f"MNIST upright {result['upright']:.4f}, combined {result['combined']:.4f}; "
+    print(f"reader (averaged over shifts): MNIST upright {result['upright']:.4f}, "
+          f"combined {result['combined']:.4f}; "
           f"{result['parameters']} parameters; weights written to {result['weights']} "
           f"in {result['seconds'] / 60:.1f} min")
     return 0

@@ -89,10 +89,50 @@ def test_saves_as_one_keras_file(tmp_path: Path, rng) -> None:
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+def _shifted(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """`x` (batch, 28, 28, 1) moved by (dy, dx) pixels, zeros coming in."""
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return padded[:, 1 - dy : 29 - dy, 1 - dx : 29 - dx]
+
+
+def test_shift_average_is_the_mean_over_the_nine_shifts(rng) -> None:
+    averaged = digit_reader().get_layer(reader_module.CORE_NAME)
+    single = digit_reader(shift_average=False).get_layer(reader_module.CORE_NAME)
+    x = rng.uniform(0, 1, (3, 28, 28, 1)).astype("float32") * (rng.uniform(size=(3, 28, 28, 1))
+                                                                 > 0.7)
+    expected = [np.zeros((3, 10)), np.zeros((3, 4))]
+    for dy, dx in reader_module.SHIFTS:
+        for total, output in zip(expected, to_numpy(single.predict(_shifted(x, dy, dx),
+                                                                   verbose=0)), strict=True):
+            total += output / len(reader_module.SHIFTS)
+    for got, want in zip(to_numpy(averaged.predict(x, verbose=0)), expected, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    assert len(reader_module.SHIFTS) == 9 and (0, 0) in reader_module.SHIFTS
+
+
+def test_shift_average_keeps_turns_exact(rng) -> None:
+    # The nine shifts are a set that a quarter turn maps onto itself: turning the digit
+    # still leaves the digit output unchanged (no prior) and rolls the orientation output.
+    network = digit_reader(orientation_prior=None).get_layer(reader_module.CORE_NAME)
+    x = (rng.uniform(size=(2, 28, 28, 1)) > 0.8).astype("float32")
+    digits, orientation = to_numpy(network.predict(x, verbose=0))
+    for k in (1, 2, 3):
+        turned_digits, turned_orientation = to_numpy(
+            network.predict(np.rot90(x, k, axes=(1, 2)).copy(), verbose=0))
+        np.testing.assert_allclose(turned_digits, digits, atol=1e-5)
+        np.testing.assert_allclose(turned_orientation, np.roll(orientation, k, axis=1),
+                                   atol=1e-5)
+
+
+def test_shift_average_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="shift_average"):
+        digit_reader(weights=None, shift_average="yes")
+
+
 @pytest.mark.integration
 def test_shipped_reader_scores_on_mnist(mnist_path: Path) -> None:
     _, (x_test, y_test) = rotkeras.datasets.load_mnist(mnist_path)
-    core = digit_reader().get_layer("reader_network")
+    core = digit_reader().get_layer(reader_module.CORE_NAME)
     x = rotkeras.datasets.to_float_images(x_test[:1000])
     scores = rotkeras.evaluation.rotation_robustness(core, x, y_test[:1000])
     assert scores["upright"] >= 0.98 and scores["rotated"] >= 0.97, scores

@@ -201,6 +201,46 @@ def run_layer_test(
     return layer
 
 
+def traced_calls(layer: keras.layers.Layer, x: np.ndarray, calls: int) -> list[np.ndarray]:
+    """`calls` training-mode calls of `layer` on `x` inside the backend's tracer.
+
+    `tf.function` on TensorFlow, `jax.jit` of `stateless_call` (the seed state carried
+    from call to call) on JAX; skips on PyTorch, whose tracer is too slow for a unit test.
+    """
+    import pytest
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        traced = tf.function(lambda images: layer(images, training=True))
+        return [to_numpy(traced(x)) for _ in range(calls)]
+    if backend == "jax":
+        import jax
+
+        layer.build(x.shape)
+        step = jax.jit(lambda state, images: layer.stateless_call([], state, images))
+        state = [v.value for v in layer.non_trainable_variables]
+        outputs = []
+        for _ in range(calls):
+            out, state = step(state, x)
+            outputs.append(to_numpy(out))
+        return outputs
+    pytest.skip("PyTorch has no tracer that is cheap enough for a unit test")
+
+
+def fit_under_jit(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> Any:
+    """Compiles `model` with `jit_compile=True`, trains it 2 epochs and checks the step.
+
+    The loss must stay finite and Keras must not have fallen back to an uncompiled step.
+    """
+    model.compile("adam", "sparse_categorical_crossentropy", jit_compile=True)
+    history = model.fit(x, y, epochs=2, batch_size=batch_size, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert model.jit_compile
+    return history
+
+
 def property_settings(max_examples: int = 20) -> Any:
     """Hypothesis settings of the suite's property tests: few examples, derandomized (the
     same examples on every run and machine), no deadline (backends warm up at first call)."""

@@ -8,11 +8,13 @@ import scipy.ndimage
 from rotkeras.layers import RandomAnyAngleRotation
 from tests.helpers import (
     assert_config_round_trip,
+    fit_under_jit,
     in_functional_model,
     map_with_tf_data,
     run_layer_test,
     save_and_load,
     to_numpy,
+    traced_calls,
 )
 
 # rotkeras' fill modes as scipy.ndimage's (scipy's "constant" does not interpolate with
@@ -219,12 +221,7 @@ def _train_with_jit(rng) -> None:
         [keras.Input((6, 6, 1)), RandomAnyAngleRotation(seed=0), keras.layers.Flatten(),
          keras.layers.Dense(2, activation="softmax")]
     )
-    model.compile("adam", "sparse_categorical_crossentropy", jit_compile=True)
-    x = rng.random((64, 6, 6, 1), dtype=np.float32)
-    history = model.fit(x, rng.integers(0, 2, 64), epochs=2, batch_size=16, verbose=0)
-    assert all(np.isfinite(history.history["loss"]))
-    # The layer did not make Keras fall back to an uncompiled train step.
-    assert model.jit_compile
+    fit_under_jit(model, rng.random((64, 6, 6, 1), dtype=np.float32), rng.integers(0, 2, 64), 16)
 
 
 def test_train_step_compiles_under_jit(rng) -> None:
@@ -253,33 +250,12 @@ def test_in_tf_data_pipeline(rng) -> None:
     np.testing.assert_allclose(np.concatenate(batches), reference(x, 36.0), atol=2e-5)
 
 
-def _traced_calls(layer: RandomAnyAngleRotation, x: np.ndarray, calls: int) -> list[np.ndarray]:
-    """Calls `layer` inside the backend's tracer (tf.function / jax.jit)."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        traced = tf.function(lambda images: layer(images, training=True))
-        return [to_numpy(traced(x)) for _ in range(calls)]
-    if backend == "jax":
-        import jax
-
-        layer.build(x.shape)
-        step = jax.jit(lambda state, images: layer.stateless_call([], state, images))
-        state = [v.value for v in layer.non_trainable_variables]
-        outputs = []
-        for _ in range(calls):
-            out, state = step(state, x)
-            outputs.append(to_numpy(out))
-        return outputs
-    pytest.skip("PyTorch has no tracer that is cheap enough for a unit test")
-
 
 def test_eager_calls_match_compiled_calls(rng) -> None:
     x = rng.random((16, 8, 8, 2), dtype=np.float32)
     eager_layer = RandomAnyAngleRotation(seed=3)
     eager = [to_numpy(eager_layer(x)) for _ in range(2)]
-    traced = _traced_calls(RandomAnyAngleRotation(seed=3), x, 2)
+    traced = traced_calls(RandomAnyAngleRotation(seed=3), x, 2)
     for eager_out, traced_out in zip(eager, traced, strict=True):
         np.testing.assert_allclose(eager_out, traced_out, atol=1e-5)
     assert not np.array_equal(eager[0], eager[1])

@@ -78,6 +78,17 @@ def predict_classes(model: keras.Model, x: Any, batch_size: int = 1024) -> np.nd
         (8,)
     """
     images = _as_model_input(x)
+    outputs = class_output(predict_padded(model, images, batch_size))
+    return np.argmax(outputs, axis=-1).astype(np.int64)
+
+
+def predict_padded(model: keras.Model, images: np.ndarray, batch_size: int = 1024) -> Any:
+    """`model.predict` of `images` as given, every output trimmed to one row per image.
+
+    On several devices every batch must split evenly over them: the batch size is
+    rounded down to a multiple of the devices and blank images pad the input to one;
+    their predictions are dropped.
+    """
     count = images.shape[0]
     replicas = _backend.replicas_in_sync(model)
     if replicas > 1:
@@ -86,8 +97,8 @@ def predict_classes(model: keras.Model, x: Any, batch_size: int = 1024) -> np.nd
         if padding:
             images = np.concatenate([images, np.zeros((padding, *images.shape[1:]),
                                                       images.dtype)])
-    outputs = class_output(model.predict(images, batch_size=batch_size, verbose=0))
-    return np.argmax(outputs[:count], axis=-1).astype(np.int64)
+    outputs = model.predict(images, batch_size=batch_size, verbose=0)
+    return keras.tree.map_structure(lambda output: np.asarray(output)[:count], outputs)
 
 
 def class_output(outputs: Any) -> np.ndarray:

@@ -34,8 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rotkeras import _backend
-
 if TYPE_CHECKING:
     from rotkeras.cli.reproduce import ReproduceConfig, Runner
 
@@ -288,17 +286,13 @@ def rotation_robust(run: Runner) -> dict[str, Any]:
                       epochs=epochs)
     result = run.evaluate(model, "rotation_robust")
     # The second output: the turn of each rotated test image (index k = 90k degrees).
+    from rotkeras.evaluation import predict_padded
+
     rotated = run.rotated_test_set()
-    images = np.asarray(rotated.images)
-    count = images.shape[0]
-    # On several devices every batch must split evenly over them: pad, then drop the padding.
-    padding = -count % _backend.replicas_in_sync(model)
-    if padding:
-        images = np.concatenate([images, np.zeros((padding, *images.shape[1:]), images.dtype)])
-    outputs = model.predict(images, batch_size=1024, verbose=0)
+    outputs = predict_padded(model, np.asarray(rotated.images))
     true_k = (np.asarray(rotated.angles) // 90) % 4
     result["orientation_accuracy_rotated"] = float(
-        np.mean(np.argmax(np.asarray(outputs[1])[:count], axis=-1) == true_k))
+        np.mean(np.argmax(outputs[1], axis=-1) == true_k))
     result["recipe"] = {"epochs": epochs, "batch_size": batch_size,
                         "learning_rate": ROBUST_LEARNING_RATE, "schedule": "cosine decay",
                         "weight_decay": ROBUST_WEIGHT_DECAY,

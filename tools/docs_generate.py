@@ -433,6 +433,8 @@ def reader_mnist() -> str:
 
 def reader_photos() -> str:
     """The shipped reader on the photo set of benchmarks/photos.py, per kind and turn."""
+    from rotkeras.cli.photos import turned_mean
+
     result = _photos()["result"]
     turned = result["turned"][READER]
     sizes = result["group_sizes"]
@@ -442,7 +444,7 @@ def reader_photos() -> str:
         if kind not in turned:
             continue
         by_turn = turned[kind]
-        mean_turned = sum(by_turn[t] for t in ("90", "-90", "180")) / 3
+        mean_turned = turned_mean(by_turn, result["turns"])
         lines.append(
             f"| {title} | {sizes[kind]} | {_percent(by_turn['0'], 1)} | "
             f"{_percent(mean_turned, 1)} | {_percent(by_turn['90'], 1)} | "

@@ -260,7 +260,8 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
-def _turned_mean(scores: Mapping[str, float], turns: Sequence[int]) -> float | None:
+def turned_mean(scores: Mapping[str, float], turns: Sequence[int]) -> float | None:
+    """Mean accuracy over the turns other than 0 (keys as in `evaluate_photos`' result)."""
     values = [scores[_turn_key(t)] for t in turns if t != 0]
     return float(np.mean(values)) if values else None
 
@@ -313,7 +314,7 @@ def report_lines(
         row.append(_pct(result["accuracy"][name].get("tutorial")))
         row += [_pct(scores[_turn_key(t)]) for t in turns]
         if turned_turns:
-            row.append(_pct(_turned_mean(scores, turns)))
+            row.append(_pct(turned_mean(scores, turns)))
         lines.append("| " + " | ".join(row) + " |")
     kinds = [g for g in next(iter(result["turned"].values()), {}) if g != "all"]
     if kinds:
@@ -329,7 +330,7 @@ def report_lines(
             for kind in kinds:
                 row.append(_pct(groups[kind][_turn_key(0)]))
                 if turned_turns:
-                    row.append(_pct(_turned_mean(groups[kind], turns)))
+                    row.append(_pct(turned_mean(groups[kind], turns)))
             lines.append("| " + " | ".join(row) + " |")
     for note in result.get("notes", []):
         lines += ["", note]

@@ -106,6 +106,13 @@ def synthetic_training_set(
     return x8.astype("float32")[..., None] / 255.0, photo_labels.astype("int64")
 
 
+def _mnist_scores(model: keras.Model, images: np.ndarray, labels: np.ndarray,
+                  upright: int) -> dict[str, float]:
+    """Digit accuracy on the combined set and on its first `upright` (upright) images."""
+    right = predict_classes(model, images, batch_size=1000) == labels
+    return {"upright": float(right[:upright].mean()), "combined": float(right.mean())}
+
+
 class _MnistScores(keras.callbacks.Callback):
     """Prints the digit accuracy on the MNIST standard sets after every epoch."""
 
@@ -122,8 +129,7 @@ class _MnistScores(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self._start
-        right = predict_classes(self.core, self.images, batch_size=1000) == self.labels
-        scores = {"upright": float(right[: self.upright].mean()), "combined": float(right.mean())}
+        scores = _mnist_scores(self.core, self.images, self.labels, self.upright)
         loss = float((logs or {}).get("loss", float("nan")))
         self.history.append({"epoch": epoch + 1, "seconds": seconds, "loss": loss, **scores})
         self.log(f"epoch {epoch + 1}: {seconds:.0f} s, loss {loss:.4f}, MNIST upright "
@@ -196,10 +202,8 @@ def train_reader(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     reader.save_weights(out)
-    right = predict_classes(core, test.images, batch_size=1000) == test.labels
     return {
-        "upright": float(right[: len(y_test)].mean()),
-        "combined": float(right.mean()),
+        **_mnist_scores(core, test.images, test.labels, len(y_test)),
         "history": scores.history,
         "parameters": int(core.count_params()),
         "seconds": time.perf_counter() - start,

@@ -2,6 +2,7 @@
 
 from rotkeras.models.angle_classifier import angle_classifier
 from rotkeras.models.digit_reader import digit_reader
+from rotkeras.models.export import export_model
 from rotkeras.models.mnist_cnn import compile_classifier, mnist_cnn
 from rotkeras.models.orientation_corrected import orientation_corrected
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
@@ -10,6 +11,7 @@ __all__ = [
     "angle_classifier",
     "compile_classifier",
     "digit_reader",
+    "export_model",
     "mnist_cnn",
     "orientation_corrected",
     "rotation_robust_cnn",

@@ -184,6 +184,9 @@ def _averaged_over_shifts(network: keras.Model, shifts: Sequence[tuple[int, int]
         outputs.append(network(shifted))
     if len(outputs) == 1:
         return keras.Model(inputs, outputs[0], name=CORE_NAME)
-    digits = keras.layers.Average(name="digits")([digit for digit, _ in outputs])
-    orientation = keras.layers.Average(name="orientation")([turn for _, turn in outputs])
+    # float32 outputs under a mixed precision policy, as Keras' own softmax heads.
+    digits = keras.layers.Average(name="digits", dtype="float32")([d for d, _ in outputs])
+    orientation = keras.layers.Average(name="orientation", dtype="float32")(
+        [turn for _, turn in outputs]
+    )
     return keras.Model(inputs, [digits, orientation], name=CORE_NAME)

@@ -55,6 +55,15 @@ def run_export(
 
     Returns:
         The path written.
+
+    Examples:
+        >>> import io, tempfile
+        >>> import rotkeras
+        >>> from rotkeras.cli.export import run_export
+        >>> folder = tempfile.mkdtemp()
+        >>> rotkeras.models.mnist_cnn().save(f"{folder}/cnn.keras")  # untrained, for the example
+        >>> run_export(f"{folder}/cnn.keras", f"{folder}/cnn_served", log=io.StringIO()).name
+        'cnn_served'
     """
     import sys
 

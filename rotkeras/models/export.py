@@ -156,7 +156,9 @@ def export_model(
     A reader of photos (a model holding a `HandwritingPreprocess`, such as
     `digit_reader()`) takes uint8 photos by default. The SavedModel of such a model
     takes photos of any size when `input_size` is None, with two endpoints: `serve`
-    (uint8) and `serve_float` (float32 in `[0, 1]` or `[0, 255]`). TFLite and ONNX need
+    (uint8) and `serve_float` (float32 in `[0, 1]` or `[0, 255]`); with the size known
+    only at run time its preprocessing resamples with an anti-aliased bilinear filter, so
+    probabilities differ from `predict`'s by up to about 1e-3. TFLite and ONNX need
     a fixed photo size, `input_size` (photos are letterboxed to it first, as
     `rotkeras predict` does with `rotkeras.datasets.letterbox`).
 

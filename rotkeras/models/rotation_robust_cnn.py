@@ -197,13 +197,19 @@ def rotation_robust_cnn(
         x = P4Pooling2D(final, name="global_pool", dtype=policy)(x)
     x = keras.layers.Reshape((4, filters[-1]), name="p4_vector", dtype=policy)(x)
     if head == "joint":
-        outputs = P4OrientationHead(
+        digits, turns = P4OrientationHead(
             num_classes,
             hidden_units=hidden_units,
             orientation_prior=orientation_prior,
             name="joint_head",
             dtype=policy,
         )(x)
+        # Named outputs: Keras names the losses and metrics after them ("digit_accuracy",
+        # "orientation_accuracy"), and float32 probabilities under a mixed policy.
+        outputs = [
+            keras.layers.Activation("linear", name="digit", dtype=output_policy)(digits),
+            keras.layers.Activation("linear", name="orientation", dtype=output_policy)(turns),
+        ]
     else:
         x = P4RotationPooling("max", name="rotation_pool", dtype=policy)(x)
         x = keras.layers.Dense(hidden_units, activation="relu", name="dense", dtype=policy)(x)

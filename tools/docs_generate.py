@@ -433,7 +433,7 @@ def reader_mnist() -> str:
 
 def reader_photos() -> str:
     """The shipped reader on the photo set of benchmarks/photos.py, per kind and turn."""
-    from rotkeras.cli.photos import turned_mean
+    from rotkeras.evaluation import turned_mean
 
     result = _photos()["result"]
     turned = result["turned"][READER]

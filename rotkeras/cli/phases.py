@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rotkeras.evaluation._figures import FIGURE_FONT_SIZE, prediction_labels, prediction_legend
+
 if TYPE_CHECKING:
     from rotkeras.cli.reproduce import ReproduceConfig, Runner
 
@@ -437,35 +439,6 @@ def _angle_sweep_section(result: dict[str, Any], results: dict[str, Any]) -> lis
     return lines
 
 
-# Figures are drawn at most about 9 inches wide and saved at 110 dpi, so that a docs page
-# shows them at (about) their natural size; text is at least 12 points there, the size of
-# body text. Abbreviations of the model names, explained in each figure that uses them.
-FIGURE_FONT_SIZE = 12
-SHORT_NAMES = {"reference": "ref", "solution2_static": "S2s", "solution2_onthefly": "S2f",
-               "solution1": "S1", "rotation_robust": "p4", "full_circle": "FC",
-               "shipped_reader": "R"}
-SHORT_NAMES_LEGEND = ("ref: reference CNN   S2s: Solution 2, static rotated copies\n"
-                      "S2f: Solution 2, on-the-fly rotation   S1: Solution 1, orientation "
-                      "correction\np4: rotation-equivariant CNN   FC: full-circle CNN   "
-                      "R: shipped digit reader")
-RIGHT_COLOR, WRONG_COLOR = "#1b7a33", "#c62828"
-
-
-def prediction_labels(ax: Any, predictions: dict[str, int], label: int) -> None:
-    """Writes each model's prediction under an image, two per line, red and marked if wrong."""
-    for i, (name, predicted) in enumerate(predictions.items()):
-        wrong = int(predicted) != int(label)
-        ax.text(-0.02 + 0.88 * (i % 2), -0.06 - 0.2 * (i // 2),
-                f"{SHORT_NAMES.get(name, name)} {predicted}{' ✗' if wrong else ''}",
-                transform=ax.transAxes, ha="left", va="top", fontsize=FIGURE_FONT_SIZE,
-                color=WRONG_COLOR if wrong else RIGHT_COLOR)
-
-
-def prediction_legend(fig: Any) -> None:
-    fig.text(0.5, 0.02, SHORT_NAMES_LEGEND + "\ngreen: right, red ✗: wrong", ha="center",
-             va="top", fontsize=FIGURE_FONT_SIZE)
-
-
 @angle_sweep.figure
 def _angle_sweep_figures(result: dict[str, Any], save: Callable[[Any, str], None]) -> None:
     import matplotlib.pyplot as plt
@@ -514,7 +487,7 @@ def _angle_sweep_figures(result: dict[str, Any], save: Callable[[Any, str], None
 @phase("photos", "photos of handwriting, upright and turned, every model",
        heading="Photos of handwriting", enabled=lambda config: config.photos is not None)
 def photos(run: Runner) -> dict[str, Any]:
-    from rotkeras.cli.photos import evaluate_photos, with_shipped_reader
+    from rotkeras.evaluation import evaluate_photos, with_shipped_reader
 
     models, notes = with_shipped_reader({name: run.model(name) for name in model_phases()})
     return evaluate_photos(run.config.photos, models, run.out / "figures", notes=notes)
@@ -522,10 +495,10 @@ def photos(run: Runner) -> dict[str, Any]:
 
 @photos.section
 def _photos_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
-    from rotkeras.cli.photos import report_lines
+    from rotkeras.evaluation import photo_report_lines
 
     if "turned" not in result:  # a phase file written before the turned photos
         return list(result.get("report_lines", []))
     titles = {name: p.model for name, p in model_phases().items() if p.model}
     mnist = {name: results[name] for name in model_phases() if name in results}
-    return report_lines(result, mnist, titles)
+    return photo_report_lines(result, mnist, titles)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from rotkeras import _io
 from rotkeras._version import __version__
-from rotkeras.cli import _io
 from rotkeras.cli.phases import PHASES, TUTORIAL, model_phases, percent
 
 

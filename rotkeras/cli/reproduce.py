@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from rotkeras.cli import _io, checkpoint
+from rotkeras import _io
+from rotkeras.cli import checkpoint
 from rotkeras.cli.phases import PHASES, TUTORIAL_ANGLES, phase_names
 from rotkeras.cli.progress import EpochProgress, RunClock, format_seconds
 

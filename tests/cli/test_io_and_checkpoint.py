@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rotkeras.cli import _io, checkpoint
+from rotkeras import _io
+from rotkeras.cli import checkpoint
 from rotkeras.models import mnist_cnn
 
 

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from rotkeras.cli import _io
+from rotkeras import _io
 from rotkeras.cli.phases import percent
 from rotkeras.cli.reproduce import ReproduceConfig, phase_names, reproduce
 

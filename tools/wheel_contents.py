@@ -34,7 +34,6 @@ DESCRIPTIONS = {
     "rotkeras/cli/reproduce/phases/": "the phases of `rotkeras reproduce`",
     "rotkeras/datasets/": "MNIST loading, rotated test sets, reading photos",
     "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
-    "rotkeras/experiments/": "`rotkeras reproduce`, `rotkeras predict`, training helpers",
     "rotkeras/layers/": "the Keras layers",
     "rotkeras/models/": "model factories and compositions",
     "rotkeras/weights/": "pretrained weights and their checksums",

@@ -168,7 +168,8 @@ def evaluate_photos(
         directory: Photos in folders `0`..`9` (see `rotkeras.datasets.load_image_folder`),
             optionally with a `SOURCES.csv` (`file`, `kind` columns).
         models: Classifiers by name: of 28x28x1 images (fed `HandwritingPreprocess`'s
-            output) or of photos (see `takes_photos`; fed the letterboxed photos).
+            output) or of photos (see `rotkeras.models.takes_photos`; fed the letterboxed
+            photos).
         figure_dir: Where the before/after figure goes (None: no figure).
         turns: Turns in degrees counter-clockwise, multiples of 90; 0 must be one.
         size: Letterbox size (that of `rotkeras predict`).

@@ -5,6 +5,7 @@ from rotkeras.models.angle_classifier import angle_classifier
 from rotkeras.models.digit_reader import digit_reader
 from rotkeras.models.mnist_cnn import mnist_cnn
 from rotkeras.models.orientation_corrected import orientation_corrected
+from rotkeras.models.photo_input import embedded_preprocess, takes_photos
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
 __all__ = [
@@ -12,7 +13,9 @@ __all__ = [
     "compile_classifier",
     "compile_joint",
     "digit_reader",
+    "embedded_preprocess",
     "mnist_cnn",
     "orientation_corrected",
     "rotation_robust_cnn",
+    "takes_photos",
 ]

@@ -53,6 +53,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from rotkeras.cli._terminal import fit_verbosity
     from rotkeras.cli.train import train_reference
 
     result = train_reference(
@@ -63,7 +64,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         save=args.save,
         precision=args.precision,
-        verbose=0 if args.quiet else "auto",
+        verbose=fit_verbosity(args.quiet),
     )
     print(f"test accuracy: {result['test_accuracy']:.4f}")
     print(f"seconds per epoch: {result['seconds_per_epoch']:.1f}")

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rotkeras.datasets.mnist import load_mnist, to_float_images
-    from rotkeras.datasets.photos import letterbox, load_image_folder, read_image
+    from rotkeras.datasets.photos import (
+        collect_files,
+        letterbox,
+        load_image_folder,
+        read_image,
+    )
     from rotkeras.datasets.rotated import (
         RotatedSet,
         angle_dataset,
@@ -26,6 +31,7 @@ _MODULES = {
     "RotatedSet": "rotated",
     "TurnedBatches": "turned_batches",
     "angle_dataset": "rotated",
+    "collect_files": "photos",
     "combined_test_set": "rotated",
     "letterbox": "photos",
     "load_image_folder": "photos",
@@ -41,6 +47,7 @@ __all__ = [
     "RotatedSet",
     "TurnedBatches",
     "angle_dataset",
+    "collect_files",
     "combined_test_set",
     "letterbox",
     "load_image_folder",

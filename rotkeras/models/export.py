@@ -56,18 +56,6 @@ def _output_names(model: keras.Model) -> list[str]:
     return names
 
 
-def _holds_photo_preprocessing(model: keras.Model) -> bool:
-    from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
-
-    stack = list(getattr(model, "layers", []))
-    while stack:
-        layer = stack.pop()
-        if isinstance(layer, HandwritingPreprocess):
-            return True
-        stack.extend(getattr(layer, "layers", []))
-    return False
-
-
 def _input_size(value: object) -> tuple[int, int] | None:
     if value is None:
         return None
@@ -220,7 +208,9 @@ def export_model(
             f"format={format!r} needs a fixed input size: the model takes images of any size "
             f"({tuple(model.inputs[0].shape)}); pass input_size=(height, width), e.g. 256"
         )
-    photos = _holds_photo_preprocessing(model)
+    from rotkeras.models.photo_input import embedded_preprocess
+
+    photos = embedded_preprocess(model) is not None
     model_dtype = keras.backend.standardize_dtype(model.inputs[0].dtype)
     dtype = input_dtype or ("uint8" if photos else model_dtype)
     serving = _Serving(model, _output_names(model), as_dict=format == "tf_saved_model",

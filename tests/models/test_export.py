@@ -124,7 +124,7 @@ def test_probabilities_are_float32_under_mixed_precision() -> None:
     photo = np.full((1, 40, 40, 3), 200, np.uint8)
     photo[0, 8:32, 18:22] = 10
     assert [str(o.dtype) for o in reader.outputs] == ["float32", "float32"]
-    assert all(np.asarray(o).dtype == np.float32 for o in reader(photo))
+    assert all(keras.ops.convert_to_numpy(o).dtype == np.float32 for o in reader(photo))
     assert str(corrected.outputs[0].dtype) == "float32"
     x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
-    assert np.asarray(corrected(x)).dtype == np.float32
+    assert keras.ops.convert_to_numpy(corrected(x)).dtype == np.float32

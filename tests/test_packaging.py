@@ -466,7 +466,8 @@ def _distributions(module: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("what", "extras"),
-    [("package", ("jax", "torch", "plot")), ("tests", ("jax", "torch", "plot", "dev"))],
+    [("package", ("jax", "torch", "plot", "export")),
+     ("tests", ("jax", "torch", "plot", "dev", "export"))],
 )
 def test_every_import_is_a_declared_dependency(what: str, extras: tuple[str, ...]) -> None:
     """rotkeras imports only its dependencies (optional ones: from an extra); the tests and

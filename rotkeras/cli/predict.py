@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from rotkeras.cli import _preflight
 from rotkeras.datasets.photos import (
     label_from_path,
     letterbox,
@@ -199,7 +200,9 @@ def run_predict(
         )
     if save_inputs is not None:
         check_image_output(save_inputs, "--save-inputs")
-    files = collect_files(inputs)
+    # Missing paths and folders without images are reported, the others classified.
+    usable, failures = _preflight.prediction_inputs(inputs)
+    files = collect_files(usable)
     if not files:
         raise ValueError(f"No image files found in {[str(i) for i in inputs]}")
 
@@ -209,7 +212,6 @@ def run_predict(
         angle_model = load_model_file(orientation_model_path, "--orientation-model")
     channels = _photo_channels(model)
 
-    failures: list[tuple[str, str]] = []
     photos, names = [], []
     for file in files:
         try:
@@ -258,7 +260,8 @@ def run_predict(
     for name, reason in failures:
         print(f"rotkeras predict: error: {name}: {reason}", file=err)
     if failures:
-        print(f"rotkeras predict: {len(failures)} of {len(files)} file(s) could not be "
+        print(f"rotkeras predict: {len(failures)} of {len(files) + len(inputs) - len(usable)} "
+              "file(s) could not be "
               "classified", file=err)
         return 1
     return 0

@@ -195,7 +195,7 @@ def compile_classifier(
     """
     loss = "categorical_crossentropy" if one_hot_labels else "sparse_categorical_crossentropy"
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=check.check_learning_rate(learning_rate)),
         loss=loss,
         metrics=list(metrics),
         jit_compile=jit_compile,

@@ -145,6 +145,8 @@ def rotation_robust_cnn(
         )
     num_classes = check.check_num_classes(num_classes)
     head = check.check_choice(head, "head", HEADS)
+    if compile:
+        check.check_learning_rate(learning_rate)  # before the network is built
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or len(filters) != 4:
         raise ValueError(
             "`filters` must be four positive integers (one per p4 convolution); "
@@ -249,6 +251,7 @@ def compile_joint(
         orientation_loss_weight, "orientation_loss_weight", low=0.0
     )
     weight_decay = check.check_number(weight_decay, "weight_decay", low=0.0)
+    learning_rate = check.check_learning_rate(learning_rate)
     optimizer = (
         keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=float(weight_decay))
         if weight_decay

@@ -104,6 +104,10 @@ def make_synthetic_photos(
             "`digits` must be a non-empty (N, H, W) array with N labels; received shapes "
             f"{digits.shape} and {labels.shape}"
         )
+    weights = dict(_DEFAULT_MIX if mix is None else mix)
+    unknown = sorted(set(weights) - set(KINDS))
+    if unknown or not weights or sum(weights.values()) <= 0:
+        raise ValueError(f"`mix` must weight some of {KINDS}; received mix={mix!r}")
     inked = (digits > 0.05 * 255).reshape(len(digits), -1).any(axis=1)
     if not inked.all():
         raise ValueError(
@@ -111,10 +115,6 @@ def make_synthetic_photos(
             f"{len(digits)} are blank, the first at index {int(np.argmin(inked))}: its photos "
             "would show no digit under a label"
         )
-    weights = dict(_DEFAULT_MIX if mix is None else mix)
-    unknown = sorted(set(weights) - set(KINDS))
-    if unknown or not weights or sum(weights.values()) <= 0:
-        raise ValueError(f"`mix` must weight some of {KINDS}; received mix={mix!r}")
     names = list(weights)
     probs = np.array([weights[k] for k in names], np.float64)
     rng = np.random.default_rng(check.check_seed(seed, allow_none=False))

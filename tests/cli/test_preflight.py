@@ -57,7 +57,7 @@ def _bad_outputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "train-reader": (["--out", str(tmp_path / "weights.txt")],
                          "--out: the file name must end in '.weights.h5'"),
         "train-reader-folder": (["--out", str(tmp_path)], "is a folder"),
-        "train-reader-cache": (["--cache", str(blocker)], "--cache: " + str(blocker) + " is a file"),
+        "train-reader-cache": (["--cache", str(blocker)], f"--cache: {blocker} is a file"),
         "reproduce": (["--out", str(blocker)], "--out: " + str(blocker) + " is a file"),
         "predict": (["--save-inputs", str(tmp_path / "seen.xyz")], "--save-inputs"),
     }

@@ -126,3 +126,34 @@ def test_numpy_integer_seeds_work_like_python_ones(make) -> None:
     a = to_numpy(make(np.int64(7))(x, training=True))
     b = to_numpy(make(7)(x, training=True))
     np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------- models and readers
+def test_orientation_corrected_refuses_a_classifier_with_two_outputs() -> None:
+    from rotkeras.models import angle_classifier, orientation_corrected
+
+    joint = rotation_robust_cnn(head="joint", compile=False)
+    with pytest.raises(ValueError, match=r"`classifier` must have one output of shape "
+                                         r"\(batch, num_classes\)"):
+        orientation_corrected(joint, angle_classifier(compile=False))
+
+
+def test_digit_reader_names_a_weights_file_of_another_model(tmp_path) -> None:
+    from rotkeras.models import digit_reader
+
+    other = tmp_path / "cnn.weights.h5"
+    mnist_cnn(compile=False).save_weights(other)
+    junk = tmp_path / "junk.weights.h5"
+    junk.write_text("not weights")
+    for path in (other, junk):
+        with pytest.raises(ValueError, match=rf"`weights`: {path} does not hold digit reader "
+                                             "weights"):
+            digit_reader(weights=path)
+
+
+def test_p4_conv_gives_an_empty_batch_of_the_right_shape() -> None:
+    from rotkeras.layers import P4Conv2D, P4Pooling2D
+
+    y = P4Conv2D(4, 3, lifting=True)(np.zeros((0, 28, 28, 1), "float32"))
+    assert tuple(y.shape) == (0, 26, 26, 4, 4)  # TensorFlow's conv kept 28x28
+    assert tuple(P4Pooling2D(2)(y).shape) == (0, 13, 13, 4, 4)

@@ -286,6 +286,10 @@ class P4Conv2D(keras.layers.Layer):
 
     def call(self, inputs: Any) -> Any:
         x = self._check_call_input(inputs)
+        if x.shape[0] == 0:
+            # An empty batch in, an empty batch out (Keras' TensorFlow convolution returns
+            # an empty batch of the input's height and width instead).
+            return ops.zeros(self.compute_output_shape(tuple(x.shape)), self.compute_dtype)
         if not self.lifting:
             shape = ops.shape(x)
             x = ops.reshape(x, (shape[0], shape[1], shape[2], 4 * int(x.shape[-1])))

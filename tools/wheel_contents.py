@@ -31,7 +31,6 @@ DESCRIPTIONS = {
     "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, evaluation",
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
     "rotkeras/datasets/": "MNIST loading, rotated test sets, reading photos",
-    "rotkeras/experiments/": "`rotkeras reproduce`, `rotkeras predict`, training helpers",
     "rotkeras/layers/": "the Keras layers",
     "rotkeras/models/": "model factories and compositions",
     "rotkeras/weights/": "pretrained weights and their checksums",

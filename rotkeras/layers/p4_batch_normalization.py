@@ -9,6 +9,7 @@ import keras
 
 from rotkeras import _backend
 from rotkeras import _validation as check
+from rotkeras.layers.p4_conv2d import check_channels_last
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -83,6 +84,7 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
                              "by the standard deviation finite); received epsilon=0.0")
         check.check_bool(center, "center")
         check.check_bool(scale, "scale")
+        check_channels_last(type(self).__name__)
         super().__init__(axis=-1, momentum=momentum, epsilon=epsilon, center=center,
                          scale=scale, **kwargs)
         self.global_statistics = check.check_bool(synchronized, "synchronized")

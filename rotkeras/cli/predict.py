@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from rotkeras.cli import _preflight
 from rotkeras.datasets.photos import (
     collect_files,
     label_from_path,
@@ -191,7 +192,9 @@ def run_predict(
         )
     if save_inputs is not None:
         check_image_output(save_inputs, "--save-inputs")
-    files = collect_files(inputs)
+    # Missing paths and folders without images are reported, the others classified.
+    usable, failures = _preflight.prediction_inputs(inputs)
+    files = collect_files(usable)
     if not files:
         raise ValueError(f"No image files found in {[str(i) for i in inputs]}")
     for option, path in (("--model", model_path), ("--orientation-model", orientation_model_path)):
@@ -210,7 +213,6 @@ def run_predict(
         model = load_model_file(model_path, "--model")
         channels = _photo_channels(model)
 
-    failures: list[tuple[str, str]] = []
     photos, names = [], []
     for file in files:
         try:
@@ -265,7 +267,8 @@ def run_predict(
     for name, reason in failures:
         print(f"rotkeras predict: error: {name}: {reason}", file=err)
     if failures:
-        print(f"rotkeras predict: {len(failures)} of {len(files)} file(s) could not be "
+        print(f"rotkeras predict: {len(failures)} of {len(files) + len(inputs) - len(usable)} "
+              "file(s) could not be "
               "classified", file=err)
         return 1
     return 0

@@ -234,7 +234,9 @@ def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, turns))
 
 
-def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np.ndarray:
+def letterbox(
+    image: np.ndarray, size: int = 256, fill: int | None = None, *, max_pixels: int | None = None
+) -> np.ndarray:
     """Pads a photo to a square (keeping its aspect ratio) and resizes it to `size`.
 
     The padding takes the median colour of the photo's border, so it looks like more
@@ -244,6 +246,12 @@ def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np
         image: `(H, W)` or `(H, W, C)` uint8 image.
         size: Side of the square result.
         fill: Padding grey level (0..255) instead of the border's median colour.
+        max_pixels: Bound on the memory used, default as `read_image`
+            (`$ROTKERAS_MAX_IMAGE_PIXELS`, else 60 million): the result has at most
+            `max_pixels` pixels and the padded square at most 4 times as many (any
+            photo `read_image` accepts, up to an aspect ratio of 4:1). A very thin
+            image (1 x 1,000,000) would need a square of a million squared pixels: it
+            is refused.
 
     Returns:
         `(size, size, C)` uint8 (or `(size, size)` for a 2D input).
@@ -267,6 +275,18 @@ def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np
         raise check.ArgumentTypeError(f"`image` must be uint8; received dtype {array.dtype}")
     height, width = array.shape[:2]
     side = max(height, width)
+    limit = resolve_max_pixels(max_pixels)
+    if size * size > limit:
+        raise ValueError(
+            f"`size` must give at most max_pixels={limit} pixels (${MAX_PIXELS_ENV_VAR}); "
+            f"received size={size} ({size * size} pixels)"
+        )
+    if side * side > 4 * limit:  # any photo of up to `limit` pixels and 4:1 passes
+        raise ValueError(
+            f"`image` of {height}x{width} pixels would be padded to a {side}x{side} square "
+            f"({side * side} pixels), more than 4 x max_pixels={limit} "
+            f"(${MAX_PIXELS_ENV_VAR}); crop it closer to the digit first"
+        )
     if fill is None:
         border = np.concatenate(
             [array[0], array[-1], array[:, 0], array[:, -1]], axis=0

@@ -263,7 +263,7 @@ def rotate_checked(
 ) -> Any:
     """`rotate` of a validated rank-3 or rank-4 image tensor by a Python float or a float32
     `(batch,)` tensor of finite angles, written with the ops namespace `xp` (`keras.ops`,
-    or TensorFlow's inside `tf.data`). With `fused`, the residual rotation is Keras' fused
+    or TensorFlow's inside `tf.data`). With `fused`, the rotation is Keras' fused
     `affine_transform` where it gives the same result (not for `"wrap"`, whose border
     differs on TensorFlow, nor float64, which it resamples in float32); it does not
     compile with XLA on TensorFlow, so only calls outside a model ask for it."""
@@ -278,18 +278,24 @@ def rotate_checked(
                 "fill_value": fill_value, "data_format": data_format, "xp": xp}
     fused = (fused and fill_mode != "wrap"
              and keras.backend.standardize_dtype(images.dtype) != "float64")
+    if fused:
+        # One affine transform over the whole angle: at multiples of 90 degrees (180 on
+        # non-square images) cosine and sine are exactly 0 and +-1 (`_cos_sin`), so every
+        # pixel reads one input pixel at integer coordinates, with weight exactly 1.
+        out = _affine_resample(batch, angles, **resample)
+        return out if rank == 4 else out[0]
     if isinstance(angles, float):
         turns = round(angles / step)
         residual = angles - step * turns
         out = _rot90_fixed(batch, int(turns * step // 90), h_axis, w_axis, xp)
         if residual != 0.0:
-            out = (_affine_resample if fused else _resample)(out, residual, **resample)
+            out = _resample(out, residual, **resample)
     else:
         turns = xp.round(angles / step)
         residual = angles - step * turns
         k = xp.cast(turns, "int32") * int(step // 90)
         exact = _rot90_per_sample(batch, k, h_axis, w_axis, square, xp)
-        rotated = (_affine_resample if fused else _resample)(exact, residual, **resample)
+        rotated = _resample(exact, residual, **resample)
         out = xp.where(xp.reshape(xp.equal(residual, 0.0), (-1, 1, 1, 1)), exact, rotated)
     return out if rank == 4 else out[0]
 

@@ -63,7 +63,11 @@ class RandomAnyAngleRotation(BaseImageRotation):
     step (XLA on TensorFlow, `jax.jit`, `torch.compile`): static shapes, no gathers
     of data-dependent size, no Python control flow on tensor values. It works inside
     a model on the TensorFlow, JAX and PyTorch backends and inside
-    `tf.data.Dataset.map` under any backend. It is the identity when
+    `tf.data.Dataset.map` under any backend (natively, with TensorFlow ops). Called on
+    its own (eagerly or in `tf.data`), it resamples with Keras' fused
+    `keras.ops.image.affine_transform` where that is one batched kernel (TensorFlow,
+    JAX, and `tf.data` on any backend), exact at right angles too: cosine and sine are
+    exactly 0 and +-1 there, so each pixel reads one input pixel with weight 1. It is the identity when
     `training=False` (`model.predict`, `model.evaluate`); called directly it augments.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional

@@ -67,8 +67,9 @@ class RandomAnyAngleRotation(BaseImageRotation):
     its own (eagerly or in `tf.data`), it resamples with Keras' fused
     `keras.ops.image.affine_transform` where that is one batched kernel (TensorFlow,
     JAX, and `tf.data` on any backend), exact at right angles too: cosine and sine are
-    exactly 0 and +-1 there, so each pixel reads one input pixel with weight 1. It is the identity when
-    `training=False` (`model.predict`, `model.evaluate`); called directly it augments.
+    exactly 0 and +-1 there, so each pixel reads one input pixel with weight 1. It is
+    the identity when `training=False` (`model.predict`, `model.evaluate`); called
+    directly it augments.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional
     `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (a dict with `"boxes"`

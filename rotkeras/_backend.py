@@ -3,13 +3,23 @@
 Everything else in the package is written with `keras.ops`, `keras.random` and Keras'
 public API, and never asks which backend runs. The pieces below cannot be: each says why.
 
-1. **The `tf.data` bridge** (`TFDataLayer`, `map_in_tf_graph`). A `tf.data` pipeline is
-   a TensorFlow graph. On the TensorFlow backend `keras.ops` are TensorFlow ops and run
-   in it directly; on JAX and PyTorch they produce JAX arrays or torch tensors, which a
-   TensorFlow graph cannot hold. The bridge detects a TensorFlow graph (Keras has no
-   public way to ask) and routes the computation through `tf.py_function`: the batch is
-   handed over as NumPy, computed eagerly on the active backend and handed back with its
-   static shape restored (from the layer's `compute_output_spec`).
+1. **The `tf.data` bridge and compiled eager calls** (`TFDataLayer`, `ops_for`,
+   `map_in_tf_graph`). A `tf.data` pipeline is a TensorFlow graph. On the TensorFlow
+   backend `keras.ops` are TensorFlow ops and run in it directly; on JAX and PyTorch they
+   produce JAX arrays or torch tensors, which a TensorFlow graph cannot hold. Like Keras'
+   own preprocessing layers (which compute with `self.backend`, switched to TensorFlow
+   inside `tf.data`), a layer that writes its computation with the namespace
+   `self.ops` (the `keras.ops` names, plus `random` and `image`) runs natively in the
+   graph: the bridge detects a TensorFlow graph (Keras has no public way to ask) and
+   makes `self.ops` Keras' TensorFlow backend for the call, with a TensorFlow seed
+   generator (`self.seed_generator_for(...)`). Layers that do not (and `map_in_tf_graph`)
+   go through `tf.py_function`: the batch is handed over as NumPy, computed eagerly on
+   the active backend and handed back with its static shape restored. Called eagerly
+   outside a model, a layer that asks for it runs its call as one compiled function
+   (`tf.function` on TensorFlow, `jax.jit` on JAX with its seed state passed in and out
+   through a `keras.StatelessScope`), built lazily per layer: op-by-op dispatch costs
+   more than moving the pixels. PyTorch runs eagerly (`torch.compile`'s start-up would
+   dominate). Inside a model nothing changes: Keras already traces the call.
 2. **Hardware probes for the training precision** (`bfloat16_kernels_pay`). Whether
    bfloat16 training pays depends on the backend's CPU kernels (oneDNN on TensorFlow,
    MKL-DNN on PyTorch, XLA on JAX), whose switches only the backend libraries expose.
@@ -20,7 +30,7 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
 4. **How Keras' trainers run on each backend** (`tf_data_is_native`,
    `multi_step_execution_pays`, `max_steps_per_execution`): facts about Keras' per-backend
    `fit` loops, which no public API reports.
-4. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
+5. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
    `draw_per_sample`). Keras has one engine per backend: `keras.distribution` on JAX (one
    program over the global batch, sharded by XLA) and `tf.distribute` on TensorFlow (the
    step runs once per replica on its share of the batch); PyTorch has none in Keras.
@@ -53,6 +63,7 @@ __all__ = [
     "TFDataLayer",
     "assert_at_run_time",
     "bfloat16_kernels_pay",
+    "affine_transform_is_batched",
     "data_parallel_scope",
     "draw_per_sample",
     "in_tf_graph",
@@ -63,6 +74,7 @@ __all__ = [
     "process_count",
     "replica_position",
     "replicas_in_sync",
+    "ops_for",
     "tf_data_is_native",
 ]
 
@@ -135,27 +147,261 @@ def map_in_tf_graph(
     return keras.tree.pack_sequence_as(signature, list(flat_outputs))
 
 
+class _Ops:
+    """The `keras.ops` names (plus `random` and `image`) on one backend."""
+
+    def __init__(self, tensorflow: bool) -> None:
+        self.tensorflow = tensorflow
+
+    def __getattr__(self, name: str) -> Any:
+        if not self.tensorflow:
+            value = {"random": keras.random, "image": keras.ops.image}.get(name)
+            value = value if value is not None else getattr(keras.ops, name)
+        else:
+            # Keras' TensorFlow backend, as Keras' own `tf.data` layers use it.
+            from keras.src.backend import tensorflow as tf_backend
+
+            if name in ("random", "image"):
+                value = getattr(tf_backend, name)
+            else:
+                for module in (tf_backend.numpy, tf_backend.core, tf_backend.math,
+                               tf_backend.nn):
+                    if hasattr(module, name):
+                        value = getattr(module, name)
+                        break
+                else:
+                    raise AttributeError(name)
+        setattr(self, name, value)
+        return value
+
+
+_ACTIVE_OPS = _Ops(tensorflow=False)
+_TF_OPS = _Ops(tensorflow=True)
+
+
+def ops_for(tensorflow_graph: bool = False) -> Any:
+    """`keras.ops` (with `.random` and `.image`), or Keras' TensorFlow backend under those
+    names when `tensorflow_graph` (a `tf.data` graph under JAX or PyTorch)."""
+    return _TF_OPS if tensorflow_graph else _ACTIVE_OPS
+
+
+def affine_transform_is_batched(ops: Any) -> bool:
+    """Whether `ops.image.affine_transform` is one batched kernel: TensorFlow's
+    `ImageProjectiveTransformV3` and JAX's vectorised `map_coordinates` are; Keras' PyTorch
+    version loops over the samples of the batch in Python (Keras 3.15)."""
+    return ops is _TF_OPS or keras.backend.backend() != "torch"
+
+
+def _is_jax_tracer(x: Any) -> bool:
+    if keras.backend.backend() != "jax":
+        return False
+    import jax
+
+    return isinstance(x, jax.core.Tracer)
+
+
+def _is_tf_tensor(x: Any) -> bool:
+    if "tensorflow" not in sys.modules:
+        return False
+    import tensorflow as tf
+
+    return tf.is_tensor(x)
+
+
+def _is_eager(x: Any) -> bool:
+    """Whether `x` is a concrete value outside any trace (NumPy or an eager tensor)."""
+    if isinstance(x, keras.KerasTensor):
+        return False
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return not in_tf_graph()
+    if backend == "jax":
+        return not _is_jax_tracer(x) and not in_tf_graph()
+    return False
+
+
 class TFDataLayer(keras.layers.Layer):
     """A layer that also works inside `tf.data` pipelines under JAX and PyTorch.
 
-    Called on TensorFlow graph tensors while another backend is active, the call goes
-    through `map_in_tf_graph`, with the output shapes and dtypes of the layer's
-    `compute_output_spec`. Every other call is an ordinary Keras layer call.
+    Subclasses that write their computation with `self.ops` (and draw with
+    `self.seed_generator_for(generator)`) and set `native_in_tf_data = True` run natively
+    in a `tf.data` graph on every backend (`native_tf_data(inputs)` may refuse an input);
+    the others go through `map_in_tf_graph`, with the output shapes and dtypes of the
+    layer's `compute_output_spec`. With `compile_eager_calls = True`, calls of the layer on
+    its own on one tensor (not a dict), eagerly on TensorFlow and JAX and in `tf.data` on
+    every backend, run as one compiled function (XLA on TensorFlow unless
+    `xla_in_compiled_calls = False`). Every other call is an ordinary Keras layer call.
     """
+
+    native_in_tf_data = False
+    compile_eager_calls = False
+    xla_in_compiled_calls = True
+
+    @property
+    def ops(self) -> Any:
+        """The ops of the running call: `keras.ops`, or TensorFlow's inside `tf.data`."""
+        return self.__dict__.get("_rotkeras_ops", _ACTIVE_OPS)
+
+    def called_alone(self) -> bool:
+        """Whether the running call is the layer's own, not part of a model's (or another
+        layer's) call: Keras' call context names the layer that entered it."""
+        from keras.src.backend.common import global_state
+
+        context = global_state.get_global_attribute("current_call_ctx")
+        return context is None or context.entry_layer is self
+
+    def native_tf_data(self, inputs: Any) -> bool:
+        """Whether this input runs natively in a `tf.data` graph (see the class docstring)."""
+        return self.native_in_tf_data
+
+    def seed_generator_for(self, generator: keras.random.SeedGenerator) -> Any:
+        """`generator`, or inside `tf.data` under another backend a TensorFlow seed
+        generator with the same seed (made once, as Keras' own `tf.data` layers do)."""
+        if self.ops is _ACTIVE_OPS:
+            return generator
+        cache = self.__dict__.setdefault("_rotkeras_tf_generators", {})
+        if id(generator) not in cache:
+            from keras.src.utils.backend_utils import DynamicBackend
+
+            seed = getattr(generator, "_initial_seed", None)
+            cache[id(generator)] = keras.random.SeedGenerator(
+                seed, backend=DynamicBackend("tensorflow")
+            )
+        return cache[id(generator)]
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         first = keras.tree.flatten(inputs)[0]
+        symbolic = isinstance(first, keras.KerasTensor)
+        # A TensorFlow graph (tf.data, tf.function) holds the input; under JAX or PyTorch it
+        # cannot hold their tensors (a JAX tracer is a JAX trace, e.g. `model.export`).
+        graph = not symbolic and in_tf_graph() and not _is_jax_tracer(first)
+        foreign = graph and not tf_data_is_native()
         if (
-            not tf_data_is_native()
-            and not isinstance(first, keras.KerasTensor)
-            and in_tf_graph()
+            not symbolic
+            and (graph or _is_eager(first))
+            and self._compiles(inputs, args, kwargs)
+            and (not foreign or self.native_tf_data(inputs))
         ):
+            return self._compiled_call(inputs, kwargs.get("training", True), graph)
+        if foreign:
+            if self.native_tf_data(inputs):
+                return self._call_in_tensorflow(inputs, *args, **kwargs)
             return map_in_tf_graph(
                 lambda packed: keras.layers.Layer.__call__(self, packed, *args, **kwargs),
                 inputs,
                 lambda symbolic: self.compute_output_spec(symbolic, *args, **kwargs),
             )
         return super().__call__(inputs, *args, **kwargs)
+
+    def _compiles(self, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """Whether this call runs compiled: a layer that asks for it, called on its own
+        (not inside a model) on one tensor, with nothing but a Python bool `training`."""
+        from keras.src.backend.common import global_state
+
+        return (
+            self.compile_eager_calls
+            and not isinstance(inputs, (dict, list, tuple))
+            and not args
+            and set(kwargs) <= {"training"}
+            and isinstance(kwargs.get("training", True), bool)
+            and global_state.get_global_attribute("current_call_ctx") is None
+            and self.compiles_input(inputs)
+        )
+
+    def compiles_input(self, inputs: Any) -> bool:
+        """Whether this input may run compiled (e.g. not where a run-time check is needed:
+        XLA drops TensorFlow assertions)."""
+        return True
+
+    def _call_in_tensorflow(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The layer's call on TensorFlow tensors with `self.ops` switched to TensorFlow."""
+        import tensorflow as tf
+
+        inputs = keras.tree.map_structure(tf.convert_to_tensor, inputs)
+        previous = self.__dict__.get("_rotkeras_ops")
+        self.__dict__["_rotkeras_ops"] = _TF_OPS
+        convert = self._convert_input_args
+        self._convert_input_args = False
+        try:
+            return keras.layers.Layer.__call__(self, inputs, *args, **kwargs)
+        finally:
+            if previous is None:
+                self.__dict__.pop("_rotkeras_ops", None)
+            else:
+                self.__dict__["_rotkeras_ops"] = previous
+            self._convert_input_args = convert
+
+    def _compiled_call(self, inputs: Any, training: bool, graph: bool) -> Any:
+        """Runs the call as one compiled function, made once per layer and kind of call."""
+        backend = keras.backend.backend()
+        kind = "jax" if backend == "jax" and not graph else (
+            "tensorflow" if backend == "tensorflow" else "foreign")
+        cache = self.__dict__.setdefault("_rotkeras_compiled", {})
+        if kind == "jax":
+            inputs = keras.ops.convert_to_tensor(inputs)
+            if kind not in cache:
+                cache[kind] = _jax_layer_call(self)
+            return cache[kind](inputs, training)
+        import tensorflow as tf
+
+        inputs = tf.convert_to_tensor(inputs)
+        if kind == "foreign":
+            # TensorFlow seed generators are made before tracing the compiled function.
+            with _ops_switched(self):
+                for value in list(vars(self).values()):
+                    if isinstance(value, keras.random.SeedGenerator):
+                        self.seed_generator_for(value)
+        if kind not in cache:
+            if kind == "foreign":
+
+                def call(x: Any, training: bool) -> Any:
+                    return self._call_in_tensorflow(x, training=training)
+            else:
+
+                def call(x: Any, training: bool) -> Any:
+                    return keras.layers.Layer.__call__(self, x, training=training)
+
+            # XLA fuses the whole call into one loop over the pixels (in tf.data too, where
+            # the plain graph runs ~10x slower); no AutoGraph: no tensor-dependent Python
+            # control flow. One trace per input signature and `training`.
+            cache[kind] = tf.function(call, autograph=False,
+                                      jit_compile=self.xla_in_compiled_calls)
+        return cache[kind](inputs, training)
+
+
+@contextlib.contextmanager
+def _ops_switched(layer: TFDataLayer) -> Iterator[None]:
+    layer.__dict__["_rotkeras_ops"] = _TF_OPS
+    try:
+        yield
+    finally:
+        layer.__dict__.pop("_rotkeras_ops", None)
+
+
+def _jax_layer_call(layer: keras.layers.Layer) -> Callable[[Any, bool], Any]:
+    """`layer.__call__(inputs, training=training)` as one `jax.jit` function; the layer's
+    variables (its seed state) go in and out through a `keras.StatelessScope`."""
+    import jax
+
+    call = keras.layers.Layer.__call__
+    variables = list(layer.variables)
+
+    def pure(values: list[Any], inputs: Any, training: bool) -> tuple[Any, list[Any]]:
+        mapping = list(zip(variables, values, strict=True))
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            outputs = call(layer, inputs, training=training)
+            new = [scope.get_current_value(v) for v in variables]
+        return outputs, [v if n is None else n for v, n in zip(values, new, strict=True)]
+
+    jitted = jax.jit(pure, static_argnames=("training",))
+
+    def run(inputs: Any, training: bool) -> Any:
+        outputs, values = jitted([v.value for v in variables], inputs, training=training)
+        for variable, value in zip(variables, values, strict=True):
+            variable.assign(value)
+        return outputs
+
+    return run
 
 
 # ------------------------------------------------------------------ run-time checks
@@ -178,7 +424,7 @@ def assert_at_run_time(
         return guard
     if isinstance(condition, keras.KerasTensor):
         return guard  # symbolic: the static checks are all there is
-    if keras.backend.backend() == "tensorflow" and in_tf_graph():
+    if in_tf_graph() and _is_tf_tensor(condition):
         import tensorflow as tf
 
         assertion = tf.debugging.Assert(condition, [message, *values])

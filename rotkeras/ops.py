@@ -143,34 +143,50 @@ def _turns_tensor(k: Any) -> Any:
     return k
 
 
-def _rot90_fixed(images: Any, k: int, h_axis: int, w_axis: int) -> Any:
+def rot90_checked(
+    images: Any, k: Any, data_format: str, odd_turns: bool = True, xp: Any = ops
+) -> Any:
+    """`rot90` of a validated image tensor (rank 3 or 4, square where needed), written
+    with the ops namespace `xp` (`keras.ops`, or TensorFlow's inside `tf.data`)."""
+    rank = len(images.shape)
+    h_axis, w_axis = check.spatial_axes(rank, data_format)
+    if isinstance(k, numbers.Integral) and not isinstance(k, bool):
+        return _rot90_fixed(images, int(k), h_axis, w_axis, xp)
+    if rank == 3:
+        return _rot90_per_sample(images[None], k, h_axis + 1, w_axis + 1, odd_turns, xp)[0]
+    return _rot90_per_sample(images, k, h_axis, w_axis, odd_turns, xp)
+
+
+def _rot90_fixed(images: Any, k: int, h_axis: int, w_axis: int, xp: Any = ops) -> Any:
     """Fixed quarter turns as a transpose and a flip (both exact, any shape)."""
     k %= 4
     if k == 0:
         return images
     if k == 2:
-        return ops.flip(ops.flip(images, axis=h_axis), axis=w_axis)
+        return xp.flip(xp.flip(images, axis=h_axis), axis=w_axis)
     perm = list(range(len(images.shape)))
     perm[h_axis], perm[w_axis] = w_axis, h_axis
     # np.rot90: k=1 flips the rows of the transpose, k=3 its columns.
-    return ops.flip(ops.transpose(images, perm), axis=h_axis if k == 1 else w_axis)
+    return xp.flip(xp.transpose(images, perm), axis=h_axis if k == 1 else w_axis)
 
 
-def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: bool) -> Any:
+def _rot90_per_sample(
+    images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: bool, xp: Any = ops
+) -> Any:
     """Per-sample quarter turns of a rank-4 batch, selected per sample with `where`."""
     # mod twice: 0..3 also where an exported graph's modulo keeps the sign (ONNX).
-    k = ops.reshape(ops.mod(ops.mod(ops.cast(k, "int32"), 4) + 4, 4), (-1, 1, 1, 1))
+    k = xp.reshape(xp.mod(xp.mod(xp.cast(k, "int32"), 4) + 4, 4), (-1, 1, 1, 1))
     out = images
     if odd_turns:
         perm = [0, 1, 2, 3]
         perm[h_axis], perm[w_axis] = w_axis, h_axis
-        out = ops.where(ops.equal(ops.mod(k, 2), 1), ops.transpose(out, perm), out)
+        out = xp.where(xp.equal(xp.mod(k, 2), 1), xp.transpose(out, perm), out)
     # np.rot90: k=1 flips the rows of the transpose, k=2 both axes, k=3 the columns of
     # the transpose.
-    flip_rows = ops.logical_or(ops.equal(k, 1), ops.equal(k, 2))
-    flip_cols = ops.logical_or(ops.equal(k, 2), ops.equal(k, 3))
-    out = ops.where(flip_rows, ops.flip(out, axis=h_axis), out)
-    return ops.where(flip_cols, ops.flip(out, axis=w_axis), out)
+    flip_rows = xp.logical_or(xp.equal(k, 1), xp.equal(k, 2))
+    flip_cols = xp.logical_or(xp.equal(k, 2), xp.equal(k, 3))
+    out = xp.where(flip_rows, xp.flip(out, axis=h_axis), out)
+    return xp.where(flip_cols, xp.flip(out, axis=w_axis), out)
 
 
 def finite_argmax(scores: Any) -> Any:
@@ -261,6 +277,32 @@ def rotate(
         "a rank-3 (height, width, channels) or rank-4 (batch, height, width, channels) tensor",
     )
     check.check_numeric_dtype(images, "images")
+    if isinstance(angles, numbers.Real) and not isinstance(angles, bool):
+        angles = check.check_number(angles, "angles")
+    else:
+        angles = _angles_tensor(angles, images if rank == 4 else images[None])
+    return rotate_checked(images, angles, interpolation=interpolation, fill_mode=fill_mode,
+                          fill_value=fill_value, data_format=data_format, fused=False)
+
+
+def rotate_checked(
+    images: Any,
+    angles: Any,
+    *,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+    data_format: str,
+    xp: Any = ops,
+    fused: bool = False,
+) -> Any:
+    """`rotate` of a validated rank-3 or rank-4 image tensor by a Python float or a float32
+    `(batch,)` tensor of finite angles, written with the ops namespace `xp` (`keras.ops`,
+    or TensorFlow's inside `tf.data`). With `fused`, the rotation is Keras' fused
+    `affine_transform` where it gives the same result (not for `"wrap"`, whose border
+    differs on TensorFlow, nor float64, which it resamples in float32); it does not
+    compile with XLA on TensorFlow, so only calls outside a model ask for it."""
+    rank = len(images.shape)
     batch = images if rank == 4 else images[None]
     h_axis, w_axis = check.spatial_axes(4, data_format)
     height, width = batch.shape[h_axis], batch.shape[w_axis]
@@ -268,23 +310,67 @@ def rotate(
     square = height is not None and height == width
     step = 90.0 if square else 180.0
     resample = {"interpolation": interpolation, "fill_mode": fill_mode,
-                "fill_value": fill_value, "data_format": data_format}
-    if isinstance(angles, numbers.Real) and not isinstance(angles, bool):
-        angle = check.check_number(angles, "angles")
-        turns = round(angle / step)
-        residual = angle - step * turns
-        out = _rot90_fixed(batch, int(turns * step // 90), h_axis, w_axis)
+                "fill_value": fill_value, "data_format": data_format, "xp": xp}
+    fused = (fused and fill_mode != "wrap"
+             and keras.backend.standardize_dtype(images.dtype) != "float64")
+    if fused:
+        # One affine transform over the whole angle: at multiples of 90 degrees (180 on
+        # non-square images) cosine and sine are exactly 0 and +-1 (`_cos_sin`), so every
+        # pixel reads one input pixel at integer coordinates, with weight exactly 1.
+        out = _affine_resample(batch, angles, **resample)
+        return out if rank == 4 else out[0]
+    if isinstance(angles, float):
+        turns = round(angles / step)
+        residual = angles - step * turns
+        out = _rot90_fixed(batch, int(turns * step // 90), h_axis, w_axis, xp)
         if residual != 0.0:
             out = _resample(out, residual, **resample)
     else:
-        angles = _angles_tensor(angles, batch)
-        turns = ops.round(angles / step)
+        turns = xp.round(angles / step)
         residual = angles - step * turns
-        k = ops.cast(turns, "int32") * int(step // 90)
-        exact = _rot90_per_sample(batch, k, h_axis, w_axis, odd_turns=square)
+        k = xp.cast(turns, "int32") * int(step // 90)
+        exact = _rot90_per_sample(batch, k, h_axis, w_axis, square, xp)
         rotated = _resample(exact, residual, **resample)
-        out = ops.where(ops.reshape(ops.equal(residual, 0.0), (-1, 1, 1, 1)), exact, rotated)
+        out = xp.where(xp.reshape(xp.equal(residual, 0.0), (-1, 1, 1, 1)), exact, rotated)
     return out if rank == 4 else out[0]
+
+
+def _affine_resample(
+    images: Any,
+    angles: Any,
+    *,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+    data_format: str,
+    xp: Any,
+) -> Any:
+    """Resamples a rank-4 batch rotated by `angles` with `keras.ops.image.affine_transform`
+    (the same source coordinates as `_source_coordinates`)."""
+    h_axis, w_axis = check.spatial_axes(4, data_format)
+    shape = xp.shape(images)
+    height = images.shape[h_axis] if images.shape[h_axis] is not None else shape[h_axis]
+    width = images.shape[w_axis] if images.shape[w_axis] is not None else shape[w_axis]
+    if isinstance(angles, float):
+        angles = xp.zeros((shape[0],), "float32") + angles
+    cos, sin = _cos_sin(angles, xp)
+    cy = (xp.cast(height, "float32") - 1.0) / 2.0
+    cx = (xp.cast(width, "float32") - 1.0) / 2.0
+    zeros = xp.zeros_like(cos)
+    transform = xp.stack(
+        [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, zeros, zeros],
+        axis=-1,
+    )
+    dtype = keras.backend.standardize_dtype(images.dtype)
+    compute = dtype if dtype in ("float32", "float64") else "float32"
+    out = xp.image.affine_transform(
+        xp.cast(images, compute), transform, interpolation=interpolation,
+        fill_mode=fill_mode, fill_value=fill_value, data_format=data_format,
+    )
+    if "int" in dtype:
+        info = np.iinfo(dtype)
+        out = xp.clip(xp.round(out), float(info.min), float(info.max))
+    return xp.cast(out, dtype)
 
 
 def _angles_tensor(angles: Any, batch: Any) -> Any:
@@ -355,44 +441,46 @@ def _reduce_on_host(angles: Any) -> Any:
         return np.where(np.isfinite(wide), np.mod(wide, 360.0), wide).astype(np.float32)
 
 
-def _cos_sin(angles: Any) -> tuple[Any, Any]:
+def _cos_sin(angles: Any, xp: Any = ops) -> tuple[Any, Any]:
     """Cosine and sine of `angles` degrees, exactly 0 and +-1 at right angles."""
-    angles = ops.convert_to_tensor(angles, "float32")
-    turns = ops.round(angles / 90.0)
+    angles = xp.convert_to_tensor(angles, "float32")
+    turns = xp.round(angles / 90.0)
     radians = (angles - 90.0 * turns) * (math.pi / 180.0)
-    cos_r, sin_r = ops.cos(radians), ops.sin(radians)
-    index = ops.cast(ops.mod(turns, 4.0), "int32")
-    cos_q = ops.take(ops.convert_to_tensor([1.0, 0.0, -1.0, 0.0]), index)
-    sin_q = ops.take(ops.convert_to_tensor([0.0, 1.0, 0.0, -1.0]), index)
+    cos_r, sin_r = xp.cos(radians), xp.sin(radians)
+    index = xp.cast(xp.mod(turns, 4.0), "int32")
+    cos_q = xp.take(xp.convert_to_tensor([1.0, 0.0, -1.0, 0.0]), index)
+    sin_q = xp.take(xp.convert_to_tensor([0.0, 1.0, 0.0, -1.0]), index)
     return cos_q * cos_r - sin_q * sin_r, sin_q * cos_r + cos_q * sin_r
 
 
-def _source_coordinates(angles: Any, height: Any, width: Any) -> tuple[Any, Any]:
+def _source_coordinates(
+    angles: Any, height: Any, width: Any, xp: Any = ops
+) -> tuple[Any, Any]:
     """Input `(row, col)` read by every output pixel; `(H, W)` or `(batch, H, W)`.
 
     An output pixel `(x, y)` (column, row) reads the input point
     `(cos x - sin y + cx - cos cx + sin cy, sin x + cos y + cy - sin cx - cos cy)`, as
-    the rows of `keras.ops.image.affine_transform`'s transforms.
+    the rows of `keras.xp.image.affine_transform`'s transforms.
     """
-    cos, sin = _cos_sin(angles)
+    cos, sin = _cos_sin(angles, xp)
     cos, sin = cos[..., None, None], sin[..., None, None]
-    cy = (ops.cast(height, "float32") - 1.0) / 2.0
-    cx = (ops.cast(width, "float32") - 1.0) / 2.0
-    rows = ops.arange(height, dtype="float32")[:, None] - cy
-    cols = ops.arange(width, dtype="float32")[None, :] - cx
+    cy = (xp.cast(height, "float32") - 1.0) / 2.0
+    cx = (xp.cast(width, "float32") - 1.0) / 2.0
+    rows = xp.arange(height, dtype="float32")[:, None] - cy
+    cols = xp.arange(width, dtype="float32")[None, :] - cx
     return sin * cols + cos * rows + cy, cos * cols - sin * rows + cx
 
 
-def _fill_index(index: Any, size: int, fill_mode: str) -> tuple[Any, Any]:
+def _fill_index(index: Any, size: int, fill_mode: str, xp: Any = ops) -> tuple[Any, Any]:
     """Maps pixel indices to `[0, size)` by `fill_mode`; also returns which were inside."""
-    inside = ops.logical_and(index >= 0, index < size)
+    inside = xp.logical_and(index >= 0, index < size)
     if fill_mode == "wrap":
-        index = ops.mod(index, size)
+        index = xp.mod(index, size)
     elif fill_mode == "reflect":
-        index = ops.mod(index, 2 * size)
-        index = ops.where(index >= size, 2 * size - 1 - index, index)
+        index = xp.mod(index, 2 * size)
+        index = xp.where(index >= size, 2 * size - 1 - index, index)
     else:  # "constant" (inside decides) and "nearest"
-        index = ops.clip(index, 0, size - 1)
+        index = xp.clip(index, 0, size - 1)
     return index, inside
 
 
@@ -404,65 +492,66 @@ def _resample(
     fill_mode: str,
     fill_value: float,
     data_format: str,
+    xp: Any = ops,
 ) -> Any:
     """Resamples a rank-4 batch rotated by `angles` (a Python number or `(batch,)`)."""
     if data_format == "channels_first":
-        out = _resample(ops.transpose(images, (0, 2, 3, 1)), angles,
+        out = _resample(xp.transpose(images, (0, 2, 3, 1)), angles,
                         interpolation=interpolation, fill_mode=fill_mode,
-                        fill_value=fill_value, data_format="channels_last")
-        return ops.transpose(out, (0, 3, 1, 2))
+                        fill_value=fill_value, data_format="channels_last", xp=xp)
+        return xp.transpose(out, (0, 3, 1, 2))
     height, width, channels = images.shape[1], images.shape[2], images.shape[3]
-    shape = ops.shape(images)
+    shape = xp.shape(images)
     if height is None or width is None:
         height, width = shape[1], shape[2]
     shared = isinstance(angles, float)  # one angle: the same coordinates for every image
-    src_y, src_x = _source_coordinates(angles, height, width)
+    src_y, src_x = _source_coordinates(angles, height, width, xp)
     if interpolation == "nearest":
         offsets, weights = [(0, 0)], None
-        y0, x0 = ops.floor(src_y + 0.5), ops.floor(src_x + 0.5)
+        y0, x0 = xp.floor(src_y + 0.5), xp.floor(src_x + 0.5)
     else:
         offsets = [(0, 0), (0, 1), (1, 0), (1, 1)]
-        y0, x0 = ops.floor(src_y), ops.floor(src_x)
+        y0, x0 = xp.floor(src_y), xp.floor(src_x)
         fy, fx = src_y - y0, src_x - x0
         weights = [(1.0 - fy) * (1.0 - fx), (1.0 - fy) * fx, fy * (1.0 - fx), fy * fx]
-    y0, x0 = ops.cast(y0, "int32"), ops.cast(x0, "int32")
+    y0, x0 = xp.cast(y0, "int32"), xp.cast(x0, "int32")
     indices, inside = [], []
     for dy, dx in offsets:
-        rows, rows_in = _fill_index(y0 + dy, height, fill_mode)
-        cols, cols_in = _fill_index(x0 + dx, width, fill_mode)
+        rows, rows_in = _fill_index(y0 + dy, height, fill_mode, xp)
+        cols, cols_in = _fill_index(x0 + dx, width, fill_mode, xp)
         indices.append(rows * width + cols)
-        inside.append(ops.logical_and(rows_in, cols_in))
+        inside.append(xp.logical_and(rows_in, cols_in))
     # One gather reads every neighbour of every output pixel.
-    index = ops.stack(indices, axis=-3)  # (..., neighbours, H, W)
+    index = xp.stack(indices, axis=-3)  # (..., neighbours, H, W)
     if shared:
-        values = ops.take(ops.reshape(images, (shape[0], -1, shape[3])),
-                          ops.reshape(index, (-1,)), axis=1)
+        values = xp.take(xp.reshape(images, (shape[0], -1, shape[3])),
+                          xp.reshape(index, (-1,)), axis=1)
     else:
         pixels = height * width
-        index = index + ops.reshape(ops.arange(shape[0], dtype="int32") * pixels, (-1, 1, 1, 1))
-        values = ops.take(ops.reshape(images, (-1, shape[3])), ops.reshape(index, (-1,)), axis=0)
-    values = ops.reshape(values, (shape[0], len(offsets), height, width, channels or shape[3]))
-    inside = ops.stack(inside, axis=-3)[..., None]
+        index = index + xp.reshape(xp.arange(shape[0], dtype="int32") * pixels, (-1, 1, 1, 1))
+        values = xp.take(xp.reshape(images, (-1, shape[3])), xp.reshape(index, (-1,)), axis=0)
+    values = xp.reshape(values, (shape[0], len(offsets), height, width, channels or shape[3]))
+    inside = xp.stack(inside, axis=-3)[..., None]
     if shared:
         inside = inside[None]
     dtype = keras.backend.standardize_dtype(images.dtype)
     if weights is None:  # nearest: the read values themselves, in the input's dtype
         if fill_mode == "constant":
-            fill = ops.cast(ops.convert_to_tensor(fill_value), dtype)
-            values = ops.where(inside, values, fill)
+            fill = xp.cast(xp.convert_to_tensor(fill_value), dtype)
+            values = xp.where(inside, values, fill)
         return values[:, 0]
     compute = dtype if dtype in ("float32", "float64") else "float32"
-    values = ops.cast(values, compute)
+    values = xp.cast(values, compute)
     if fill_mode == "constant":
-        values = ops.where(inside, values, ops.cast(fill_value, compute))
-    weight = ops.cast(ops.stack(weights, axis=-3)[..., None], compute)
+        values = xp.where(inside, values, xp.cast(fill_value, compute))
+    weight = xp.cast(xp.stack(weights, axis=-3)[..., None], compute)
     if shared:
         weight = weight[None]
-    out = ops.sum(values * weight, axis=1)
+    out = xp.sum(values * weight, axis=1)
     if "int" in dtype:
         info = np.iinfo(dtype)
-        out = ops.clip(ops.round(out), float(info.min), float(info.max))
-    return ops.cast(out, dtype)
+        out = xp.clip(xp.round(out), float(info.min), float(info.max))
+    return xp.cast(out, dtype)
 
 
 # ------------------------------------------------------------------- bounding boxes

@@ -35,6 +35,8 @@ import pytest
 
 import rotkeras
 
+pytestmark = pytest.mark.backend_independent
+
 EXTRAS = {"jax", "torch", "plot", "docs", "dev", "export"}
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")  # what the dependencies have wheels for
 WHEEL_INSTALL = os.environ.get("ROTKERAS_TEST_WHEEL_INSTALL", "") == "1"

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 DOCS = ROOT / "docs"
 METRICS = DOCS / "reproducing" / "metrics.json"
 BENCHMARKS = ROOT / "benchmarks" / "results" / "results.json"
+AUGMENTATION = ROOT / "benchmarks" / "results" / "augmentation" / "results.json"
 
 REGION = re.compile(
     r"^(?P<indent>[ \t]*)(?P<open><!-- generated:(?P<name>[\w.:-]+) -->\n)(?P<body>.*?)"
@@ -252,21 +253,45 @@ def _inference_table() -> str:
 
 
 def _augmentation_table() -> str:
-    backends = _benchmarks()["backends"]
+    """The augmentation table and its ratios, from the run of the augmentation suite alone."""
+    results = json.loads(AUGMENTATION.read_text(encoding="utf-8"))
+    backends = {b: out["augmentation"] for b, out in results["backends"].items()}
     names = list(backends)
-    methods = [row["method"] for row in backends[names[0]]["augmentation"]["rows"]]
+    methods = [row["method"] for row in backends[names[0]]["rows"]]
     lines = ["| method | " + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
              "|---|" + "---:|" * len(names)]
     for method in methods:
         cells = []
         for backend in names:
-            row = next((r for r in backends[backend]["augmentation"]["rows"]
-                        if r["method"] == method), None)
+            row = next((r for r in backends[backend]["rows"] if r["method"] == method), None)
             cells.append(f"{row['images_per_second']:,.0f}" if row else "n/a")
         title = method.replace("(tutorial)", "(the tutorial)")
-        if method.startswith("RandomRightAngleRotation"):
+        if method.startswith("RandomRightAngleRotation") or method.startswith(
+                "RandomAnyAngleRotation"):
             title = f"**{title}**"
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    ratio_rows = [
+        ("RandomRightAngleRotation / RandomFlip, eager", "ours_eager_vs_flip_eager"),
+        ("RandomRightAngleRotation / RandomFlip, eager, on a backend tensor",
+         "ours_tensor_vs_flip_tensor"),
+        ("RandomRightAngleRotation / RandomFlip, tf.data", "ours_tf_data_vs_flip_tf_data"),
+        ("RandomRightAngleRotation / tf.reverse, tf.data", "ours_tf_data_vs_floor"),
+        ("RandomAnyAngleRotation / RandomRotation, eager", "any_angle_eager_vs_keras_eager"),
+        ("RandomAnyAngleRotation / RandomRotation, eager, on a backend tensor",
+         "any_angle_tensor_vs_keras_tensor"),
+        ("RandomAnyAngleRotation / RandomRotation, tf.data",
+         "any_angle_tf_data_vs_keras_tf_data"),
+    ]
+    lines += ["", "| ratio (same process, interleaved) | "
+              + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
+              "|---|" + "---:|" * len(names)]
+    for title, key in ratio_rows:
+        lines.append(f"| {title} | "
+                     + " | ".join(_ratio(backends[b]["ratios"][key]) for b in names) + " |")
+    machine = results["backends"][names[0]]["machine"]
+    lines += ["", f"Measured by `{results['command']}` on {results['date']}, on "
+              f"{machine['cpu']}, {machine['cpus']} CPU cores shared with other jobs (read the "
+              f"ratios more than the rates), Keras {machine['keras']}."]
     return "\n".join(lines)
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-from keras import ops
 
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
@@ -46,6 +45,9 @@ class BaseImageRotation(TFDataLayer):
 
     #: Whether the layer turns by 90/270 degrees, which needs square images (subclasses set it).
     requires_square = False
+    # Written with `self.ops`: native in `tf.data` on every backend; eager calls compiled.
+    native_in_tf_data = True
+    compile_eager_calls = True
 
     def __init__(
         self,
@@ -113,17 +115,39 @@ class BaseImageRotation(TFDataLayer):
         return labels
 
     # ------------------------------------------------------------------ the call
+    def native_tf_data(self, inputs: Any) -> bool:
+        """Native in `tf.data` under JAX and PyTorch: images (and labels) of known height and
+        width; masks and bounding boxes go through the bridge."""
+        data = inputs if isinstance(inputs, dict) else {"images": inputs}
+        if (data.get("bounding_boxes") is not None or data.get("segmentation_masks") is not None
+                or "images" not in data):
+            return False
+        shape = getattr(data["images"], "shape", None)
+        try:
+            dims = tuple(shape)
+        except (TypeError, ValueError):  # unknown rank
+            return False
+        if len(dims) not in (3, 4):
+            return False
+        return None not in check.spatial_size(dims, self.data_format)
+
+    def compiles_input(self, inputs: Any) -> bool:
+        """Compiled calls need a known height and width (else a run-time check, which XLA
+        would drop)."""
+        return self.native_tf_data(inputs)
+
     def call(self, inputs: Any, training: bool = True) -> Any:
+        xp = self.ops
         data = inputs if isinstance(inputs, dict) else {"images": inputs}
         if "images" not in data:
             raise ValueError(f"A dict input needs an 'images' entry; received keys {sorted(data)}")
         # Converted once: every op would otherwise convert a NumPy input again.
-        images = ops.convert_to_tensor(data["images"])
+        images = xp.convert_to_tensor(data["images"])
         rank = check.check_image_tensor(images, "images")
         if self.requires_square:
             images = check.check_square_tensor(images, self.data_format, type(self).__name__)
         if data.get("segmentation_masks") is not None:
-            masks = ops.convert_to_tensor(data["segmentation_masks"])
+            masks = xp.convert_to_tensor(data["segmentation_masks"])
             if len(masks.shape) not in (rank - 1, rank):
                 raise ValueError(
                     f"`segmentation_masks` must be shaped like the images {tuple(images.shape)}, "
@@ -131,15 +155,15 @@ class BaseImageRotation(TFDataLayer):
                 )
             axis = -1 if self.data_format == "channels_last" else -3
             squeeze = len(masks.shape) == rank - 1
-            full = ops.expand_dims(masks, axis) if squeeze else masks
+            full = xp.expand_dims(masks, axis) if squeeze else masks
             images, full = check.check_same_images(images, full, "segmentation_masks",
                                                    self.data_format)
-            data = {**data, "segmentation_masks": ops.squeeze(full, axis) if squeeze else full}
+            data = {**data, "segmentation_masks": xp.squeeze(full, axis) if squeeze else full}
         data = {**data, "images": images}
         transformation = self.get_random_transformation(data, training=training)
         if transformation is None:
             return inputs
-        shape = ops.shape(images)
+        shape = xp.shape(images)
         h_axis, w_axis = check.spatial_axes(rank, self.data_format)
         transformation = {**transformation, "batched": rank == 4,
                           "image_size": (shape[h_axis], shape[w_axis])}
@@ -149,8 +173,8 @@ class BaseImageRotation(TFDataLayer):
             masks = data["segmentation_masks"]
             if len(masks.shape) == rank - 1:  # no channel axis, e.g. (batch, height, width)
                 axis = -1 if self.data_format == "channels_last" else -3
-                masks = ops.expand_dims(masks, axis)
-                masks = ops.squeeze(
+                masks = xp.expand_dims(masks, axis)
+                masks = xp.squeeze(
                     self.transform_segmentation_masks(masks, transformation, training), axis
                 )
             else:
@@ -164,10 +188,9 @@ class BaseImageRotation(TFDataLayer):
             outputs["labels"] = self.transform_labels(data["labels"], transformation, training)
         return outputs if isinstance(inputs, dict) else outputs["images"]
 
-    @staticmethod
-    def batch_size(images: Any) -> Any:
+    def batch_size(self, images: Any) -> Any:
         """The batch size of a rank-4 image tensor (1 for an unbatched rank-3 image)."""
-        return ops.shape(images)[0] if len(images.shape) == 4 else 1
+        return self.ops.shape(images)[0] if len(images.shape) == 4 else 1
 
     # ------------------------------------------------------------------ Keras plumbing
     def compute_output_shape(self, input_shape: Any) -> Any:

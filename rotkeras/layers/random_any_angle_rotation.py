@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
-from keras import ops
 
+from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
 from rotkeras.layers._base import BaseImageRotation
@@ -63,8 +63,13 @@ class RandomAnyAngleRotation(BaseImageRotation):
     step (XLA on TensorFlow, `jax.jit`, `torch.compile`): static shapes, no gathers
     of data-dependent size, no Python control flow on tensor values. It works inside
     a model on the TensorFlow, JAX and PyTorch backends and inside
-    `tf.data.Dataset.map` under any backend. It is the identity when
-    `training=False` (`model.predict`, `model.evaluate`); called directly it augments.
+    `tf.data.Dataset.map` under any backend (natively, with TensorFlow ops). Called on
+    its own (eagerly or in `tf.data`), it resamples with Keras' fused
+    `keras.ops.image.affine_transform` where that is one batched kernel (TensorFlow,
+    JAX, and `tf.data` on any backend), exact at right angles too: cosine and sine are
+    exactly 0 and +-1 there, so each pixel reads one input pixel with weight 1. It is
+    the identity when `training=False` (`model.predict`, `model.evaluate`); called
+    directly it augments.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional
     `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (a dict with `"boxes"`
@@ -139,22 +144,33 @@ class RandomAnyAngleRotation(BaseImageRotation):
         """Draws the angle of every sample; `None` (no rotation) when not training."""
         if not training:
             return None
+        xp = self.ops
         batch_size = self.batch_size(data["images"])
-        seed = self.generator if seed is None else seed
+        seed = self.seed_generator_for(self.generator) if seed is None else seed
         if self.lower == self.upper:
-            angles = ops.zeros((batch_size,), "float32") + 360.0 * self.lower
+            angles = xp.zeros((batch_size,), "float32") + 360.0 * self.lower
         else:
-            angles = keras.random.uniform((batch_size,), 360.0 * self.lower,
-                                          360.0 * self.upper, dtype="float32", seed=seed)
+            angles = xp.random.uniform((batch_size,), 360.0 * self.lower,
+                                       360.0 * self.upper, dtype="float32", seed=seed)
         return {"angles": angles}
 
     def _rotate(self, images: Any, transformation: dict[str, Any], interpolation: str) -> Any:
         angles = transformation["angles"]
         if not transformation["batched"]:
             angles = angles[0]
-        return rotation_ops.rotate(images, angles, interpolation=interpolation,
-                                   fill_mode=self.fill_mode, fill_value=self.fill_value,
-                                   data_format=self.data_format)
+        return rotation_ops.rotate_checked(images, angles, interpolation=interpolation,
+                                           fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                           data_format=self.data_format, xp=self.ops,
+                                           fused=self.fused_affine_transform())
+
+    # Keras' affine transform (TensorFlow's ImageProjectiveTransformV3) has no XLA kernel.
+    xla_in_compiled_calls = False
+
+    def fused_affine_transform(self) -> bool:
+        """Keras' fused affine transform for the residual rotation: in calls of the layer on
+        its own (eagerly or in `tf.data`) where that kernel is batched; inside a model the
+        gather of `rotkeras.ops.rotate`, which compiles with XLA on every backend."""
+        return self.called_alone() and _backend.affine_transform_is_batched(self.ops)
 
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True

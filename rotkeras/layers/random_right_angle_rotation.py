@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
-from keras import ops
 
 from rotkeras import _backend
 from rotkeras import _validation as check
@@ -96,34 +95,35 @@ class RandomRightAngleRotation(BaseImageRotation):
         """Draws the quarter turns of every sample; `None` (no rotation) when not training."""
         if not training:
             return None
+        xp = self.ops
         batch_size = self.batch_size(data["images"])
-        seed = self.generator if seed is None else seed
-        table = ops.convert_to_tensor(self._ks, dtype="int32")
+        seed = self.seed_generator_for(self.generator) if seed is None else seed
+        table = xp.convert_to_tensor(self._ks, dtype="int32")
         if len(self._ks) == 1:
-            k = ops.zeros((batch_size,), dtype="int32") + table[0]
+            k = xp.zeros((batch_size,), dtype="int32") + table[0]
         else:
 
             def draw(count: Any) -> Any:
                 if self.probabilities is None:
-                    return keras.random.randint(
+                    return xp.random.randint(
                         (count,), 0, len(self._ks), dtype="int32", seed=seed
                     )
-                logits = ops.log(ops.convert_to_tensor(self.probabilities, dtype="float32"))
-                logits = ops.broadcast_to(logits[None], (count, len(self._ks)))
-                return ops.reshape(
-                    keras.random.categorical(logits, 1, dtype="int32", seed=seed), (-1,)
+                logits = xp.log(xp.convert_to_tensor(self.probabilities, dtype="float32"))
+                logits = xp.broadcast_to(logits[None], (count, len(self._ks)))
+                return xp.reshape(
+                    xp.random.categorical(logits, 1, dtype="int32", seed=seed), (-1,)
                 )
 
             # Under tf.distribute every replica draws its own samples' turns (see
             # `rotkeras._backend.draw_per_sample`), not a copy of the first replica's.
-            k = ops.take(table, _backend.draw_per_sample(draw, batch_size), axis=0)
-        return {"k": k, "angles": 90.0 * ops.cast(k, "float32")}
+            k = xp.take(table, _backend.draw_per_sample(draw, batch_size), axis=0)
+        return {"k": k, "angles": 90.0 * xp.cast(k, "float32")}
 
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True
     ) -> Any:
-        return rotation_ops.rot90(images, transformation["k"], data_format=self.data_format,
-                                  odd_turns=self.requires_square)
+        return rotation_ops.rot90_checked(images, transformation["k"], self.data_format,
+                                          odd_turns=self.requires_square, xp=self.ops)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

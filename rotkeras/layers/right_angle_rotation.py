@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-from keras import ops
 
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
@@ -79,13 +78,14 @@ class RightAngleRotation(BaseImageRotation):
         self, data: dict[str, Any], training: bool = True, seed: Any = None
     ) -> dict[str, Any]:
         """The same quarter turns for every sample, in training and inference."""
-        k = ops.full((self.batch_size(data["images"]),), self.k, dtype="int32")
-        return {"k": k, "angles": 90.0 * ops.cast(k, "float32")}
+        xp = self.ops
+        k = xp.full((self.batch_size(data["images"]),), self.k, dtype="int32")
+        return {"k": k, "angles": 90.0 * xp.cast(k, "float32")}
 
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True
     ) -> Any:
-        return rotation_ops.rot90(images, self.k, data_format=self.data_format)
+        return rotation_ops.rot90_checked(images, self.k, self.data_format, xp=self.ops)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -48,6 +48,9 @@ def test_augmentation_quick():
     assert "np.copy (memory floor)" in names
     assert "RandomRightAngleRotation, tf.data" in names
     assert "RandomAnyAngleRotation, tf.data" in names
+    assert "keras.layers.RandomFlip, tf.data" in names
+    assert augmentation.FLOOR in names
+    assert result["ratios"]["ours_tf_data_vs_floor"] > 0
     assert "train step (jit_compile=True): RandomAnyAngleRotation" in names
     assert result["ratios"]["any_angle_train_step_vs_keras_train_step"] > 0
     assert all(row["images_per_second"] > 0 for row in result["rows"])

@@ -9,6 +9,7 @@ from rotkeras.datasets.rotated import (
     rotate_images,
     rotate_right_angles,
 )
+from rotkeras.datasets.synthetic_numbers import make_synthetic_numbers
 from rotkeras.datasets.synthetic_photos import make_synthetic_photos
 from rotkeras.datasets.turned_batches import TurnedBatches
 
@@ -20,6 +21,7 @@ __all__ = [
     "letterbox",
     "load_image_folder",
     "load_mnist",
+    "make_synthetic_numbers",
     "make_synthetic_photos",
     "read_image",
     "rotate_images",

@@ -55,6 +55,11 @@ class DigitReading:
         confidence: The reader's probability of that digit, given the number's orientation.
         box: `(x_min, y_min, x_max, y_max)` of the digit's ink in pixels of the photo as
             given (maximum exclusive).
+
+    Examples:
+        >>> from rotkeras.reading import DigitReading
+        >>> DigitReading(7, 0.98, (10, 4, 30, 40)).to_dict()
+        {'digit': 7, 'confidence': 0.98, 'box': [10, 4, 30, 40]}
     """
 
     digit: int
@@ -79,6 +84,13 @@ class NumberReading:
         orientation_confidence: The probability of that orientation among those the
             line's direction allows.
         box: `(x_min, y_min, x_max, y_max)` around all the digits, in pixels of the photo.
+
+    Examples:
+        >>> from rotkeras.reading import DigitReading, NumberReading
+        >>> digits = (DigitReading(4, 0.9, (10, 5, 30, 40)), DigitReading(2, 0.8, (34, 6, 55, 41)))
+        >>> number = NumberReading("42", digits, 0, 0.99, (10, 5, 55, 41))
+        >>> round(number.confidence, 2), number.to_dict()["text"]
+        (0.72, '42')
     """
 
     text: str
@@ -110,6 +122,7 @@ def read_numbers(
     weights: str | os.PathLike[str] = "shipped",
     polarity: str = "auto",
     min_contrast: float = 0.08,
+    orientation: str = "number",
 ) -> list[NumberReading]:
     """Reads every handwritten number in a photo, whichever way up it was taken.
 
@@ -143,6 +156,10 @@ def read_numbers(
         polarity: `"auto"` (dark ink on light paper when the photo's median is light),
             `"dark_on_light"` or `"light_on_dark"`.
         min_contrast: Smallest ink contrast (in `[0, 1]` units) that counts as ink.
+        orientation: `"number"` (one orientation per number, as above) or `"digit"`
+            (each digit turned upright by its own most likely turn, for comparison; the
+            number then reports the turn most of its digits took, with the fraction of
+            its digits that took it as the confidence).
 
     Returns:
         The numbers found, ordered top to bottom and left to right in the photo; an
@@ -167,6 +184,7 @@ def read_numbers(
     gray = _check_photo(photo)
     polarity = check.check_choice(polarity, "polarity", _POLARITIES)
     min_contrast = check.check_number(min_contrast, "min_contrast", low=0.0, high=1.0)
+    per_digit = check.check_choice(orientation, "orientation", ("number", "digit")) == "digit"
     weights = _check_weights(weights)
     height, width = gray.shape
     scale = min(1.0, WORKING_SIZE / max(height, width))
@@ -194,6 +212,11 @@ def read_numbers(
         probs /= probs.sum()
         turn = int(np.argmax(probs))
         turns[members] = turn
+        if per_digit:
+            own = log_turns[members] + prior
+            turns[members] = np.argmax(own, axis=1)
+            turn = int(np.bincount(turns[members], minlength=4).argmax())
+            probs = np.bincount(turns[members], minlength=4) / len(members)
         number_turns.append((turn, float(probs[turn])))
     upright = np.stack([np.rot90(crop, -int(t)) for crop, t in zip(crops, turns, strict=True)])
     digit_probs, _ = _predict(reader, upright)

@@ -26,6 +26,9 @@ __all__ = ["DigitReading", "NumberReading", "read_numbers"]
 WORKING_SIZE = 640
 #: Side of the square crop of each digit that the reader sees.
 CROP_SIZE = 64
+#: Digits at most this many digit sizes apart (the median longer side of the digits'
+#: boxes) may belong to one number.
+LINE_REACH = 2.0
 #: A component longer than this many times the line's digit height holds several digits.
 SPLIT_RATIO = 1.15
 #: A component longer than this many times the line's digit height is never one digit
@@ -338,11 +341,17 @@ def _digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
             comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area})
     if not comps:
         return []
-    # Long thin lines (ruled paper, the page's edge) are not digits.
+    # Long thin lines (ruled paper, form boxes, the page's edge) are not digits: thin and
+    # more than twice as long as the other components, or across 40 % of the photo.
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
-    typical = float(np.median(sizes[sizes >= 0.25 * sizes.max()]))
-    comps = [c for c, s in zip(comps, sizes, strict=True)
-             if not (s > 4 * typical and _thin(c["box"], c["area"]))]
+    thin = np.array([_thin(c["box"], c["area"]) for c in comps])
+    big = sizes >= 0.25 * sizes.max()
+    typical = float(np.median(sizes[big & ~thin])) if np.any(big & ~thin) else float(
+        np.median(sizes[big]))
+    comps = [c for c, size, is_thin in zip(comps, sizes, thin, strict=True)
+             if not (is_thin and (size > 2 * typical or size > 0.4 * max(contrast.shape)))]
+    if not comps:
+        return []
     comps = _merge_fragments(comps)
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
     if not len(comps):
@@ -359,7 +368,7 @@ def _digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
 
 def _thin(box: list[int], area: int) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
-    return min(w, h) <= 0.15 * max(w, h) or area <= 0.1 * w * h
+    return min(w, h) <= 0.12 * max(w, h) or area <= 0.08 * w * h
 
 
 def _merge_fragments(comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -409,8 +418,13 @@ def _predict(model: Any, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     padded = -count % _BATCH
     if padded:
         crops = np.concatenate([crops, np.full((padded, *crops.shape[1:]), 235, np.uint8)])
-    digits, turns = model.predict(crops, verbose=0, batch_size=_BATCH)
-    return (np.asarray(digits, np.float64)[:count], np.asarray(turns, np.float64)[:count])
+    digits, turns = [], []
+    for start in range(0, len(crops), _BATCH):
+        # predict_on_batch: no input pipeline to build per call, one compiled function.
+        batch_digits, batch_turns = model.predict_on_batch(crops[start : start + _BATCH])
+        digits.append(np.asarray(batch_digits, np.float64))
+        turns.append(np.asarray(batch_turns, np.float64))
+    return np.concatenate(digits)[:count], np.concatenate(turns)[:count]
 
 
 def _choose_splits(members: list[int], options: dict[int, list[list[int]]],
@@ -438,7 +452,7 @@ def _lines(
     one digit the indices of its pieces (appended to `masks`)."""
     boxes = [_box(m) for m in masks]
     sizes = [max(b[2] - b[0], b[3] - b[1]) for b in boxes]
-    reach = 1.2 * float(np.median(sizes))
+    reach = LINE_REACH * float(np.median(sizes))
     pairs = {0: [], 1: []}
     for i in range(len(boxes)):
         for j in range(i + 1, len(boxes)):

@@ -478,6 +478,39 @@ def reader_photos() -> str:
     return "\n".join(lines)
 
 
+def numbers_results() -> str:
+    """`read_numbers` on real and synthetic numbers (benchmarks/numbers.py)."""
+    result = json.loads((ROOT / "benchmarks" / "results" / "numbers.json").read_text("utf-8"))
+    lines = ["| set | photos x turns | numbers exact | digits right | orientation right |",
+             "|---|---:|---:|---:|---:|"]
+
+    def row(title: str, scores: dict[str, Any]) -> None:
+        lines.append(f"| {title} | {scores['photos']} | {_percent(scores['exact'], 1)} | "
+                     f"{_percent(scores['digits'], 1)} | {_percent(scores['orientation'], 1)} |")
+
+    dev = result.get("dev")
+    if dev:
+        row(f"real photos ({len(dev['files'])} from {dev['sources']} sources), upright",
+            dev["upright"])
+        row("real photos, turned by 90, 180 and 270 degrees", dev["turned"])
+        for mode, title in (("number", "one per number"), ("digit", "one per digit")):
+            row(f"real photos with a 6 or a 9, all turns, orientation {title}",
+                dev["six_nine"][mode])
+    titles = {"separate": "separate digits", "tilted_15": "tilted by up to 15 degrees",
+              "touching_0.3": "30 % of the digits touching the one before"}
+    for key, title in titles.items():
+        row(f"synthetic (MNIST), {title}, random turns", result["synthetic"][key]["all"])
+    for mode, title in (("number", "one per number"), ("digit", "one per digit")):
+        row(f"synthetic with a 6 or a 9, orientation {title}",
+            result["synthetic"][f"six_nine_{mode}"])
+    cost = result["cost"]
+    lines += ["", f"Cost: {cost['seconds_per_photo']} s per {cost['photo']} photo "
+              f"(median of {cost['repeats']}), {result['machine'].get('cpu', 'CPU')}, "
+              f"{result['machine']['cpus']} cores, load average "
+              f"{cost['load_average'][0]} while measuring."]
+    return "\n".join(lines)
+
+
 def _deploy() -> dict[str, Any]:
     return json.loads(DEPLOY.read_text(encoding="utf-8"))
 
@@ -572,6 +605,9 @@ def generators() -> dict[str, Callable[[], str]]:
         "equivariant-results": equivariant_results,
         "reader-mnist": reader_mnist,
         "reader-photos": reader_photos,
+        "numbers-results": numbers_results,
+
+
         "deploy-runtimes": deploy_runtimes,
         "deploy-predict": deploy_predict,
     }

@@ -8,6 +8,7 @@ The package holds the command bodies and their infrastructure:
   `figures`, `checkpoint` (crash-safe per-epoch weights) and `progress` (log lines and time
   left);
 - `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model);
+- `rotkeras.cli.read`: `rotkeras read` (handwritten numbers, any way up, in photos);
 - `rotkeras.cli.export`: `rotkeras export` (a model to SavedModel, TFLite or ONNX).
 
 This module only parses arguments: it imports neither Keras nor a backend, so
@@ -130,6 +131,13 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         output_format=args.format,
         top_k=args.top_k,
     )
+
+
+def _cmd_read(args: argparse.Namespace) -> int:
+    from rotkeras.cli.read import run_read
+
+    return run_read(args.inputs, weights=args.weights, polarity=args.polarity,
+                    output_format=args.format)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -303,6 +311,23 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--top-k", type=_top_k, default=1, metavar="N",
                       help="also report the N most probable digits (1-10, default 1)")
     pred.set_defaults(func=_cmd_predict)
+
+    read = sub.add_parser(
+        "read",
+        help="read handwritten numbers (several digits, any way up) in photos",
+        description="Finds the handwritten digits in each photo, groups them into numbers "
+        "(digits on one line), decides one orientation per number and prints each number "
+        "with its orientation, confidences and the boxes of its digits in the photo.",
+    )
+    read.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR",
+                      help="image files or folders of images (searched recursively)")
+    read.add_argument("--weights", default=None, metavar="PATH.weights.h5",
+                      help="digit reader weights (default: the shipped reader's)")
+    read.add_argument("--polarity", choices=("auto", "dark_on_light", "light_on_dark"),
+                      default="auto", help="ink darker or lighter than the paper (default: auto)")
+    read.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                      help="output format (json: a list of {file, numbers: [...]})")
+    read.set_defaults(func=_cmd_read)
 
     exp = sub.add_parser(
         "export",

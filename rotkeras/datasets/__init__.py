@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         rotate_images,
         rotate_right_angles,
     )
+    from rotkeras.datasets.synthetic_numbers import make_synthetic_numbers
     from rotkeras.datasets.synthetic_photos import make_synthetic_photos
     from rotkeras.datasets.turned_batches import TurnedBatches
 
@@ -36,6 +37,7 @@ _MODULES = {
     "letterbox": "photos",
     "load_image_folder": "photos",
     "load_mnist": "mnist",
+    "make_synthetic_numbers": "synthetic_numbers",
     "make_synthetic_photos": "synthetic_photos",
     "read_image": "photos",
     "rotate_images": "rotated",
@@ -52,6 +54,7 @@ __all__ = [
     "letterbox",
     "load_image_folder",
     "load_mnist",
+    "make_synthetic_numbers",
     "make_synthetic_photos",
     "read_image",
     "rotate_images",

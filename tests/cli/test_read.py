@@ -1,0 +1,58 @@
+"""`rotkeras read`: numbers in photos, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from rotkeras.cli import main
+from rotkeras.datasets import make_synthetic_numbers
+from tests.test_reading import font_digits
+
+cv2 = pytest.importorskip("cv2")
+
+
+@pytest.fixture(scope="module")
+def photo_file(tmp_path_factory):
+    digits, labels = font_digits()
+    photos, _, _, _ = make_synthetic_numbers(1, digits, labels, numbers=["502"], size=160,
+                                             seed=7, turns=(90,))
+    path = tmp_path_factory.mktemp("read") / "number.png"
+    cv2.imwrite(str(path), photos[0][..., ::-1])
+    return path
+
+
+def test_json_output_parses(photo_file, capsys) -> None:
+    assert main(["read", "--format", "json", str(photo_file)]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert [item["file"] for item in items] == [str(photo_file)]
+    number = items[0]["numbers"][0]
+    assert number["text"] == "502" and number["orientation"] == 90
+    assert len(number["digits"]) == 3 and len(number["digits"][0]["box"]) == 4
+
+
+def test_table_and_csv_outputs(photo_file, capsys) -> None:
+    assert main(["read", str(photo_file)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["file", "number", "orientation"]
+    assert table[1].split()[1:3] == ["502", "90"]
+    assert main(["read", "--format", "csv", str(photo_file)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["number"], r["orientation"]) for r in rows] == [("502", "90")]
+    assert len(rows[0]["digit_boxes"].split()) == 3
+
+
+def test_blank_and_broken_files_are_reported(tmp_path, photo_file, capsys) -> None:
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((60, 60, 3), 230, np.uint8))
+    broken = tmp_path / "broken.jpg"
+    broken.write_text("not a photo")
+    assert main(["read", "--format", "json", str(blank), str(broken), str(photo_file)]) == 1
+    captured = capsys.readouterr()
+    assert [item["file"] for item in json.loads(captured.out)] == [str(photo_file)]
+    assert "no digit found" in captured.err and "broken.jpg" in captured.err
+    assert "2 of 3" in captured.err

@@ -1,0 +1,109 @@
+"""`rotkeras.reading.read_numbers` on rendered photos of handwritten numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rotkeras.datasets import make_synthetic_numbers
+from rotkeras.reading import NumberReading, read_numbers
+
+cv2 = pytest.importorskip("cv2")
+
+
+def font_digits() -> tuple[np.ndarray, np.ndarray]:
+    """Digits 0-9 drawn with OpenCV's Hershey font as 28x28 MNIST-like images (no MNIST)."""
+    out = np.zeros((10, 28, 28), np.uint8)
+    for digit in range(10):
+        (w, h), _ = cv2.getTextSize(str(digit), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 2)
+        cv2.putText(out[digit], str(digit), ((28 - w) // 2, (28 + h) // 2),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+    return out, np.arange(10)
+
+
+def render(number: str, *, turn: int = 0, seed: int = 0, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    digits, labels = font_digits()
+    photos, numbers, boxes, turns = make_synthetic_numbers(
+        1, digits, labels, numbers=[number], size=160, seed=seed, turns=(turn,), **kwargs)
+    assert numbers == [number] and turns[0] == turn
+    return photos[0], boxes[0]
+
+
+def iou(a, b) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union
+
+
+def assert_reads(photo: np.ndarray, boxes: np.ndarray, number: str, turn: int) -> NumberReading:
+    found = read_numbers(photo)
+    assert [n.text for n in found] == [number]
+    reading = found[0]
+    assert reading.orientation == turn
+    assert len(reading.digits) == len(boxes)
+    for digit, box in zip(reading.digits, boxes, strict=True):
+        assert iou(digit.box, box) >= 0.6, (digit.box, box.tolist())
+        assert 0.0 <= digit.confidence <= 1.0
+    return reading
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_reads_a_number_whichever_way_up(turn) -> None:
+    photo, boxes = render("3547", turn=turn, seed=1)
+    assert_reads(photo, boxes, "3547", turn)
+
+
+def test_reads_a_tilted_number() -> None:
+    photo, boxes = render("8130", seed=2, tilt=15.0)
+    assert_reads(photo, boxes, "8130", 0)
+
+
+def test_splits_two_touching_digits() -> None:
+    photo, boxes = render("427", seed=3, touching=1.0)
+    ink = (photo.min(axis=-1) < 128).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    assert sum(stats[1:, cv2.CC_STAT_AREA] > 20) < 3  # some digits really touch
+    assert_reads(photo, boxes, "427", 0)
+
+
+def test_the_line_settles_a_turned_six() -> None:
+    # A 6 turned upside down looks like an upright 9; the other digits and the line say 180.
+    photo, boxes = render("6174", turn=180, seed=4)
+    reading = assert_reads(photo, boxes, "6174", 180)
+    assert reading.text[0] == "6"
+
+
+def test_results_convert_to_json_and_box_the_number() -> None:
+    photo, _ = render("25", seed=5)
+    reading = read_numbers(photo)[0]
+    data = json.loads(json.dumps(reading.to_dict()))
+    assert data["text"] == "25" and data["orientation"] == 0
+    assert [d["digit"] for d in data["digits"]] == [2, 5]
+    assert data["box"][0] == min(d["box"][0] for d in data["digits"])
+    assert 0.0 < data["confidence"] <= 1.0
+
+
+def test_blank_photo_holds_no_number() -> None:
+    assert read_numbers(np.full((64, 80, 3), 230, np.uint8)) == []
+
+
+@pytest.mark.parametrize(
+    ("photo", "kwargs", "error"),
+    [
+        ("photo.png", {}, TypeError),
+        (np.zeros((4, 4, 3), np.uint8), {}, ValueError),
+        (np.zeros((32, 32, 2), np.uint8), {}, ValueError),
+        (np.full((32, 32), np.nan), {}, ValueError),
+        (np.zeros((32, 32), bool), {}, TypeError),
+        (np.zeros((32, 32), np.uint8), {"polarity": "dark"}, ValueError),
+        (np.zeros((32, 32), np.uint8), {"min_contrast": 2.0}, ValueError),
+        (np.zeros((32, 32), np.uint8), {"weights": 3}, TypeError),
+        (np.zeros((32, 32), np.uint8), {"weights": "missing.weights.h5"}, FileNotFoundError),
+    ],
+)
+def test_bad_arguments_are_refused(photo, kwargs, error) -> None:
+    with pytest.raises(error):
+        read_numbers(photo, **kwargs)

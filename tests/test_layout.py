@@ -11,7 +11,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import rotkeras
+
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
 
 ROOT = Path(rotkeras.__file__).resolve().parent
 PACKAGE = ROOT.name  # rotkeras

@@ -12,6 +12,9 @@ from keras.backend import backend as keras_backend
 
 import rotkeras
 
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(rotkeras.__file__).resolve().parent
 BACKEND_MODULES = ("keras", "tensorflow", "jax", "torch")
 

@@ -16,6 +16,9 @@ import pytest
 import rotkeras  # noqa: F401  (registers the layers with Keras)
 from tests.fixtures.make_saved_models import input_of
 
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
+
 SAVED = Path(__file__).resolve().parent / "fixtures" / "saved"
 NAMES = sorted(p.stem for p in SAVED.glob("*.keras"))
 

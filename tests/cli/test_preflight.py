@@ -21,6 +21,9 @@ FIXTURES = ROOT / "tests" / "fixtures" / "photos"
 PROBE = """
 import json, sys
 from rotkeras.cli import main
+
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
 try:
     code = main(sys.argv[1:])
 except SystemExit as exit:

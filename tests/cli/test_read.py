@@ -13,6 +13,9 @@ from rotkeras.cli import main
 from rotkeras.datasets import make_synthetic_numbers
 from tests.test_reading import font_digits
 
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
+
 cv2 = pytest.importorskip("cv2")
 
 

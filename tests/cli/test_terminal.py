@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from rotkeras.cli._terminal import fit_verbosity
+
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
 
 
 class _Terminal(io.StringIO):

@@ -70,6 +70,8 @@ def _check_outputs(out: Path, config: ReproduceConfig) -> dict:
 FIXTURE_PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 
 
+# The main job end to end (CI's slow tier runs it once, on TensorFlow).
+@pytest.mark.slow
 def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_path, capsys):
     config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True,
                              photos=FIXTURE_PHOTOS)

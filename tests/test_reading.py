@@ -56,6 +56,7 @@ def test_reads_a_number_whichever_way_up(turn) -> None:
     assert_reads(photo, boxes, "3547", turn)
 
 
+@pytest.mark.backend_independent
 def test_reads_a_tilted_number() -> None:
     photo, boxes = render("8130", seed=2, tilt=15.0)
     assert_reads(photo, boxes, "8130", 0)
@@ -69,6 +70,7 @@ def test_splits_two_touching_digits() -> None:
     assert_reads(photo, boxes, "427", 0)
 
 
+@pytest.mark.backend_independent
 def test_the_line_settles_a_turned_six() -> None:
     # A 6 turned upside down looks like an upright 9; the other digits and the line say 180.
     photo, boxes = render("6174", turn=180, seed=4)
@@ -76,6 +78,7 @@ def test_the_line_settles_a_turned_six() -> None:
     assert reading.text[0] == "6"
 
 
+@pytest.mark.backend_independent
 def test_results_convert_to_json_and_box_the_number() -> None:
     photo, _ = render("25", seed=5)
     reading = read_numbers(photo)[0]
@@ -86,10 +89,12 @@ def test_results_convert_to_json_and_box_the_number() -> None:
     assert 0.0 < data["confidence"] <= 1.0
 
 
+@pytest.mark.backend_independent
 def test_blank_photo_holds_no_number() -> None:
     assert read_numbers(np.full((64, 80, 3), 230, np.uint8)) == []
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize(
     ("photo", "kwargs", "error"),
     [

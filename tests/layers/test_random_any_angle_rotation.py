@@ -10,6 +10,7 @@ from tests.helpers import (
     assert_config_round_trip,
     fit_under_jit,
     in_functional_model,
+    jit_train_step_tests,
     map_with_tf_data,
     run_layer_test,
     save_and_load,
@@ -224,17 +225,8 @@ def _train_with_jit(rng) -> None:
     fit_under_jit(model, rng.random((64, 6, 6, 1), dtype=np.float32), rng.integers(0, 2, 64), 16)
 
 
-def test_train_step_compiles_under_jit(rng) -> None:
-    if keras.backend.backend() == "torch":
-        pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile (slow)")
-    _train_with_jit(rng)
-
-
-@pytest.mark.slow
-def test_train_step_under_torch_compile(rng) -> None:
-    if keras.backend.backend() != "torch":
-        pytest.skip("torch only")
-    _train_with_jit(rng)
+test_train_step_under_jit, test_train_step_under_torch_compile = jit_train_step_tests(
+    _train_with_jit)
 
 
 def test_in_tf_data_pipeline(rng) -> None:

@@ -9,6 +9,7 @@ from tests.helpers import (
     assert_config_round_trip,
     fit_under_jit,
     in_functional_model,
+    jit_train_step_tests,
     map_with_tf_data,
     run_layer_test,
     save_and_load,
@@ -192,26 +193,16 @@ def test_save_and_load_in_a_model(tmp_path, rng) -> None:
     np.testing.assert_array_equal(to_numpy(restored.predict(x, verbose=0)), x)
 
 
-def test_train_step_compiles_and_learns_under_jit(rng) -> None:
-    if keras.backend.backend() == "torch":
-        # torch.compile of a whole train step takes about a minute on 2 CPU cores.
-        pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile (slow)")
-    _train_with_jit(rng)
-
-
-@pytest.mark.slow
-def test_train_step_under_torch_compile(rng) -> None:
-    if keras.backend.backend() != "torch":
-        pytest.skip("torch only")
-    _train_with_jit(rng)
-
-
 def _train_with_jit(rng) -> None:
     model = keras.Sequential(
         [keras.Input((6, 6, 1)), RandomRightAngleRotation(seed=0), keras.layers.Flatten(),
          keras.layers.Dense(2, activation="softmax")]
     )
     fit_under_jit(model, rng.random((64, 6, 6, 1), dtype=np.float32), rng.integers(0, 2, 64), 16)
+
+
+test_train_step_under_jit, test_train_step_under_torch_compile = jit_train_step_tests(
+    _train_with_jit)
 
 
 def test_in_tf_data_pipeline(rng) -> None:

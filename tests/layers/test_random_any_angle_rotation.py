@@ -9,11 +9,9 @@ from rotkeras.layers import RandomAnyAngleRotation
 from tests.helpers import (
     assert_config_round_trip,
     fit_under_jit,
-    in_functional_model,
     jit_train_step_tests,
     map_with_tf_data,
     run_layer_test,
-    save_and_load,
     to_numpy,
     traced_calls,
 )
@@ -150,16 +148,6 @@ def test_bad_arguments(kwargs: dict, error: type, message: str) -> None:
         RandomAnyAngleRotation(**kwargs)
 
 
-def test_bad_inputs() -> None:
-    layer = RandomAnyAngleRotation(seed=0)
-    with pytest.raises(ValueError, match=r"rank.*\(5, 5\)"):
-        layer(np.zeros((5, 5), np.float32))
-    with pytest.raises(TypeError, match="bool"):
-        layer(np.zeros((2, 5, 5, 1), bool))
-    with pytest.raises(ValueError, match="images"):
-        layer({"labels": np.zeros((2,))})
-
-
 def test_dict_input_moves_masks_and_boxes_with_the_image() -> None:
     size = 16
     images = np.zeros((32, size, size, 1), np.float32)
@@ -205,16 +193,6 @@ def test_config_round_trip() -> None:
     clone = assert_config_round_trip(layer)
     assert (clone.lower, clone.upper) == (-0.1, 0.2) and clone.seed == 9
     assert assert_config_round_trip(RandomAnyAngleRotation(0.125)).factor == 0.125
-
-
-def test_save_and_load_in_a_model(tmp_path, rng) -> None:
-    model = in_functional_model(RandomAnyAngleRotation(factor=0.1, seed=6), (5, 5, 1))
-    restored = save_and_load(model, tmp_path)
-    layer = restored.layers[-1]
-    assert isinstance(layer, RandomAnyAngleRotation)
-    assert layer.get_config() == model.layers[-1].get_config()
-    x = rng.random((4, 5, 5, 1), dtype=np.float32)
-    np.testing.assert_array_equal(to_numpy(restored.predict(x, verbose=0)), x)
 
 
 def _train_with_jit(rng) -> None:

@@ -8,11 +8,9 @@ from rotkeras.layers import RandomRightAngleRotation
 from tests.helpers import (
     assert_config_round_trip,
     fit_under_jit,
-    in_functional_model,
     jit_train_step_tests,
     map_with_tf_data,
     run_layer_test,
-    save_and_load,
     to_numpy,
     traced_calls,
 )
@@ -131,16 +129,6 @@ def test_bad_arguments(kwargs: dict, message: str) -> None:
         RandomRightAngleRotation(**kwargs)
 
 
-def test_bad_inputs() -> None:
-    layer = RandomRightAngleRotation(seed=0)
-    with pytest.raises(ValueError, match=r"rank.*\(5, 5\)"):
-        layer(np.zeros((5, 5), np.float32))
-    with pytest.raises(TypeError, match="bool"):
-        layer(np.zeros((2, 5, 5, 1), bool))
-    with pytest.raises(ValueError, match="images"):
-        layer({"labels": np.zeros((2,))})
-
-
 def test_dict_input_moves_masks_and_boxes_with_the_image() -> None:
     size = 8
     images = np.zeros((64, size, size, 1), np.float32)
@@ -181,16 +169,6 @@ def test_config_round_trip() -> None:
     )
     clone = assert_config_round_trip(layer)
     assert clone.angles == (90, -90, 180) and clone.seed == 9
-
-
-def test_save_and_load_in_a_model(tmp_path, rng) -> None:
-    model = in_functional_model(RandomRightAngleRotation(angles=(90, 180), seed=6), (5, 5, 1))
-    restored = save_and_load(model, tmp_path)
-    layer = restored.layers[-1]
-    assert isinstance(layer, RandomRightAngleRotation)
-    assert layer.get_config() == model.layers[-1].get_config()
-    x = rng.random((4, 5, 5, 1), dtype=np.float32)
-    np.testing.assert_array_equal(to_numpy(restored.predict(x, verbose=0)), x)
 
 
 def _train_with_jit(rng) -> None:

@@ -29,6 +29,7 @@ from rotkeras.datasets.photos import (
     read_image,
     write_contact_sheet,
 )
+from rotkeras.datasets.tutorial import PHOTO_SIZE
 from rotkeras.models.photo_input import embedded_preprocess
 
 FORMATS = ("table", "csv", "json")
@@ -131,7 +132,7 @@ def run_predict(
     save_inputs: str | os.PathLike[str] | None = None,
     mode: str = "mnist",
     polarity: str = "auto",
-    size: int = 256,
+    size: int = PHOTO_SIZE,
     batch_size: int = 32,
     output_format: str = "table",
     top_k: int = 1,

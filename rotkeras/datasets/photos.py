@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras.datasets.tutorial import PHOTO_SIZE
 
 MAX_PIXELS_ENV_VAR = "ROTKERAS_MAX_IMAGE_PIXELS"
 DEFAULT_MAX_PIXELS = 60_000_000  # a 60-megapixel photo is about 180 MB decoded (RGB)
@@ -209,7 +210,7 @@ def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, turns))
 
 
-def letterbox(image: np.ndarray, size: int = 256, fill: int | None = None) -> np.ndarray:
+def letterbox(image: np.ndarray, size: int = PHOTO_SIZE, fill: int | None = None) -> np.ndarray:
     """Pads a photo to a square (keeping its aspect ratio) and resizes it to `size`.
 
     The padding takes the median colour of the photo's border, so it looks like more
@@ -314,7 +315,7 @@ def collect_files(inputs: Sequence[PathLike]) -> list[Path]:
 def load_image_folder(
     directory: PathLike,
     *,
-    size: int = 256,
+    size: int = PHOTO_SIZE,
     grayscale: bool = False,
     max_pixels: int | None = None,
     return_paths: bool = False,

@@ -139,7 +139,8 @@ def _rot90_fixed(images: Any, k: int, h_axis: int, w_axis: int) -> Any:
 
 def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: bool) -> Any:
     """Per-sample quarter turns of a rank-4 batch, selected per sample with `where`."""
-    k = ops.reshape(ops.mod(ops.cast(k, "int32"), 4), (-1, 1, 1, 1))
+    # mod twice: 0..3 also where an exported graph's modulo keeps the sign (ONNX).
+    k = ops.reshape(ops.mod(ops.mod(ops.cast(k, "int32"), 4) + 4, 4), (-1, 1, 1, 1))
     out = images
     if odd_turns:
         perm = [0, 1, 2, 3]
@@ -155,10 +156,25 @@ def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: 
 
 def finite_argmax(scores: Any) -> Any:
     """Arg-max over the last axis of `(batch, classes)` scores, as int32; class 0 for rows
-    holding a NaN or an infinite value (the backends' arg-max of such rows differ)."""
-    finite = ops.all(ops.isfinite(scores), axis=-1)
-    index = ops.argmax(ops.where(ops.isfinite(scores), scores, ops.zeros_like(scores)), axis=-1)
-    return ops.where(finite, ops.cast(index, "int32"), ops.zeros_like(index, dtype="int32"))
+    holding a NaN or an infinite value (the backends' arg-max of such rows differ).
+
+    Written with comparisons, max and min only (the first index holding the row's
+    maximum), so that it converts to TFLite and ONNX, which lack float `isfinite` and
+    some arg-max variants."""
+    scores = ops.cast(scores, "float32")
+    # |x| <= the largest float32 is False for NaN and for +-inf.
+    is_finite = ops.abs(scores) <= np.finfo(np.float32).max
+    finite = ops.all(is_finite, axis=-1)
+    safe = ops.where(is_finite, scores, ops.zeros_like(scores))
+    top = ops.max(safe, axis=-1, keepdims=True)
+    classes = safe.shape[-1]
+    if classes is None:  # a class count known only at run time
+        index = ops.cast(ops.argmax(safe, axis=-1), "int32")
+        return ops.where(finite, index, ops.zeros_like(index))
+    positions = ops.arange(classes, dtype="float32")
+    first = ops.min(ops.where(safe >= top, positions, float(classes)), axis=-1)
+    index = ops.cast(first, "int32")
+    return ops.where(finite, index, ops.zeros_like(index))
 
 
 # ----------------------------------------------------------------------- any angle

@@ -7,7 +7,8 @@ The package holds the command bodies and their infrastructure:
   phases (`registry`, `phases`), the `runner`, `report` (report.md, metrics.json),
   `figures`, `checkpoint` (crash-safe per-epoch weights) and `progress` (log lines and time
   left);
-- `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model).
+- `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model);
+- `rotkeras.cli.export`: `rotkeras export` (a model to SavedModel, TFLite or ONNX).
 
 This module only parses arguments: it imports neither Keras nor a backend, so
 `rotkeras --version` and `rotkeras --help` answer at once. A command imports what it needs
@@ -53,6 +54,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from rotkeras.cli._terminal import fit_verbosity
     from rotkeras.cli.train import train_reference
 
     result = train_reference(
@@ -63,7 +65,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         save=args.save,
         precision=args.precision,
-        verbose=0 if args.quiet else "auto",
+        verbose=fit_verbosity(args.quiet),
     )
     print(f"test accuracy: {result['test_accuracy']:.4f}")
     print(f"seconds per epoch: {result['seconds_per_epoch']:.1f}")
@@ -108,6 +110,14 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         output_format=args.format,
         top_k=args.top_k,
     )
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from rotkeras.cli.export import run_export
+
+    run_export(args.model, args.out, output_format=args.format, input_size=args.input_size,
+               input_dtype=args.input_dtype, batch_size=args.batch_size)
+    return 0
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
@@ -271,6 +281,31 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--top-k", type=_top_k, default=1, metavar="N",
                       help="also report the N most probable digits (1-10, default 1)")
     pred.set_defaults(func=_cmd_predict)
+
+    exp = sub.add_parser(
+        "export",
+        help="export a model (the shipped reader by default) to SavedModel, TFLite or ONNX",
+        description="Writes a model for serving without rotkeras: a TensorFlow SavedModel "
+        "folder, a TFLite (LiteRT) file or an ONNX file, in inference mode (augmentation "
+        "and other training-only layers off), float32 outputs. The reader takes uint8 "
+        "photos; TFLite and ONNX need a fixed photo size (--input-size: photos letterboxed "
+        "to SIZE x SIZE). ONNX needs the [export] extra (pip install \"rotkeras[export]\").",
+    )
+    exp.add_argument("model", nargs="?", default=None, metavar="MODEL.keras",
+                     help="model to export (default: the shipped digit reader)")
+    exp.add_argument("--format", choices=("tf_saved_model", "tflite", "onnx"),
+                     default="tf_saved_model", help="what to write (default: tf_saved_model)")
+    exp.add_argument("--out", required=True, metavar="PATH",
+                     help="folder (tf_saved_model) or .tflite / .onnx file to write")
+    exp.add_argument("--input-size", type=_positive_int, default=None, metavar="SIZE",
+                     help="square input size for a model that takes photos of any size "
+                     "(required for tflite and onnx then; rotkeras predict uses 256)")
+    exp.add_argument("--input-dtype", choices=("uint8", "float32"), default=None,
+                     help="input dtype (default: uint8 for readers of photos, else the "
+                     "model's)")
+    exp.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                     help="fixed batch size (default: any; tflite: 1)")
+    exp.set_defaults(func=_cmd_export)
     return parser
 
 

@@ -23,6 +23,18 @@ def _square_kernel_size(value: object) -> int:
     return check.check_positive_int(value, "kernel_size")
 
 
+
+def check_channels_last(layer: str) -> None:
+    """Refuses a `channels_first` image data format: the p4 layers read channels last."""
+    data_format = keras.config.image_data_format()
+    if data_format != "channels_last":
+        raise ValueError(
+            f"{layer} reads channels-last p4 feature maps only (batch, height, width, ...); "
+            f"keras.config.image_data_format() is {data_format!r}. Call "
+            "keras.config.set_image_data_format('channels_last') before building the model "
+            "(and give it channels-last images)"
+        )
+
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4Conv2D(keras.layers.Layer):
     """2D convolution that turns its output with its input: a p4 group convolution.
@@ -74,7 +86,8 @@ class P4Conv2D(keras.layers.Layer):
 
     Input shape:
         `(batch, height, width, channels)` with `lifting=True`, else
-        `(batch, height, width, 4, channels)`. Channels last.
+        `(batch, height, width, 4, channels)`. Channels last: the p4 layers raise
+        `ValueError` when `keras.config.image_data_format()` is `"channels_first"`.
 
     Output shape:
         `(batch, new_height, new_width, 4, filters)`.
@@ -112,6 +125,7 @@ class P4Conv2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_channels_last(type(self).__name__)
         self.filters = check.check_positive_int(filters, "filters")
         self.kernel_size = _square_kernel_size(kernel_size)
         self.lifting = check.check_bool(lifting, "lifting")

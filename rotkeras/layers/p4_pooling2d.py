@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers.p4_conv2d import check_channels_last
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:
@@ -67,6 +68,7 @@ class P4Pooling2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_channels_last(type(self).__name__)
         self.pool_size = check.check_positive_int(pool_size, "pool_size")
         self.strides = (
             self.pool_size if strides is None else check.check_positive_int(strides, "strides")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keras
 
+from rotkeras._shipped import DamagedWeightsError
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
@@ -27,18 +28,6 @@ P4_NAME = "p4_network"
 #: The shifts the outputs are averaged over, in pixels (rows, columns): a set that a
 #: right-angle turn maps onto itself, so turning a photo still turns only the orientation.
 SHIFTS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
-
-
-class DamagedWeightsError(ValueError):
-    """The shipped weights file is missing or does not match its recorded checksum.
-
-    Examples:
-        >>> from rotkeras.models.digit_reader import DamagedWeightsError, digit_reader
-        >>> try:
-        ...     reader = digit_reader()
-        ... except DamagedWeightsError as error:  # a damaged installation: reinstall
-        ...     print(error)
-    """
 
 
 def _weights_dir() -> Path:
@@ -157,7 +146,11 @@ def digit_reader(
     core = _averaged_over_shifts(network, SHIFTS if shift_average else ((0, 0),))
     inputs = keras.Input((None, None, channels), name="photo")
     preprocessed = HandwritingPreprocess(name="preprocess")(inputs)
-    model = keras.Model(inputs, core(preprocessed), name=name)
+    digits, orientation = core(preprocessed)
+    # Outputs named "digits" and "orientation" (e.g. in the endpoints of a SavedModel).
+    outputs = [keras.layers.Activation("linear", name=output, dtype="float32")(tensor)
+               for output, tensor in (("digits", digits), ("orientation", orientation))]
+    model = keras.Model(inputs, outputs, name=name)
     if weights is None:
         return model
     if isinstance(weights, str) and weights == "shipped":
@@ -183,8 +176,16 @@ def _averaged_over_shifts(network: keras.Model, shifts: Sequence[tuple[int, int]
         cropping = ((1 - dy, 1 + dy), (1 - dx, 1 + dx))
         shifted = keras.layers.Cropping2D(cropping, name=f"shift_{index}")(padded)
         outputs.append(network(shifted))
+    # float32 outputs under a mixed precision policy, as Keras' own softmax heads, named
+    # "digits" and "orientation" either way.
     if len(outputs) == 1:
-        return keras.Model(inputs, outputs[0], name=CORE_NAME)
-    digits = keras.layers.Average(name="digits")([digit for digit, _ in outputs])
-    orientation = keras.layers.Average(name="orientation")([turn for _, turn in outputs])
+        digit, turn = outputs[0]
+        digits = keras.layers.Activation("linear", name="digits", dtype="float32")(digit)
+        orientation = keras.layers.Activation("linear", name="orientation",
+                                              dtype="float32")(turn)
+        return keras.Model(inputs, [digits, orientation], name=CORE_NAME)
+    digits = keras.layers.Average(name="digits", dtype="float32")([d for d, _ in outputs])
+    orientation = keras.layers.Average(name="orientation", dtype="float32")(
+        [turn for _, turn in outputs]
+    )
     return keras.Model(inputs, [digits, orientation], name=CORE_NAME)

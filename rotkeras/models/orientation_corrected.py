@@ -96,7 +96,10 @@ def orientation_corrected(
     upright = OrientationCorrection(num_angles=num_angles, name="orientation_correction")(
         [inputs, probabilities]
     )
-    class_probabilities = keras.layers.Identity(name="probabilities")(classifier(upright))
+    # float32 probabilities under a mixed precision policy, as Keras' own softmax heads.
+    class_probabilities = keras.layers.Activation(
+        "linear", name="probabilities", dtype="float32"
+    )(classifier(upright))
     outputs: object = class_probabilities
     if return_angle:
         angle = PredictedAngle(num_angles=num_angles, signed=True, name="angle")(probabilities)

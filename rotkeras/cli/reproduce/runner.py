@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 
 from rotkeras import _io
+from rotkeras.cli._terminal import fit_verbosity
 from rotkeras.cli.reproduce import (
     checkpoint,
     phases,  # noqa: F401  (registers the phases)
@@ -188,7 +189,7 @@ class Runner:
         fit_classifier(
             model, x, y, epochs=epochs, batch_size=batch_size,
             seed=self.seed, callbacks=callbacks, initial_epoch=done,
-            verbose=0 if self.config.quiet else "auto",
+            verbose=fit_verbosity(self.config.quiet, own_epoch_lines=True),
         )
         seconds = time.perf_counter() - start
         _io.save_atomically(path, model.save)

@@ -71,9 +71,13 @@ FIXTURE_PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 
 
 def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_path, capsys):
-    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True,
+    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True,
                              photos=FIXTURE_PHOTOS)
     first = reproduce(config)
+    # Not a terminal (captured): one plain line per epoch, no progress bar redraws.
+    log = capsys.readouterr().out
+    assert "\r" not in log and "\x08" not in log and "\x1b" not in log
+    assert "epoch 1/1" in log
     _check_outputs(tmp_path / "run", config)
     sweep = first["phases"]["angle_sweep"]
     assert sweep["angles"] == list(range(0, 360, 15))

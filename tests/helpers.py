@@ -85,6 +85,7 @@ def run_layer_test(
     tf_data: bool = True,
     tf_data_batch_size: int | None = None,
     mixed_precision: bool = True,
+    mixed_outputs_in_compute_dtype: bool = False,
     atol: float = 0.0,
     mixed_atol: float | None = None,
 ) -> keras.layers.Layer:
@@ -107,6 +108,9 @@ def run_layer_test(
        eager call gives the float32 layer's shapes and dtypes (and values, to `mixed_atol`),
        and the symbolic call agrees with it.
 
+    Every fresh layer these checks build gets the first layer's weights, so layers with
+    weights are compared by value too.
+
     Random layers (`random=True`) are compared by structure, shape and dtype only, since
     each call draws anew. `call_kwargs` (e.g. `{"training": False}`) go to the eager call;
     the functional model, `predict` and `tf.data` calls use the layer's own defaults.
@@ -124,6 +128,9 @@ def run_layer_test(
         tf_data: Run check 5.
         tf_data_batch_size: Batch size in `tf.data` (default: half the batch, at least 1).
         mixed_precision: Run check 6.
+        mixed_outputs_in_compute_dtype: Under mixed precision, expect float outputs in the
+            policy's compute dtype (as Keras' own layers give) rather than the float32 dtype,
+            and float weights in float32.
         atol: Tolerance of the value comparisons.
         mixed_atol: Tolerance under mixed precision (default: shapes and dtypes only).
 
@@ -162,12 +169,15 @@ def run_layer_test(
     symbolic = layer_cls(**init_kwargs)(inputs)
     assert_symbolic_matches(symbolic, output, "symbolic call vs eager call")
     if not isinstance(input_data, (dict, list, tuple)):
-        shape = layer.compute_output_shape((None, *np.shape(input_data)[1:]))
-        assert tuple(shape[1:]) == np.shape(keras.tree.flatten(output)[0])[1:]
+        shapes = layer.compute_output_shape((None, *np.shape(input_data)[1:]))
+        outputs = output if isinstance(output, (list, tuple)) else [output]
+        shapes = shapes if isinstance(output, (list, tuple)) else [shapes]
+        assert [tuple(s[1:]) for s in shapes] == [np.shape(o)[1:] for o in outputs]
 
     # 4. Functional model, predict, .keras round trip.
     if functional:
         model = keras.Model(inputs, layer_cls(**init_kwargs)(inputs))
+        model.layers[-1].set_weights(layer.get_weights())
         predicted = to_numpy(model.predict(input_data, verbose=0))
         _assert_like(predicted, output, compare_values=compare, atol=atol,
                      what="functional model predict vs eager call")
@@ -181,6 +191,9 @@ def run_layer_test(
     if tf_data:
         batch = tf_data_batch_size or max(1, len(keras.tree.flatten(input_data)[0]) // 2)
         fresh = layer_cls(**init_kwargs)
+        if layer.weights:
+            fresh(input_data, **call_kwargs)
+            fresh.set_weights(layer.get_weights())
         data = tuple(input_data) if isinstance(input_data, list) else input_data
         function = (lambda *args: fresh(list(args), **call_kwargs)) \
             if isinstance(input_data, list) else (lambda x: fresh(x, **call_kwargs))
@@ -192,13 +205,92 @@ def run_layer_test(
     if mixed_precision:
         for policy in MIXED_POLICIES:
             mixed = layer_cls(**init_kwargs, dtype=policy)
+            if layer.weights:
+                mixed(input_data, **call_kwargs)
+                mixed.set_weights(layer.get_weights())
             mixed_output = to_numpy(mixed(input_data, **call_kwargs))
-            _assert_like(mixed_output, output,
+            if mixed_outputs_in_compute_dtype:
+                assert {_dtype(w) for w in mixed.weights} <= {"float32"}
+                for o in keras.tree.flatten(mixed_output):
+                    assert o.dtype.name == mixed.compute_dtype, f"{policy}: {o.dtype}"
+            _assert_like(keras.tree.map_structure(lambda m, o: m.astype(o.dtype), mixed_output,
+                                                  output)
+                         if mixed_outputs_in_compute_dtype else mixed_output, output,
                          compare_values=compare and mixed_atol is not None,
                          atol=mixed_atol or 0.0, what=f"{policy} vs float32")
             assert_symbolic_matches(layer_cls(**init_kwargs, dtype=policy)(symbolic_inputs()),
                                     mixed_output, f"{policy}: symbolic vs eager")
     return layer
+
+
+P4_KINDS = {4: "image", 5: "p4", 3: "orientations"}
+
+
+def p4_turn(x: np.ndarray, k: int = 1, kind: str = "p4") -> np.ndarray:
+    """`x` turned by `k` counter-clockwise quarter turns, as the p4 group acts on `kind`.
+
+    `"image"` (B, H, W, C): the pixels turn. `"p4"` (B, H, W, 4, C): the pixels turn and the
+    orientation axis shifts `k` steps round. `"orientations"` (B, 4, ...): the orientation
+    axis shifts. `"invariant"`: unchanged.
+    """
+    x = np.asarray(x)
+    if kind == "invariant":
+        return x
+    if kind == "orientations":
+        return np.roll(x, k, axis=1)
+    turned = np.ascontiguousarray(np.rot90(x, k, axes=(1, 2)))
+    return np.roll(turned, k, axis=3) if kind == "p4" else turned
+
+
+def assert_p4_equivariant(
+    layer: Any,
+    x: np.ndarray,
+    *,
+    output_kind: str | tuple[str, ...] | None = None,
+    turns: Any = (1,),
+    atol: float = 1e-5,
+    **call_kwargs: Any,
+) -> Any:
+    """`layer(turn(x)) == turn(layer(x))` for each of `turns`, the p4 contract.
+
+    The kind of `x` (and of the output, unless `output_kind` names it; a tuple for a tuple
+    of outputs) follows from its rank: 4 an image, 5 a p4 map, 3 orientation vectors. See
+    `p4_turn`. Returns the output for `x`.
+    """
+    output = to_numpy(layer(x, **call_kwargs))
+    outputs = list(output) if isinstance(output, (list, tuple)) else [output]
+    kinds = output_kind or tuple(P4_KINDS[np.ndim(o)] for o in outputs)
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    for k in turns:
+        turned = to_numpy(layer(p4_turn(x, k, P4_KINDS[np.ndim(x)]), **call_kwargs))
+        turned = list(turned) if isinstance(turned, (list, tuple)) else [turned]
+        for got, o, kind in zip(turned, outputs, kinds, strict=True):
+            np.testing.assert_allclose(got, p4_turn(o, k, kind), atol=atol,
+                                       err_msg=f"{kind} output, {k} quarter turn(s)")
+    return output
+
+
+def jit_train_step_tests(train: Any) -> tuple[Any, Any]:
+    """The pair of tests that run `train(rng)` (a short `fit_under_jit`) under the compiler.
+
+    XLA on TensorFlow and `jax.jit` on JAX run in the fast suite; `torch.compile` of a whole
+    train step takes minutes on a small CPU, so PyTorch's test is marked slow. Assign the
+    pair to two `test_` names in a test module.
+    """
+    import pytest
+
+    def test_train_step_under_jit(rng: np.random.Generator) -> None:
+        if keras.backend.backend() == "torch":
+            pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile")
+        train(rng)
+
+    @pytest.mark.slow
+    def test_train_step_under_torch_compile(rng: np.random.Generator) -> None:
+        if keras.backend.backend() != "torch":
+            pytest.skip("torch only")
+        train(rng)
+
+    return test_train_step_under_jit, test_train_step_under_torch_compile
 
 
 def traced_calls(layer: keras.layers.Layer, x: np.ndarray, calls: int) -> list[np.ndarray]:

@@ -30,6 +30,7 @@ from rotkeras.datasets.photos import (
     read_image,
     write_contact_sheet,
 )
+from rotkeras.datasets.tutorial import PHOTO_SIZE
 
 FORMATS = ("table", "csv", "json")
 NUM_ORIENTATIONS = 4  # a second output of 4 probabilities: turned by 0/90/180/270 degrees
@@ -132,7 +133,7 @@ def run_predict(
     save_inputs: str | os.PathLike[str] | None = None,
     mode: str = "mnist",
     polarity: str = "auto",
-    size: int = 256,
+    size: int = PHOTO_SIZE,
     batch_size: int = 32,
     output_format: str = "table",
     top_k: int = 1,
@@ -276,7 +277,7 @@ def run_predict(
 
 # --------------------------------------------------------------------------- models
 #: Photo size of the shipped reader's ONNX export (`rotkeras predict`'s default `--size`).
-SHIPPED_ONNX_SIZE = 256
+SHIPPED_ONNX_SIZE = PHOTO_SIZE
 SHIPPED_ONNX_FILE = f"digit_reader_{SHIPPED_ONNX_SIZE}.onnx"
 #: Set to "keras" to run the shipped reader in Keras even when ONNX Runtime is installed.
 RUNTIME_ENV_VAR = "ROTKERAS_PREDICT_RUNTIME"

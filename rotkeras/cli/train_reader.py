@@ -46,13 +46,12 @@ from rotkeras.datasets.mnist import load_mnist, to_float_images
 from rotkeras.datasets.rotated import combined_test_set
 from rotkeras.datasets.synthetic_photos import make_synthetic_photos
 from rotkeras.datasets.turned_batches import TurnedBatches
+from rotkeras.datasets.tutorial import PHOTO_SIZE
 from rotkeras.evaluation import predict_classes
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.layers.random_stroke_width import RandomStrokeWidth
 from rotkeras.models import compile_joint
 from rotkeras.models.digit_reader import CORE_NAME, P4_NAME, digit_reader
-
-PHOTO_SIZE = 256
 
 
 def _fingerprint(n: int, seed: int) -> str:

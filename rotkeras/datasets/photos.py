@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras.datasets.tutorial import PHOTO_SIZE
 
 MAX_PIXELS_ENV_VAR = "ROTKERAS_MAX_IMAGE_PIXELS"
 DEFAULT_MAX_PIXELS = 60_000_000  # a 60-megapixel photo is about 180 MB decoded (RGB)
@@ -235,7 +236,8 @@ def _apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def letterbox(
-    image: np.ndarray, size: int = 256, fill: int | None = None, *, max_pixels: int | None = None
+    image: np.ndarray, size: int = PHOTO_SIZE, fill: int | None = None, *,
+    max_pixels: int | None = None,
 ) -> np.ndarray:
     """Pads a photo to a square (keeping its aspect ratio) and resizes it to `size`.
 
@@ -359,7 +361,7 @@ def collect_files(inputs: Sequence[PathLike]) -> list[Path]:
 def load_image_folder(
     directory: PathLike,
     *,
-    size: int = 256,
+    size: int = PHOTO_SIZE,
     grayscale: bool = False,
     max_pixels: int | None = None,
     return_paths: bool = False,

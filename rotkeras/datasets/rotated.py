@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras.datasets.tutorial import TUTORIAL_ANGLES
 
 # Images per call of a rotation on NumPy arrays: bounds the memory of the intermediate
 # tensors (a chunk of 28x28 float32 images is 25 MB).
@@ -71,7 +72,7 @@ def _with_channels(array: np.ndarray) -> np.ndarray:
 def rotate_right_angles(
     x: Any,
     y: Any = None,
-    angles: Sequence[int] = (90, -90, 180),
+    angles: Sequence[int] = TUTORIAL_ANGLES,
     seed: int = 0,
 ) -> RotatedSet:
     """Rotates each image by a right angle drawn uniformly from `angles` (exact).
@@ -135,7 +136,7 @@ def turn_quarters(array: np.ndarray, ks: np.ndarray, odd_turns: bool = True) -> 
 def combined_test_set(
     x: Any,
     y: Any,
-    angles: Sequence[int] = (90, -90, 180),
+    angles: Sequence[int] = TUTORIAL_ANGLES,
     seed: int = 0,
 ) -> RotatedSet:
     """The tutorial's "combined" set: the originals followed by one rotated copy of each.

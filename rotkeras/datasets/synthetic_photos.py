@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras.datasets.tutorial import PHOTO_SIZE
 
 KINDS = ("paper", "ruled", "squared", "tight", "screen")
 _DEFAULT_MIX = {"paper": 0.35, "ruled": 0.2, "squared": 0.1, "tight": 0.15, "screen": 0.2}
@@ -21,7 +22,7 @@ def make_synthetic_photos(
     digits: np.ndarray | None = None,
     labels: np.ndarray | None = None,
     *,
-    size: int | tuple[int, int] = 256,
+    size: int | tuple[int, int] = PHOTO_SIZE,
     seed: int = 0,
     mix: dict[str, float] | None = None,
     return_kinds: bool = False,

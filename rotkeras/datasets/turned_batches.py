@@ -11,10 +11,7 @@ import numpy as np
 
 from rotkeras import _validation as check
 from rotkeras.datasets.rotated import turn_quarters
-
-#: The tutorial's mix of turns: upright half of the time, 90, 180 and 270 degrees a
-#: sixth each (the mix of the standard "combined" test set).
-TUTORIAL_TURNS = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0)
+from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 
 
 class TurnedBatches(keras.utils.PyDataset):

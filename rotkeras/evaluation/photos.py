@@ -25,6 +25,7 @@ import numpy as np
 
 from rotkeras import _io
 from rotkeras.datasets.photos import label_from_path, letterbox, list_images, read_image
+from rotkeras.datasets.tutorial import PHOTO_SIZE, TUTORIAL_ANGLES
 from rotkeras.evaluation._figures import (
     FIGURE_FONT_SIZE,
     prediction_labels,
@@ -47,9 +48,8 @@ PREPROCESSING = {
     "mnist": "HandwritingPreprocess (MNIST-style: polarity, background, crop, 20-px box, centre)",
 }
 #: Turns of the photos, degrees counter-clockwise (`np.rot90` with `k = angle // 90`).
-TURNS = (0, 90, -90, 180)
+TURNS = (0, *TUTORIAL_ANGLES)
 SOURCES_FILE = "SOURCES.csv"
-PHOTO_SIZE = 256  # `rotkeras predict`'s letterbox size
 READER = "shipped_reader"
 READER_TITLE = "shipped digit reader (`rotkeras.models.digit_reader`)"
 
@@ -281,7 +281,8 @@ def evaluate_photos(
     return result
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """`0.98765` -> `'98.77%'`; None -> a dash: how rotkeras reports an accuracy."""
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
@@ -348,11 +349,11 @@ def photo_report_lines(
         row = [titles.get(name, name)]
         if mnist:
             m = mnist.get(name, {})
-            row += [_pct(m.get("upright")), _pct(m.get("combined"))]
-        row.append(_pct(result["accuracy"][name].get("tutorial")))
-        row += [_pct(scores[_turn_key(t)]) for t in turns]
+            row += [percent(m.get("upright")), percent(m.get("combined"))]
+        row.append(percent(result["accuracy"][name].get("tutorial")))
+        row += [percent(scores[_turn_key(t)]) for t in turns]
         if turned_turns:
-            row.append(_pct(turned_mean(scores, turns)))
+            row.append(percent(turned_mean(scores, turns)))
         lines.append("| " + " | ".join(row) + " |")
     kinds = [g for g in next(iter(result["turned"].values()), {}) if g != "all"]
     if kinds:
@@ -366,9 +367,9 @@ def photo_report_lines(
         for name, groups in result["turned"].items():
             row = [titles.get(name, name)]
             for kind in kinds:
-                row.append(_pct(groups[kind][_turn_key(0)]))
+                row.append(percent(groups[kind][_turn_key(0)]))
                 if turned_turns:
-                    row.append(_pct(turned_mean(groups[kind], turns)))
+                    row.append(percent(turned_mean(groups[kind], turns)))
             lines.append("| " + " | ".join(row) + " |")
     for note in result.get("notes", []):
         lines += ["", note]

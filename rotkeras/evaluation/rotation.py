@@ -21,6 +21,7 @@ import numpy as np
 from rotkeras import _backend
 from rotkeras._validation import check_image_array
 from rotkeras.datasets.rotated import rotate_images, rotate_right_angles
+from rotkeras.datasets.tutorial import TUTORIAL_ANGLES
 
 __all__ = [
     "RotatedPredictions",
@@ -185,7 +186,7 @@ def predict_rotated_sets(
     model: keras.Model,
     x: Any,
     y: Any,
-    angles: Sequence[int] = (90, -90, 180),
+    angles: Sequence[int] = TUTORIAL_ANGLES,
     seed: int = 0,
     batch_size: int = 1024,
 ) -> RotatedPredictions:
@@ -291,7 +292,7 @@ def rotation_robustness(
     model: keras.Model,
     x: Any,
     y: Any,
-    angles: Sequence[int] = (90, -90, 180),
+    angles: Sequence[int] = TUTORIAL_ANGLES,
     seed: int = 0,
     batch_size: int = 1024,
 ) -> dict[str, float]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import keras
 
 from rotkeras._shipped import DamagedWeightsError
+from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
@@ -84,7 +85,7 @@ def digit_reader(
     weights: str | os.PathLike[str] | None = "shipped",
     *,
     channels: int = 3,
-    orientation_prior: Sequence[float] | None = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0),
+    orientation_prior: Sequence[float] | None = TUTORIAL_TURNS,
     shift_average: bool = True,
     name: str = "digit_reader",
 ) -> keras.Model:

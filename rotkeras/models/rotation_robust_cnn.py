@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import keras
 
 from rotkeras import _validation as check
+from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.p4_batch_normalization import P4BatchNormalization
 from rotkeras.layers.p4_conv2d import P4Conv2D
 from rotkeras.layers.p4_orientation_head import P4OrientationHead
@@ -22,7 +23,7 @@ from rotkeras.models._common import (
 HEADS = ("joint", "invariant")
 #: The tutorial's distribution of turns (upright half of the time, each turn a sixth),
 #: which is also that of the standard "combined" test set.
-TUTORIAL_PRIOR = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0)
+TUTORIAL_PRIOR = TUTORIAL_TURNS
 
 
 #: The backbone, one block per row: a 3x3 `P4Conv2D` (valid padding), then a `P4Pooling2D`

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 
 from rotkeras.layers import P4BatchNormalization
-from tests.helpers import assert_config_round_trip, save_and_load, to_numpy
-
-
-def _turn(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.roll(np.rot90(x, 1, axes=(1, 2)), 1, axis=3))
+from tests.helpers import assert_p4_equivariant, run_layer_test, to_numpy
 
 
 def test_statistics_are_shared_by_the_orientations(rng) -> None:
@@ -30,8 +25,7 @@ def test_equivariant(training: bool, rng) -> None:
                                  gamma_initializer="random_uniform")
     x = rng.standard_normal((4, 6, 6, 4, 2)).astype("float32")
     layer(x, training=True)  # moves the statistics away from their initial values
-    y = to_numpy(layer(x, training=training))
-    np.testing.assert_allclose(to_numpy(layer(_turn(x), training=training)), _turn(y), atol=1e-5)
+    assert_p4_equivariant(layer, x, training=training)
 
 
 def test_rejects_axis_and_non_p4_inputs() -> None:
@@ -43,13 +37,10 @@ def test_rejects_axis_and_non_p4_inputs() -> None:
         P4BatchNormalization()(np.zeros((2, 5, 5, 3, 2), "float32"))
 
 
-def test_config_save_load_and_mixed_precision(tmp_path, rng) -> None:
-    clone = assert_config_round_trip(P4BatchNormalization(momentum=0.9, epsilon=1e-4))
-    assert clone.momentum == 0.9 and "axis" not in clone.get_config()
-    model = keras.Sequential([keras.Input((4, 4, 4, 2)), P4BatchNormalization()])
+def test_layer_contract(tmp_path, rng) -> None:
     x = rng.random((3, 4, 4, 4, 2), dtype=np.float32)
-    model(x, training=True)
-    restored = save_and_load(model, tmp_path)
-    np.testing.assert_allclose(to_numpy(restored(x)), to_numpy(model(x)), atol=1e-6)
-    y = P4BatchNormalization(dtype="mixed_bfloat16")(x)
-    assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
+    layer = run_layer_test(P4BatchNormalization,
+                           {"momentum": 0.9, "epsilon": 1e-4, "beta_initializer": "random_normal"},
+                           x, tmp_path=tmp_path, atol=1e-6, tf_data=False,
+                           mixed_outputs_in_compute_dtype=True)
+    assert layer.momentum == 0.9 and "axis" not in layer.get_config()

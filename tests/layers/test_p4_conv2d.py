@@ -6,16 +6,12 @@ import pytest
 
 from rotkeras.layers import P4Conv2D
 from tests.helpers import (
-    assert_config_round_trip,
+    assert_p4_equivariant,
     fit_under_jit,
-    in_functional_model,
-    save_and_load,
+    jit_train_step_tests,
+    run_layer_test,
     to_numpy,
 )
-
-
-def _rot(x: np.ndarray, k: int = 1) -> np.ndarray:
-    return np.ascontiguousarray(np.rot90(x, k, axes=(1, 2)))
 
 
 def _correlate(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -61,18 +57,9 @@ def test_contract_lifting_and_group(size: int, kernel_size: int, rng) -> None:
     lift = P4Conv2D(4, kernel_size, lifting=True, activation="relu")
     group = P4Conv2D(3, kernel_size, bias_initializer="random_normal")
     x = rng.standard_normal((2, size, size, 2)).astype("float32")
-    y1, y2 = to_numpy(lift(x)), None
-    y2 = to_numpy(group(y1))
-    xr = _rot(x)
-    np.testing.assert_allclose(to_numpy(lift(xr)), np.roll(_rot(y1), 1, axis=3), atol=1e-5)
-    np.testing.assert_allclose(
-        to_numpy(group(lift(xr))), np.roll(_rot(y2), 1, axis=3), atol=1e-5
-    )
-    # Four quarter turns: the shift goes round the rotation axis.
-    for k in range(4):
-        np.testing.assert_allclose(
-            to_numpy(group(lift(_rot(x, k)))), np.roll(_rot(y2, k), k, axis=3), atol=1e-5
-        )
+    # Every quarter turn: the shift goes round the rotation axis.
+    assert_p4_equivariant(group, assert_p4_equivariant(lift, x, turns=(1, 2, 3)),
+                          turns=(1, 2, 3))
 
 
 @pytest.mark.parametrize(
@@ -87,18 +74,13 @@ def test_contract_lifting_and_group(size: int, kernel_size: int, rng) -> None:
 def test_contract_other_settings(kwargs: dict, rng) -> None:
     group = P4Conv2D(2, **kwargs)
     x = rng.standard_normal((1, 11, 11, 4, 3)).astype("float32")
-    y = to_numpy(group(x))
-    np.testing.assert_allclose(
-        to_numpy(group(np.roll(_rot(x), 1, axis=3))), np.roll(_rot(y), 1, axis=3), atol=1e-5
-    )
+    assert_p4_equivariant(group, x)
 
 
 def test_non_square_images_keep_the_contract(rng) -> None:
     lift = P4Conv2D(2, 3, lifting=True)
     x = rng.standard_normal((1, 6, 9, 1)).astype("float32")
-    y = to_numpy(lift(x))
-    assert y.shape == (1, 4, 7, 4, 2)
-    np.testing.assert_allclose(to_numpy(lift(_rot(x))), np.roll(_rot(y), 1, axis=3), atol=1e-5)
+    assert assert_p4_equivariant(lift, x).shape == (1, 4, 7, 4, 2)
 
 
 @pytest.mark.parametrize(
@@ -148,35 +130,14 @@ def test_parameter_count() -> None:
     assert group.count_params() == 3 * 3 * 4 * 8 * 16 + 16
 
 
-def test_config_and_save_load(tmp_path, rng) -> None:
-    layer = P4Conv2D(4, 3, lifting=True, padding="same", activation="relu", use_bias=False)
-    clone = assert_config_round_trip(layer)
-    assert clone.lifting and clone.padding == "same" and not clone.use_bias
-    model = keras.Sequential([keras.Input((8, 8, 1)), P4Conv2D(2, 3, lifting=True), P4Conv2D(3, 3)])
-    x = rng.random((2, 8, 8, 1), dtype=np.float32)
-    restored = save_and_load(model, tmp_path)
-    np.testing.assert_allclose(to_numpy(restored(x)), to_numpy(model(x)), atol=1e-6)
-
-
-def test_mixed_precision(rng) -> None:
-    layer = P4Conv2D(2, 3, lifting=True, dtype="mixed_bfloat16")
-    y = layer(rng.random((1, 6, 6, 1), dtype=np.float32))
-    assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
-    assert keras.backend.standardize_dtype(layer.kernel.dtype) == "float32"
-
-
-def test_jit_compiled_train_step(rng) -> None:
-    if keras.backend.backend() == "torch":
-        # torch.compile of a whole train step takes minutes on 2 CPU cores.
-        pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile (slow)")
-    _train_with_jit(rng)
-
-
-@pytest.mark.slow
-def test_train_step_under_torch_compile(rng) -> None:
-    if keras.backend.backend() != "torch":
-        pytest.skip("torch only")
-    _train_with_jit(rng)
+@pytest.mark.parametrize("lifting", [True, False])
+def test_layer_contract(lifting: bool, tmp_path, rng) -> None:
+    x = rng.random((2, 6, 6, 1) if lifting else (2, 6, 6, 4, 2), dtype=np.float32)
+    layer = run_layer_test(
+        P4Conv2D, {"filters": 2, "kernel_size": 3, "lifting": lifting, "padding": "same",
+                   "activation": "relu", "use_bias": lifting}, x, tmp_path=tmp_path,
+        atol=1e-5, tf_data=False, mixed_outputs_in_compute_dtype=True)
+    assert layer.lifting == lifting and layer.padding == "same" and layer.use_bias == lifting
 
 
 def _train_with_jit(rng) -> None:
@@ -194,7 +155,5 @@ def _train_with_jit(rng) -> None:
     assert not np.allclose(to_numpy(model.layers[0].kernel), before)
 
 
-def test_in_functional_model(rng) -> None:
-    model = in_functional_model(P4Conv2D(2, 3, lifting=True), (5, 5, 1))
-    assert model.predict(rng.random((3, 5, 5, 1), dtype=np.float32), verbose=0).shape == (
-        3, 3, 3, 4, 2)
+test_train_step_under_jit, test_train_step_under_torch_compile = jit_train_step_tests(
+    _train_with_jit)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 
 from rotkeras.layers import P4OrientationHead
-from tests.helpers import assert_config_round_trip, save_and_load, to_numpy
+from tests.helpers import assert_p4_equivariant, run_layer_test, to_numpy
 
 
 def test_marginals_of_one_joint_distribution(rng) -> None:
@@ -21,11 +20,8 @@ def test_marginals_of_one_joint_distribution(rng) -> None:
 def test_uniform_prior_is_exactly_equivariant(hidden_units: int, rng) -> None:
     head = P4OrientationHead(7, hidden_units=hidden_units)
     v = rng.standard_normal((5, 4, 6)).astype("float32")
-    classes, orientation = to_numpy(head(v))
-    for k in range(1, 4):
-        turned_classes, turned_orientation = to_numpy(head(np.roll(v, k, axis=1)))
-        np.testing.assert_allclose(turned_classes, classes, atol=1e-6)
-        np.testing.assert_allclose(turned_orientation, np.roll(orientation, k, axis=1), atol=1e-6)
+    assert_p4_equivariant(head, v, output_kind=("invariant", "orientations"), turns=(1, 2, 3),
+                          atol=1e-6)
 
 
 def test_prior_weights_the_turns(rng) -> None:
@@ -64,18 +60,14 @@ def test_bad_input() -> None:
         P4OrientationHead(3)(np.zeros((2, 3, 8), "float32"))
 
 
-def test_config_save_load_and_mixed_precision(tmp_path, rng) -> None:
-    clone = assert_config_round_trip(
-        P4OrientationHead(4, hidden_units=6, orientation_prior=(0.4, 0.2, 0.2, 0.2), dropout=0.1)
-    )
-    assert clone.orientation_prior == (0.4, 0.2, 0.2, 0.2)
-    inputs = keras.Input((4, 5))
-    model = keras.Model(inputs, P4OrientationHead(4, 6, dtype="mixed_bfloat16")(inputs))
-    assert [keras.backend.standardize_dtype(o.dtype) for o in model.outputs] == ["float32"] * 2
-    v = rng.random((3, 4, 5), dtype=np.float32)
-    restored = save_and_load(model, tmp_path)
-    for a, b in zip(to_numpy(restored(v)), to_numpy(model(v)), strict=True):
-        np.testing.assert_allclose(a, b, atol=1e-6)
+def test_layer_contract(tmp_path, rng) -> None:
+    # Under mixed precision the probabilities stay float32: the float32 run's dtypes.
+    layer = run_layer_test(
+        P4OrientationHead,
+        {"num_classes": 4, "hidden_units": 6, "orientation_prior": (0.4, 0.2, 0.2, 0.2),
+         "dropout": 0.1},
+        rng.random((3, 4, 5), dtype=np.float32), tmp_path=tmp_path, atol=1e-6, tf_data=False)
+    assert layer.orientation_prior == (0.4, 0.2, 0.2, 0.2)
 
 
 def test_matches_a_numpy_reading_of_each_turned_back_input(rng) -> None:

@@ -5,11 +5,7 @@ import numpy as np
 import pytest
 
 from rotkeras.layers import P4Pooling2D
-from tests.helpers import assert_config_round_trip, save_and_load, to_numpy
-
-
-def _turn(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.roll(np.rot90(x, 1, axes=(1, 2)), 1, axis=3))
+from tests.helpers import assert_p4_equivariant, run_layer_test
 
 
 @pytest.mark.parametrize("mode", ["max", "average"])
@@ -27,10 +23,9 @@ def _turn(x: np.ndarray) -> np.ndarray:
 def test_equivariant_and_matches_keras_pooling(size: int, kwargs: dict, mode: str, rng) -> None:
     layer = P4Pooling2D(mode=mode, **kwargs)
     x = rng.standard_normal((2, size, size, 4, 3)).astype("float32")
-    y = to_numpy(layer(x))
-    np.testing.assert_allclose(to_numpy(layer(_turn(x))), _turn(y), atol=1e-6)
+    y = assert_p4_equivariant(layer, x, atol=1e-6)
     pool = keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D
-    reference = to_numpy(pool(**kwargs)(x.reshape(2, size, size, 12)))
+    reference = keras.ops.convert_to_numpy(pool(**kwargs)(x.reshape(2, size, size, 12)))
     np.testing.assert_allclose(y, reference.reshape(y.shape), atol=1e-6)
 
 
@@ -58,10 +53,10 @@ def test_bad_input_rank() -> None:
         P4Pooling2D()(np.zeros((1, 8, 8, 3), "float32"))
 
 
-def test_config_and_save_load(tmp_path, rng) -> None:
-    clone = assert_config_round_trip(P4Pooling2D(3, strides=1, padding="same", mode="average"))
-    assert (clone.pool_size, clone.strides, clone.padding, clone.mode) == (3, 1, "same", "average")
-    model = keras.Sequential([keras.Input((4, 4, 4, 2)), P4Pooling2D()])
+def test_layer_contract(tmp_path, rng) -> None:
     x = rng.random((2, 4, 4, 4, 2), dtype=np.float32)
-    np.testing.assert_array_equal(to_numpy(save_and_load(model, tmp_path)(x)), to_numpy(model(x)))
-    assert model.compute_output_shape((None, 4, 4, 4, 2)) == (None, 2, 2, 4, 2)
+    layer = run_layer_test(P4Pooling2D, {"pool_size": 3, "strides": 1, "padding": "same",
+                                         "mode": "average"}, x, tmp_path=tmp_path, atol=1e-6,
+                           tf_data=False, mixed_outputs_in_compute_dtype=True)
+    assert (layer.pool_size, layer.strides, layer.padding, layer.mode) == (3, 1, "same", "average")
+    assert P4Pooling2D().compute_output_shape((None, 4, 4, 4, 2)) == (None, 2, 2, 4, 2)

@@ -9,10 +9,9 @@ from rotkeras.layers import RandomAnyAngleRotation
 from tests.helpers import (
     assert_config_round_trip,
     fit_under_jit,
-    in_functional_model,
+    jit_train_step_tests,
     map_with_tf_data,
     run_layer_test,
-    save_and_load,
     to_numpy,
     traced_calls,
 )
@@ -149,16 +148,6 @@ def test_bad_arguments(kwargs: dict, error: type, message: str) -> None:
         RandomAnyAngleRotation(**kwargs)
 
 
-def test_bad_inputs() -> None:
-    layer = RandomAnyAngleRotation(seed=0)
-    with pytest.raises(ValueError, match=r"rank.*\(5, 5\)"):
-        layer(np.zeros((5, 5), np.float32))
-    with pytest.raises(TypeError, match="bool"):
-        layer(np.zeros((2, 5, 5, 1), bool))
-    with pytest.raises(ValueError, match="images"):
-        layer({"labels": np.zeros((2,))})
-
-
 def test_dict_input_moves_masks_and_boxes_with_the_image() -> None:
     size = 16
     images = np.zeros((32, size, size, 1), np.float32)
@@ -206,16 +195,6 @@ def test_config_round_trip() -> None:
     assert assert_config_round_trip(RandomAnyAngleRotation(0.125)).factor == 0.125
 
 
-def test_save_and_load_in_a_model(tmp_path, rng) -> None:
-    model = in_functional_model(RandomAnyAngleRotation(factor=0.1, seed=6), (5, 5, 1))
-    restored = save_and_load(model, tmp_path)
-    layer = restored.layers[-1]
-    assert isinstance(layer, RandomAnyAngleRotation)
-    assert layer.get_config() == model.layers[-1].get_config()
-    x = rng.random((4, 5, 5, 1), dtype=np.float32)
-    np.testing.assert_array_equal(to_numpy(restored.predict(x, verbose=0)), x)
-
-
 def _train_with_jit(rng) -> None:
     model = keras.Sequential(
         [keras.Input((6, 6, 1)), RandomAnyAngleRotation(seed=0), keras.layers.Flatten(),
@@ -224,17 +203,8 @@ def _train_with_jit(rng) -> None:
     fit_under_jit(model, rng.random((64, 6, 6, 1), dtype=np.float32), rng.integers(0, 2, 64), 16)
 
 
-def test_train_step_compiles_under_jit(rng) -> None:
-    if keras.backend.backend() == "torch":
-        pytest.skip("torch.compile is exercised by test_train_step_under_torch_compile (slow)")
-    _train_with_jit(rng)
-
-
-@pytest.mark.slow
-def test_train_step_under_torch_compile(rng) -> None:
-    if keras.backend.backend() != "torch":
-        pytest.skip("torch only")
-    _train_with_jit(rng)
+test_train_step_under_jit, test_train_step_under_torch_compile = jit_train_step_tests(
+    _train_with_jit)
 
 
 def test_in_tf_data_pipeline(rng) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from rotkeras.layers import (
     OrientationCorrection,
     PredictedAngle,
+    RandomAnyAngleRotation,
     RandomRightAngleRotation,
     RightAngleRotation,
 )
@@ -22,6 +23,17 @@ LAYERS = [
     lambda: RightAngleRotation(k=1),
     lambda: RandomRightAngleRotation(seed=3),
 ]
+
+
+@pytest.mark.parametrize("layer_cls", [RandomRightAngleRotation, RandomAnyAngleRotation])
+def test_random_layers_name_bad_rank_dtype_and_dicts(layer_cls) -> None:
+    layer = layer_cls(seed=0)
+    with pytest.raises(ValueError, match=r"rank.*\(5, 5\)"):
+        layer(np.zeros((5, 5), np.float32))
+    with pytest.raises(TypeError, match="bool"):
+        layer(np.zeros((2, 5, 5, 1), bool))
+    with pytest.raises(ValueError, match="images"):
+        layer({"labels": np.zeros((2,))})
 
 
 @pytest.mark.parametrize("make", LAYERS)

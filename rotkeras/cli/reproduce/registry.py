@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rotkeras.cli.reproduce.config import ReproduceConfig
+from rotkeras.datasets.tutorial import TUTORIAL_ANGLES  # noqa: F401 (the phases' import)
+from rotkeras.evaluation.photos import percent  # noqa: F401 (the phases' import)
 
 if TYPE_CHECKING:  # for annotations only: the runner imports the phases, not the reverse
     from rotkeras.cli.reproduce.runner import Runner
 
-TUTORIAL_ANGLES = (90, -90, 180)
 SWEEP_ANGLES = tuple(range(0, 360, 15))
 # The tutorial's published numbers.
 TUTORIAL = {
@@ -98,8 +99,3 @@ def phase_names(config: ReproduceConfig) -> list[str]:
 def model_phases() -> dict[str, Phase]:
     """The phases that train and evaluate a digit classifier, by name, in order."""
     return {name: p for name, p in PHASES.items() if p.model is not None}
-
-
-def percent(value: float | None) -> str:
-    """`0.98765` -> `'98.77%'`; None -> a dash."""
-    return "—" if value is None else f"{100 * value:.2f}%"

@@ -8,6 +8,7 @@ import numpy as np
 
 from rotkeras.cli.reproduce.registry import TUTORIAL, TUTORIAL_ANGLES, percent, phase
 from rotkeras.datasets import rotate_right_angles
+from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.evaluation import predict_classes
 from rotkeras.layers import RandomRightAngleRotation
 from rotkeras.models import angle_classifier, orientation_corrected
@@ -71,7 +72,7 @@ def solution2_onthefly(run: Runner) -> dict[str, Any]:
         # The tutorial's training distribution (half upright, the rest 90/-90/180), redrawn
         # for every batch instead of fixed once.
         augmentation = RandomRightAngleRotation(
-            angles=(0, *TUTORIAL_ANGLES), probabilities=(0.5, 1 / 6, 1 / 6, 1 / 6),
+            angles=(0, *TUTORIAL_ANGLES), probabilities=TUTORIAL_TURNS,
             seed=run.seed, name="random_right_angle_rotation",
         )
         return run.classifier(preprocessing=augmentation)

@@ -201,13 +201,15 @@ def finite_argmax(scores: Any) -> Any:
     is_finite = ops.abs(scores) <= np.finfo(np.float32).max
     finite = ops.all(is_finite, axis=-1)
     safe = ops.where(is_finite, scores, ops.zeros_like(scores))
-    top = ops.max(safe, axis=-1, keepdims=True)
+    # `initial`: Keras refuses a max or min over a batch of no rows without one.
+    top = ops.max(safe, axis=-1, keepdims=True, initial=-float(np.finfo(np.float32).max))
     classes = safe.shape[-1]
     if classes is None:  # a class count known only at run time
         index = ops.cast(ops.argmax(safe, axis=-1), "int32")
         return ops.where(finite, index, ops.zeros_like(index))
     positions = ops.arange(classes, dtype="float32")
-    first = ops.min(ops.where(safe >= top, positions, float(classes)), axis=-1)
+    first = ops.min(ops.where(safe >= top, positions, float(classes)), axis=-1,
+                    initial=float(classes))
     index = ops.cast(first, "int32")
     return ops.where(finite, index, ops.zeros_like(index))
 

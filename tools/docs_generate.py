@@ -452,6 +452,59 @@ def reader_photos() -> str:
     return "\n".join(lines)
 
 
+HELDOUT = ROOT / "benchmarks" / "results" / "photos_heldout.json"
+HELDOUT_BEFORE = ROOT / "benchmarks" / "results" / "photos_heldout_before.json"
+
+
+def _heldout_table(path: Path) -> list[str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = data["held_out"]
+    tilts = [v for v in data["views"] if v.startswith("tilt")]
+    lines = ["| kind | photos | upright | turned (90, 180, 270) | 90 | 180 | 270 "
+             "| tilted (+-15, 30, 45) | " + " | ".join(f"{t[4:]}°" for t in tilts) + " |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(tilts)]
+    for kind, title in KIND_TITLES.items():
+        if kind not in result:
+            continue
+        row = result[kind]
+        cells = [title, str(row["count"]), _percent(row["upright"], 1),
+                 _percent(row["turned"], 1)]
+        cells += [_percent(row[t], 1) for t in ("90", "180", "270")]
+        cells += [_percent(row["tilted"], 1)] + [_percent(row[t], 1) for t in tilts]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _settings_line(path: Path) -> str:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    chosen = [c["setting"] for c in data["chosen"]]
+    described = []
+    for setting in chosen:
+        tilts = ", ".join(f"{t:g}" for t in setting["tilts"]) or "none"
+        described.append(f"upright prior {setting['prior']:g}, tilt search {tilts}"
+                         + (f" (bonus {setting['tilt_bonus']:g})" if setting["tilts"] else ""))
+    counts = {d: described.count(d) for d in described}
+    return ("Settings chosen on the training folds: "
+            + "; ".join(f"{d} ({n} of {len(chosen)} folds)" for d, n in counts.items()) + ".")
+
+
+def reader_heldout() -> str:
+    """The reader's leave-source-out accuracy (benchmarks/photos_heldout.py)."""
+    data = json.loads(HELDOUT.read_text(encoding="utf-8"))
+    errors = data["held_out"]["six_nine"]
+    six = sum(e["6 read as 9"] for e in errors.values())
+    nine = sum(e["9 read as 6"] for e in errors.values())
+    return "\n".join(_heldout_table(HELDOUT) + [
+        "", _settings_line(HELDOUT),
+        f"Over the {len(errors)} views, {six} readings of a 6 as 9 and {nine} of a 9 as 6 "
+        f"({data['count']} photos, {data['sources']} sources, {data['folds']} folds)."])
+
+
+def reader_heldout_before() -> str:
+    """The same table for the reader before its preprocessing and settings were revised."""
+    return "\n".join(_heldout_table(HELDOUT_BEFORE))
+
+
 def generators() -> dict[str, Callable[[], str]]:
     table: dict[str, Callable[[], str]] = {
         "results-table": results_table,
@@ -469,6 +522,8 @@ def generators() -> dict[str, Callable[[], str]]:
         "equivariant-results": equivariant_results,
         "reader-mnist": reader_mnist,
         "reader-photos": reader_photos,
+        "reader-heldout": reader_heldout,
+        "reader-heldout-before": reader_heldout_before,
     }
     for backend in BACKEND_TITLES:
         table[f"performance-training:{backend}"] = functools.partial(_training_table, backend)

@@ -52,7 +52,7 @@ def build_p4(steps: int, seed: int) -> Any:
     import keras
 
     import rotkeras
-    from rotkeras.models.rotation_robust_cnn import compile_joint
+    from rotkeras.models import compile_joint
 
     keras.utils.set_random_seed(seed)
     model = rotkeras.models.rotation_robust_cnn(

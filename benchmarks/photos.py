@@ -5,7 +5,7 @@ The models are saved `.keras` files (`--models-dir DIR`, e.g. the `models/` fold
 `rotkeras.models.digit_reader` is installed and its weights load, the shipped digit
 reader. Each photo is read once and turned by 0, 90, -90 and 180 degrees *before*
 preprocessing (as a camera would take it turned), then letterboxed and preprocessed like
-`rotkeras predict` (`rotkeras.cli.photos.evaluate_photos`, the code of `rotkeras
+`rotkeras predict` (`rotkeras.evaluation.evaluate_photos`, the code of `rotkeras
 reproduce --photos`). With a `SOURCES.csv` (`file`, `kind` columns) in the folder the
 accuracies are also given per kind (photo, scan, drawn on screen). With `--mnist PATH`
 (default: `$ROTKERAS_MNIST` when set) the MNIST upright/rotated/combined accuracies of
@@ -84,8 +84,8 @@ def mnist_scores(models: dict[str, Any], mnist: str) -> dict[str, dict[str, floa
     """
     import numpy as np
 
-    from rotkeras.cli.photos import takes_photos
     from rotkeras.evaluation import rotation_robustness
+    from rotkeras.models import takes_photos
 
     with np.load(mnist) as npz:
         x_test, y_test = npz["x_test"], npz["y_test"]
@@ -103,7 +103,7 @@ def mnist_scores(models: dict[str, Any], mnist: str) -> dict[str, dict[str, floa
 
 def run(photos: str, models_dir: str | None = None, model_files: list[str] | None = None,
         reader: bool = True, mnist: str | None = None) -> dict[str, Any]:
-    from rotkeras.cli.photos import evaluate_photos, with_shipped_reader
+    from rotkeras.evaluation import evaluate_photos, with_shipped_reader
 
     paths = find_models(models_dir, list(model_files or []))
     models, notes = load_models(paths)
@@ -125,10 +125,10 @@ def run(photos: str, models_dir: str | None = None, model_files: list[str] | Non
 
 
 def to_markdown(output: dict[str, Any]) -> str:
-    from rotkeras.cli.photos import report_lines
+    from rotkeras.evaluation import photo_report_lines
 
     mnist = (output.get("mnist") or {}).get("scores")
-    return "\n".join(report_lines(output["result"], mnist)) + "\n"
+    return "\n".join(photo_report_lines(output["result"], mnist)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,8 +18,8 @@ import argparse
 import keras
 import numpy as np
 
-from rotkeras.cli.predict import collect_files
 from rotkeras.datasets import (
+    collect_files,
     letterbox,
     load_mnist,
     make_synthetic_photos,

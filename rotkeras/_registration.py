@@ -15,10 +15,10 @@ So `import rotkeras; import keras; keras.saving.load_model(...)` works in either
 and `rotkeras --version` never imports Keras.
 
 One module needs care: `rotkeras._backend` imports Keras, and the layers derive classes
-from it. When it is the first module to import Keras (e.g. `import rotkeras.cli.report`
-in a fresh process), registering at the end of Keras' import would import the layers
-while `rotkeras._backend` is still half-built. So registering waits until that module
-calls `module_ready` on its last line.
+from it. When it is the first module to import Keras (e.g. `import
+rotkeras.cli.reproduce.report` in a fresh process), registering at the end of Keras' import
+would import the layers while `rotkeras._backend` is still half-built. So registering waits
+until that module calls `module_ready` on its last line.
 """
 
 from __future__ import annotations

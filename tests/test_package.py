@@ -100,7 +100,7 @@ def test_any_module_imported_first_registers_the_layers() -> None:
         "            print(name)\n"
     )
     assert listing.returncode == 0, listing.stderr[-1500:]
-    modules = [*listing.stdout.split(), "rotkeras.cli.report"]
+    modules = [*listing.stdout.split(), "rotkeras.cli.reproduce.report"]
     assert "rotkeras._backend" in modules
     failures = {}
     for first in modules:

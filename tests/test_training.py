@@ -327,17 +327,6 @@ def test_fit_classifier_trains_a_mixed_precision_model_with_augmentation(rng):
     assert {w.dtype for w in model.weights} == {"float32"}
 
 
-def test_the_earlier_import_path_still_works():
-    import importlib
-    import sys
-
-    sys.modules.pop("rotkeras.experiments.training", None)
-    with pytest.warns(DeprecationWarning, match="rotkeras.training"):
-        old = importlib.import_module("rotkeras.experiments.training")
-    assert old.fit_classifier is fit_classifier
-    assert old.recommended_dtype_policy is recommended_dtype_policy
-
-
 # ---------------------------------------------------------------- several outputs, PyDataset
 def _joint_model() -> keras.Model:
     return rotkeras.models.rotation_robust_cnn(filters=(2, 2, 2, 4), hidden_units=8)

@@ -112,12 +112,12 @@ def results_table() -> str:
 
 def reproduce_report() -> str:
     """The body of "Reproducing the article": the run's report.md, rebuilt from metrics.json."""
-    from rotkeras.cli.report import _report_markdown
+    from rotkeras.cli.reproduce.report import report_markdown
 
     metrics = _metrics()
     meta = metrics["meta"]
     wall = sum(s for s in meta["wall_seconds"].values() if s)
-    body = _report_markdown(metrics).split("\n", 1)[1].lstrip("\n")
+    body = report_markdown(metrics).split("\n", 1)[1].lstrip("\n")
     body = body.replace("](figures/", "](reproducing/figures/")
     head = (f"Machine: {meta['machine']} (CPU only), Keras {meta['keras']} on the "
             f"{meta['backend']} backend; the run finished {meta['written']} after "
@@ -433,7 +433,7 @@ def reader_mnist() -> str:
 
 def reader_photos() -> str:
     """The shipped reader on the photo set of benchmarks/photos.py, per kind and turn."""
-    from rotkeras.cli.photos import turned_mean
+    from rotkeras.evaluation import turned_mean
 
     result = _photos()["result"]
     turned = result["turned"][READER]
@@ -573,11 +573,11 @@ def redraw_figures() -> list[str]:
     the numbers in metrics.json, with the plotting code of `rotkeras reproduce`; the photos
     figure needs the photos and the trained models, so only a new run redraws it.
     """
-    from rotkeras.cli.report import _write_figures
+    from rotkeras.cli.reproduce.figures import write_figures
 
     metrics = _metrics()
     phases = {k: v for k, v in metrics["phases"].items() if k != "photos"}
-    return _write_figures(METRICS.parent, phases)
+    return write_figures(METRICS.parent, phases)
 
 
 def main(argv: list[str] | None = None) -> int:

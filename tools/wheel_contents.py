@@ -28,10 +28,12 @@ END = "<!-- wheel-contents:end -->"
 
 # What a user finds in each folder; a folder without an entry gets an empty cell.
 DESCRIPTIONS = {
-    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, evaluation",
+    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, training",
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
+    "rotkeras/cli/reproduce/": "`rotkeras reproduce`: runner, phase registry, report, figures",
+    "rotkeras/cli/reproduce/phases/": "the phases of `rotkeras reproduce`",
     "rotkeras/datasets/": "MNIST loading, rotated test sets, reading photos",
-    "rotkeras/experiments/": "`rotkeras reproduce`, `rotkeras predict`, training helpers",
+    "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
     "rotkeras/layers/": "the Keras layers",
     "rotkeras/models/": "model factories and compositions",
     "rotkeras/weights/": "pretrained weights and their checksums",

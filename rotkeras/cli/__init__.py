@@ -3,10 +3,10 @@
 The package holds the command bodies and their infrastructure:
 
 - `rotkeras.cli.train`: `rotkeras train` (the reference CNN, trained the recommended way);
-- `rotkeras.cli.reproduce`: `rotkeras reproduce`, a registry of resumable phases, with
-  `report` (report.md, metrics.json, figures), `photos` (the handwriting phase),
-  `checkpoint` (crash-safe per-epoch weights), `progress` (log lines and time left) and
-  `_io` (atomic file writes);
+- `rotkeras.cli.reproduce` (a package): `rotkeras reproduce`, a registry of resumable
+  phases (`registry`, `phases`), the `runner`, `report` (report.md, metrics.json),
+  `figures`, `checkpoint` (crash-safe per-epoch weights) and `progress` (log lines and time
+  left);
 - `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model).
 
 This module only parses arguments: it imports neither Keras nor a backend, so
@@ -53,6 +53,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from rotkeras.cli._terminal import fit_verbosity
     from rotkeras.cli.train import train_reference
 
     result = train_reference(
@@ -63,7 +64,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         save=args.save,
         precision=args.precision,
-        verbose=0 if args.quiet else "auto",
+        verbose=fit_verbosity(args.quiet),
     )
     print(f"test accuracy: {result['test_accuracy']:.4f}")
     print(f"seconds per epoch: {result['seconds_per_epoch']:.1f}")

@@ -23,12 +23,13 @@ from typing import Any, TextIO
 import numpy as np
 
 from rotkeras.datasets.photos import (
+    collect_files,
     label_from_path,
     letterbox,
-    list_images,
     read_image,
     write_contact_sheet,
 )
+from rotkeras.models.photo_input import embedded_preprocess
 
 FORMATS = ("table", "csv", "json")
 NUM_ORIENTATIONS = 4  # a second output of 4 probabilities: turned by 0/90/180/270 degrees
@@ -50,15 +51,6 @@ class Prediction:
     @property
     def confidence(self) -> float:
         return self.digits[0][1]
-
-
-def collect_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """Expands folders into their image files (recursively, sorted); keeps files as given."""
-    files: list[Path] = []
-    for item in inputs:
-        path = Path(item).expanduser()
-        files.extend(list_images(path) if path.is_dir() else [path])
-    return files
 
 
 def build_pipeline(
@@ -99,7 +91,7 @@ def build_pipeline(
 
     from rotkeras.layers import HandwritingPreprocess, OrientationCorrection
 
-    embedded = _embedded_preprocess(model)
+    embedded = embedded_preprocess(model)
     preprocess = embedded or HandwritingPreprocess(mode=mode, polarity=polarity)
     photos = keras.Input((size, size, channels), dtype="uint8", name="photos")
     seen = preprocess(photos)
@@ -301,7 +293,7 @@ def load_model_file(path: str | os.PathLike[str], option: str) -> Any:
 
 def _photo_channels(model: Any) -> int:
     """1 for a reader of grayscale photos (input with one channel), else 3 (RGB)."""
-    if _embedded_preprocess(model) is None:
+    if embedded_preprocess(model) is None:
         return 3
     shape = getattr(model, "inputs", None)
     try:
@@ -309,19 +301,6 @@ def _photo_channels(model: Any) -> int:
     except (AttributeError, IndexError, TypeError):
         last = None
     return 1 if last == 1 else 3
-
-
-def _embedded_preprocess(model: Any) -> Any:
-    """The model's own `HandwritingPreprocess` layer (first found, depth-first), or None."""
-    from rotkeras.layers import HandwritingPreprocess
-
-    stack = list(getattr(model, "layers", []))[::-1]
-    while stack:
-        layer = stack.pop()
-        if isinstance(layer, HandwritingPreprocess):
-            return layer
-        stack.extend(list(getattr(layer, "layers", []))[::-1])
-    return None
 
 
 # --------------------------------------------------------------------------- running

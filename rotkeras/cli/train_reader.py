@@ -47,8 +47,8 @@ from rotkeras.datasets.turned_batches import TurnedBatches
 from rotkeras.evaluation import predict_classes
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.layers.random_stroke_width import RandomStrokeWidth
+from rotkeras.models import compile_joint
 from rotkeras.models.digit_reader import CORE_NAME, P4_NAME, digit_reader
-from rotkeras.models.rotation_robust_cnn import compile_joint
 
 PHOTO_SIZE = 256
 

@@ -1,7 +1,7 @@
 """Data sets: MNIST, rotated test sets and photos of handwritten digits."""
 
 from rotkeras.datasets.mnist import load_mnist, to_float_images
-from rotkeras.datasets.photos import letterbox, load_image_folder, read_image
+from rotkeras.datasets.photos import collect_files, letterbox, load_image_folder, read_image
 from rotkeras.datasets.rotated import (
     RotatedSet,
     angle_dataset,
@@ -16,6 +16,7 @@ __all__ = [
     "RotatedSet",
     "TurnedBatches",
     "angle_dataset",
+    "collect_files",
     "combined_test_set",
     "letterbox",
     "load_image_folder",

@@ -277,6 +277,40 @@ def list_images(directory: PathLike) -> list[Path]:
     )
 
 
+def collect_files(inputs: Sequence[PathLike]) -> list[Path]:
+    """The image files named by `inputs`: folders expanded, files kept as given.
+
+    What `rotkeras predict` reads. A folder becomes its image files (by extension:
+    `.png`, `.jpg`, `.jpeg`, `.bmp`, `.webp`, `.tif`, `.tiff`), searched recursively
+    and sorted; a file is kept whatever its extension, in the order given, so that
+    reading it reports what is wrong with it. `~` is expanded.
+
+    Args:
+        inputs: Paths of image files and folders.
+
+    Returns:
+        The paths, folders replaced by their images.
+
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from rotkeras.datasets import collect_files
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for name in ("7/b.png", "7/a.jpg", "notes.txt"):
+        ...     (folder / name).parent.mkdir(exist_ok=True)
+        ...     (folder / name).touch()
+        >>> [p.relative_to(folder).as_posix() for p in collect_files([folder])]
+        ['7/a.jpg', '7/b.png']
+        >>> [p.name for p in collect_files([folder / "notes.txt"])]
+        ['notes.txt']
+    """
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item).expanduser()
+        files.extend(list_images(path) if path.is_dir() else [path])
+    return files
+
+
 def load_image_folder(
     directory: PathLike,
     *,

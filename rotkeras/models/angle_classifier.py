@@ -8,7 +8,8 @@ import keras
 
 from rotkeras import _validation as check
 from rotkeras.metrics import AngleError
-from rotkeras.models.mnist_cnn import compile_classifier, mnist_cnn
+from rotkeras.models._common import compile_classifier
+from rotkeras.models.mnist_cnn import mnist_cnn
 
 
 def angle_classifier(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import keras
 
 from rotkeras import _validation as check
+from rotkeras.models._common import compile_classifier, preprocessing_layers, resolve_dtype_policy
 
 
 def mnist_cnn(
@@ -76,18 +77,7 @@ def mnist_cnn(
     """
     input_shape = check.check_image_shape(input_shape, "input_shape", min_size=22)
     num_classes = check.check_num_classes(num_classes)
-    if preprocessing is None:
-        extra: list[keras.layers.Layer] = []
-    elif isinstance(preprocessing, keras.layers.Layer):
-        extra = [preprocessing]
-    else:
-        extra = list(preprocessing)
-        for layer in extra:
-            if not isinstance(layer, keras.layers.Layer):
-                raise check.ArgumentTypeError(
-                    "`preprocessing` must be a keras Layer or a sequence of layers; "
-                    f"received an element of type {type(layer).__name__}: {layer!r}"
-                )
+    extra = preprocessing_layers(preprocessing)
     policy, output_policy = resolve_dtype_policy(dtype)
     layers = keras.layers
     model = keras.Sequential(
@@ -114,95 +104,4 @@ def mnist_cnn(
             jit_compile=jit_compile,
             steps_per_execution=steps_per_execution,
         )
-    return model
-
-
-def resolve_dtype_policy(
-    dtype: str | keras.DTypePolicy | None,
-) -> tuple[keras.DTypePolicy, keras.DTypePolicy]:
-    """Returns the dtype policies of a classifier's hidden layers and of its output layer.
-
-    Args:
-        dtype: A dtype policy name (`"float32"`, `"mixed_bfloat16"`, ...), a
-            `keras.DTypePolicy`, or `None` for Keras' global policy.
-
-    Returns:
-        `(policy, output_policy)`: `output_policy` is float32 when `policy` is mixed
-        (compute dtype different from the variable dtype), else `policy` itself.
-    """
-    if dtype is None:
-        policy = keras.config.dtype_policy()
-    elif isinstance(dtype, keras.DTypePolicy):
-        policy = dtype
-    elif isinstance(dtype, str):
-        try:
-            policy = keras.dtype_policies.get(dtype)
-        except ValueError as error:
-            raise ValueError(
-                "`dtype` must be a Keras dtype policy name such as 'float32' or "
-                f"'mixed_bfloat16', a keras.DTypePolicy or None; received dtype={dtype!r}"
-            ) from error
-    else:
-        raise check.ArgumentTypeError(
-            "`dtype` must be a Keras dtype policy name, a keras.DTypePolicy or None; "
-            f"received {type(dtype).__name__}: {dtype!r}"
-        )
-    if not isinstance(policy, keras.DTypePolicy) or type(policy) is not keras.DTypePolicy:
-        # Quantized policies (int8, float8, ...) are for inference of built models.
-        raise ValueError(
-            "`dtype` must be a float dtype policy such as 'float32' or 'mixed_bfloat16'; "
-            f"received dtype={dtype!r} ({policy!r})"
-        )
-    if policy.compute_dtype != policy.variable_dtype:
-        return policy, keras.DTypePolicy(policy.variable_dtype)
-    return policy, policy
-
-
-def compile_classifier(
-    model: keras.Model,
-    *,
-    learning_rate: float = 1e-3,
-    one_hot_labels: bool = False,
-    jit_compile: bool | str = "auto",
-    steps_per_execution: int = 1,
-    metrics: Sequence[object] = ("accuracy",),
-) -> keras.Model:
-    """Compiles a softmax classifier with the tutorial's recipe (Adam + cross-entropy).
-
-    Args:
-        model: The model to compile (in place).
-        learning_rate: Adam learning rate.
-        one_hot_labels: `categorical_crossentropy` if true, else
-            `sparse_categorical_crossentropy` (integer labels).
-        jit_compile: Passed to `model.compile`.
-        steps_per_execution: Passed to `model.compile`.
-        metrics: Metrics to track.
-
-    Returns:
-        The same model, compiled.
-
-    Examples:
-        >>> import keras
-        >>> from rotkeras.models import compile_classifier
-        >>> model = keras.Sequential([
-        ...     keras.Input((28, 28, 1)),
-        ...     keras.layers.Flatten(),
-        ...     keras.layers.Dense(10, activation="softmax"),
-        ... ])
-        >>> model = compile_classifier(model, learning_rate=1e-3)
-        >>> model.loss
-        'sparse_categorical_crossentropy'
-    """
-    loss = "categorical_crossentropy" if one_hot_labels else "sparse_categorical_crossentropy"
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=loss,
-        metrics=list(metrics),
-        jit_compile=jit_compile,
-        steps_per_execution=check.check_positive_int(steps_per_execution, "steps_per_execution"),
-    )
-    if model.built:
-        # Create Adam's slots now: a model saved before any training then stores them, and
-        # loading it does not warn that the optimizer's variables do not match.
-        model.optimizer.build(model.trainable_variables)
     return model

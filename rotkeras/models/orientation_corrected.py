@@ -7,7 +7,7 @@ import keras
 from rotkeras import _validation as check
 from rotkeras.layers.orientation_correction import OrientationCorrection
 from rotkeras.layers.predicted_angle import PredictedAngle
-from rotkeras.models.mnist_cnn import compile_classifier
+from rotkeras.models._common import compile_classifier
 
 
 def orientation_corrected(

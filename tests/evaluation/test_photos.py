@@ -8,16 +8,14 @@ import keras
 import numpy as np
 import pytest
 
-from rotkeras.cli import photos as photos_module
-from rotkeras.cli.photos import (
+from rotkeras.evaluation import (
     evaluate_photos,
+    photo_report_lines,
     preprocess_photos,
-    read_kinds,
-    report_lines,
-    takes_photos,
     with_shipped_reader,
 )
-from rotkeras.models import mnist_cnn
+from rotkeras.evaluation.photos import read_kinds
+from rotkeras.models import mnist_cnn, takes_photos
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
 
@@ -95,7 +93,7 @@ def test_photos_are_turned_before_preprocessing(marked_photos) -> None:
     assert result["kinds"] == ["photo", "scan", "unlisted"]
     assert result["group_sizes"] == {"all": 3, "photo": 1, "scan": 1, "unlisted": 1}
     assert set(result["turned"]["reader"]) == {"all", "photo", "scan", "unlisted"}
-    lines = report_lines(result, {"reader": {"upright": 0.5, "combined": 0.25}},
+    lines = photo_report_lines(result, {"reader": {"upright": 0.5, "combined": 0.25}},
                          {"reader": "Quadrants"})
     table = [line for line in lines if line.startswith("| Quadrants")]
     assert table[0] == ("| Quadrants | 50.00% | 25.00% | — | 100.00% | 0.00% | 0.00% | 0.00% "
@@ -155,6 +153,6 @@ def test_shipped_reader_skipped_with_a_note(monkeypatch) -> None:
     assert models == {}
     assert "DamagedWeightsError: checksum mismatch" in notes[0]
     monkeypatch.setitem(sys.modules, "rotkeras.models.digit_reader", None)
-    models, notes = photos_module.with_shipped_reader({"a": 1})
+    models, notes = with_shipped_reader({"a": 1})
     assert models == {"a": 1}
     assert "not part of this installation" in notes[0]

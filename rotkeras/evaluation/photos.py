@@ -1,13 +1,13 @@
-"""Photos of handwriting, upright and turned: `rotkeras reproduce --photos DIR` (internal).
+"""Accuracy on photos of handwriting, upright and turned.
 
-Also what `benchmarks/photos.py` measures. Every photo is read once (EXIF orientation
-applied) and, for every turn, turned *before* any preprocessing, as a camera held
-sideways or upside down would turn it (`np.rot90` on the raw image), then letterboxed
-and preprocessed exactly like `rotkeras predict` does (`letterbox` to 256x256, then
-`HandwritingPreprocess`, or the model's own preprocessing when it starts with one or
-takes photos itself). A folder with a `SOURCES.csv` whose columns include `file` (the
-path inside the folder) and `kind` gets its accuracies per kind too (e.g. `photo`,
-`scan`, `drawn-on-screen`).
+What `rotkeras reproduce --photos DIR` and `benchmarks/photos.py` measure. Every photo is
+read once (EXIF orientation applied) and, for every turn, turned *before* any preprocessing,
+as a camera held sideways or upside down would turn it (`np.rot90` on the raw image), then
+letterboxed and preprocessed exactly like `rotkeras predict` does (`letterbox` to 256x256,
+then `HandwritingPreprocess`, or the model's own preprocessing when it starts with one or
+takes photos itself). A folder with a `SOURCES.csv` whose columns include `file` (the path
+inside the folder) and `kind` gets its accuracies per kind too (e.g. `photo`, `scan`,
+`drawn-on-screen`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,27 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
-from rotkeras.cli import _io
+from rotkeras import _io
+from rotkeras.datasets.photos import label_from_path, letterbox, list_images, read_image
+from rotkeras.evaluation._figures import (
+    FIGURE_FONT_SIZE,
+    prediction_labels,
+    prediction_legend,
+)
+from rotkeras.evaluation.rotation import class_output
+from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
+from rotkeras.models.photo_input import takes_photos
+
+__all__ = [
+    "evaluate_photos",
+    "photo_report_lines",
+    "preprocess_photos",
+    "turned_mean",
+    "with_shipped_reader",
+]
 
 PREPROCESSING = {
     "tutorial": "tutorial (grayscale, INTER_AREA resize to 28x28, /255, invert)",
@@ -37,46 +55,32 @@ READER_TITLE = "shipped digit reader (`rotkeras.models.digit_reader`)"
 
 
 def preprocess_photos(images: np.ndarray, mode: str, batch_size: int = 64) -> np.ndarray:
-    """Runs `HandwritingPreprocess(mode=mode)` over `images` in batches; returns NumPy."""
-    import keras
+    """Runs `HandwritingPreprocess(mode=mode)` over `images` in batches; returns NumPy.
 
-    from rotkeras.layers import HandwritingPreprocess
-
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.evaluation import preprocess_photos
+        >>> photos = np.full((3, 64, 48, 3), 255, np.uint8)
+        >>> photos[:, 10:50, 20:26] = 0  # a dark stroke on white paper
+        >>> preprocess_photos(photos, "mnist", batch_size=2).shape
+        (3, 28, 28, 1)
+    """
     layer = HandwritingPreprocess(mode=mode)
     parts = [keras.ops.convert_to_numpy(layer(images[i : i + batch_size]))
              for i in range(0, len(images), batch_size)]
     return np.concatenate(parts)
 
 
-def takes_photos(model: Any) -> bool:
-    """Whether `model` reads letterboxed photos itself (its own preprocessing inside).
-
-    True for a model led by a `HandwritingPreprocess` layer and for one whose input has
-    3 channels or is uint8 (such as the shipped digit reader); False for a classifier of
-    28x28x1 images.
-    """
-    from rotkeras.cli.predict import _embedded_preprocess
-
-    if _embedded_preprocess(model) is not None:
-        return True
-    inputs = getattr(model, "inputs", None)
-    if not inputs:
-        return False
-    tensor = inputs[0]
-    return tensor.shape[-1] == 3 or "uint8" in str(getattr(tensor, "dtype", ""))
-
-
 def _predict(model: Any, x: np.ndarray) -> np.ndarray:
     # The arrays go in as they are (letterboxed uint8 photos for the reader), so not
     # through predict_classes, which scales integer images to [0, 1].
-    from rotkeras.evaluation import class_output
-
     return np.argmax(class_output(model.predict(x, batch_size=256, verbose=0)), axis=-1)
 
 
 def load_shipped_reader() -> tuple[Any, str | None]:
     """The shipped digit reader, or `(None, why not)` when it is missing or does not load."""
     try:
+        # Looked up at call time: an installation may lack the reader module.
         module = importlib.import_module("rotkeras.models.digit_reader")
     except ImportError as error:
         return None, (f"The shipped digit reader is not part of this installation "
@@ -89,7 +93,17 @@ def load_shipped_reader() -> tuple[Any, str | None]:
 
 
 def with_shipped_reader(models: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """`models` plus the shipped digit reader under `"shipped_reader"` when it loads."""
+    """`models` plus the shipped digit reader under `"shipped_reader"` when it loads.
+
+    Returns:
+        The models, and a list with the reason when the reader is missing (else empty).
+
+    Examples:
+        >>> from rotkeras.evaluation import with_shipped_reader
+        >>> models, notes = with_shipped_reader({})
+        >>> list(models), notes
+        (['shipped_reader'], [])
+    """
     reader, note = load_shipped_reader()
     models = dict(models)
     if reader is not None:
@@ -115,8 +129,6 @@ def read_kinds(directory: str | os.PathLike[str], paths: Sequence[str]) -> list[
 
 
 def _labelled_files(root: Path) -> tuple[list[Path], list[int]]:
-    from rotkeras.datasets.photos import label_from_path, list_images
-
     files, labels, unlabelled = [], [], []
     for file in list_images(root):
         label = label_from_path(file, root)
@@ -156,7 +168,8 @@ def evaluate_photos(
         directory: Photos in folders `0`..`9` (see `rotkeras.datasets.load_image_folder`),
             optionally with a `SOURCES.csv` (`file`, `kind` columns).
         models: Classifiers by name: of 28x28x1 images (fed `HandwritingPreprocess`'s
-            output) or of photos (see `takes_photos`; fed the letterboxed photos).
+            output) or of photos (see `rotkeras.models.takes_photos`; fed the letterboxed
+            photos).
         figure_dir: Where the before/after figure goes (None: no figure).
         turns: Turns in degrees counter-clockwise, multiples of 90; 0 must be one.
         size: Letterbox size (that of `rotkeras predict`).
@@ -169,9 +182,21 @@ def evaluate_photos(
         the former for 28x28 classifiers only), `turned` (`{model: {group: {turn:
         accuracy}}}` with group `all` and one per kind), `predictions`, `notes`,
         `figures` and `report_lines`.
-    """
-    from rotkeras.datasets.photos import letterbox, read_image
 
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import cv2, numpy as np, rotkeras
+        >>> from rotkeras.evaluation import evaluate_photos
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> (folder / "1").mkdir()
+        >>> photo = np.full((64, 64, 3), 255, np.uint8)
+        >>> photo[12:52, 30:34] = 0  # a dark stroke on white paper
+        >>> _ = cv2.imwrite(str(folder / "1" / "one.png"), photo)
+        >>> result = evaluate_photos(folder, {"cnn": rotkeras.models.mnist_cnn()})  # untrained
+        >>> result["count"], sorted(result["turned"]["cnn"]["all"])
+        (1, ['-90', '0', '180', '90'])
+    """
     turns = [int(t) for t in turns]
     if 0 not in turns or any(t % 90 for t in turns):
         raise ValueError(f"`turns` must be multiples of 90 including 0; received {turns}")
@@ -252,7 +277,7 @@ def evaluate_photos(
         "notes": list(notes),
         "figures": [figure] if figure else [],
     }
-    result["report_lines"] = report_lines(result)
+    result["report_lines"] = photo_report_lines(result)
     return result
 
 
@@ -261,12 +286,18 @@ def _pct(value: float | None) -> str:
 
 
 def turned_mean(scores: Mapping[str, float], turns: Sequence[int]) -> float | None:
-    """Mean accuracy over the turns other than 0 (keys as in `evaluate_photos`' result)."""
+    """Mean accuracy over the turns other than 0 (keys as in `evaluate_photos`' result).
+
+    Examples:
+        >>> from rotkeras.evaluation import turned_mean
+        >>> turned_mean({"0": 1.0, "90": 0.5, "180": 0.25, "-90": 0.75}, (0, 90, -90, 180))
+        0.5
+    """
     values = [scores[_turn_key(t)] for t in turns if t != 0]
     return float(np.mean(values)) if values else None
 
 
-def report_lines(
+def photo_report_lines(
     result: Mapping[str, Any],
     mnist: Mapping[str, Mapping[str, float]] | None = None,
     titles: Mapping[str, str] | None = None,
@@ -282,6 +313,13 @@ def report_lines(
     Returns:
         Markdown lines: one table over every photo (MNIST, the two preprocessings of
         upright photos, each turn), then one per kind when the folder has kinds.
+
+    Examples:
+        >>> from rotkeras.evaluation import photo_report_lines
+        >>> result = {"count": 2, "turns": [0, 180], "accuracy": {"cnn": {"mnist": 0.5}},
+        ...           "turned": {"cnn": {"all": {"0": 0.5, "180": 0.0}}}}
+        >>> photo_report_lines(result)[-1]
+        '| cnn | — | 50.00% | 0.00% | 0.00% |'
     """
     titles = dict(titles or {})
     titles.setdefault(READER, READER_TITLE)
@@ -350,15 +388,13 @@ def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labe
                          predictions: dict[str, dict[str, np.ndarray]], figure_dir: Path,
                          count: int = 5) -> str | None:
     """Photos of several digits, what each preprocessing makes of them, each model's answer."""
-    try:
+    try:  # matplotlib is optional (rotkeras[plot]): no figure without it
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    from rotkeras.cli.phases import FIGURE_FONT_SIZE, prediction_labels, prediction_legend
-
     shown = _shown_photos(np.asarray(labels), min(count, len(images)))
     titles = {"tutorial": "tutorial's\npreprocessing", "mnist": "Handwriting-\nPreprocess"}
     fig, axes = plt.subplots(3, len(shown), figsize=(1.8 * len(shown), 7.4), squeeze=False,

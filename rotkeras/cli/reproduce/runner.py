@@ -1,11 +1,4 @@
-"""`rotkeras reproduce`: the tutorial's experiments end to end, resumable, with a report.
-
-The run goes through the phases registered in `rotkeras.cli.phases` (where a new phase is
-added), in order: `reference`, `solution2_static`, `solution2_onthefly`, `solution1`,
-`rotation_robust`, `angle_sweep` and, with `--photos DIR`, `photos`. Each finished phase is saved to
-`OUT/phases/<name>.json` and never redone; an interrupted training resumes from its last
-finished epoch (`checkpoint`). The report (`report.md`, `metrics.json`, figures) is rebuilt
-from the phase files at the end (`report`).
+"""The runner of `rotkeras reproduce`: phases in order, resumable, then the report.
 
 The `Runner` gives phases what they share: the data (`data`, `rotated_test_set`), resumable
 training of a model saved under a name (`train`, `compose`, `model`), and the evaluation on
@@ -15,6 +8,7 @@ the upright, rotated and combined test sets (`evaluate`, built on `rotkeras.eval
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import shutil
 import time
@@ -22,61 +16,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix
 
-from rotkeras.cli import _io, checkpoint
-from rotkeras.cli.phases import PHASES, TUTORIAL_ANGLES, phase_names
-from rotkeras.cli.progress import EpochProgress, RunClock, format_seconds
+from rotkeras import _io
+from rotkeras.cli._terminal import fit_verbosity
+from rotkeras.cli.reproduce import (
+    checkpoint,
+    phases,  # noqa: F401  (registers the phases)
+)
+from rotkeras.cli.reproduce.config import ReproduceConfig
+from rotkeras.cli.reproduce.progress import EpochProgress, RunClock, format_seconds
+from rotkeras.cli.reproduce.registry import PHASES, TUTORIAL_ANGLES, phase_names
+from rotkeras.cli.reproduce.report import write_report
+from rotkeras.datasets import load_mnist, rotate_right_angles, to_float_images
+from rotkeras.evaluation import predict_rotated_sets
+from rotkeras.models import mnist_cnn
+from rotkeras.training import data_parallel, fit_classifier, resolve_precision
 
-__all__ = ["ReproduceConfig", "Runner", "phase_names", "reproduce"]
+__all__ = ["Runner", "reproduce"]
 
 QUICK_TRAIN = 4000
 QUICK_TEST = 1000
-
-
-@dataclasses.dataclass
-class ReproduceConfig:
-    """Settings of one `rotkeras reproduce` run (see `rotkeras reproduce --help`).
-
-    Examples:
-        >>> from pathlib import Path
-        >>> from rotkeras.cli.reproduce import ReproduceConfig
-        >>> config = ReproduceConfig(out=Path("rotkeras-report"), quick=True)
-        >>> config.train_epochs, config.train_batch_size, config.precision
-        (1, 64, 'auto')
-    """
-
-    out: Path
-    data: str | None = None
-    epochs: int | None = None
-    batch_size: int | None = None
-    seed: int = 0
-    quick: bool = False
-    fresh: bool = False
-    quiet: bool = False
-    photos: Path | None = None
-    precision: str = "auto"
-    devices: int | str = 1
-
-    @property
-    def train_epochs(self) -> int:
-        """Epochs of the tutorial's trainings: `--epochs`, else 10 (1 with `--quick`)."""
-        return self.epochs_or(10)
-
-    @property
-    def train_batch_size(self) -> int:
-        """Batch size of the tutorial's trainings: `--batch-size`, else 64."""
-        return self.batch_size_or(64)
-
-    def epochs_or(self, recipe: int) -> int:
-        """`--epochs` if given, else a phase's own `recipe` (1 with `--quick`)."""
-        if self.epochs is not None:
-            return self.epochs
-        return 1 if self.quick else recipe
-
-    def batch_size_or(self, recipe: int) -> int:
-        """`--batch-size` if given, else a phase's own `recipe`."""
-        return recipe if self.batch_size is None else self.batch_size
 
 
 class Runner:
@@ -150,8 +112,6 @@ class Runner:
     def data(self) -> dict[str, np.ndarray]:
         """MNIST as float NHWC arrays (subsets in quick mode), loaded once."""
         if self._data is None:
-            from rotkeras.datasets import load_mnist, to_float_images
-
             try:
                 (x_train, y_train), (x_test, y_test) = load_mnist(self.config.data)
             except FileNotFoundError:
@@ -183,8 +143,6 @@ class Runner:
     def rotated_test_set(self) -> Any:
         """The test set's rotated copy of every evaluation (`RotatedSet`), built once."""
         if self._rotated is None:
-            from rotkeras.datasets import rotate_right_angles
-
             d = self.data()
             self._rotated = rotate_right_angles(d["x_test"], d["y_test"], TUTORIAL_ANGLES,
                                                 self.seed)
@@ -193,8 +151,6 @@ class Runner:
     # ---------------------------------------------------------------- models
     def classifier(self, **kwargs: Any) -> Any:
         """The tutorial's CNN in this run's precision (`mnist_cnn(dtype=..., **kwargs)`)."""
-        from rotkeras.models import mnist_cnn
-
         return mnist_cnn(dtype=self.config.precision, **kwargs)
 
     def train(self, name: str, build: Callable[[], Any], x: Any, y: Any, label: str, *,
@@ -207,10 +163,6 @@ class Runner:
         `models/<name>.keras`. `x, y` are arrays (`y` a tuple for a model with several
         outputs), or `x` is a `keras.utils.PyDataset` of batches and `y` is None.
         """
-        import keras
-
-        from rotkeras.training import fit_classifier
-
         epochs = self.config.train_epochs if epochs is None else epochs
         dataset = isinstance(x, keras.utils.PyDataset)
         if dataset:
@@ -237,7 +189,7 @@ class Runner:
         fit_classifier(
             model, x, y, epochs=epochs, batch_size=batch_size,
             seed=self.seed, callbacks=callbacks, initial_epoch=done,
-            verbose=0 if self.config.quiet else "auto",
+            verbose=fit_verbosity(self.config.quiet, own_epoch_lines=True),
         )
         seconds = time.perf_counter() - start
         _io.save_atomically(path, model.save)
@@ -260,8 +212,6 @@ class Runner:
     def model(self, name: str) -> Any:
         """A trained model of an earlier phase (loaded from disk after a restart)."""
         if name not in self._models:
-            import keras
-
             self._models[name] = keras.saving.load_model(self.model_dir / f"{name}.keras")
         return self._models[name]
 
@@ -272,10 +222,6 @@ class Runner:
         The accuracies are `rotkeras.evaluation.rotation_robustness`'s, from the same
         predictions (`predict_rotated_sets`), which also give the reports.
         """
-        from sklearn.metrics import classification_report, confusion_matrix
-
-        from rotkeras.evaluation import predict_rotated_sets
-
         d = self.data()
         predictions = predict_rotated_sets(model, d["x_test"], d["y_test"], TUTORIAL_ANGLES,
                                            self.seed)
@@ -319,8 +265,6 @@ class Runner:
             _io.write_json(phase_file, results[name])
             self.clock.say(f"[{number}/{len(names)}] {name}: finished in "
                            f"{format_seconds(results[name]['seconds'])}")
-        from rotkeras.cli.report import write_report
-
         metrics = write_report(self.out, results, self.config)
         shutil.rmtree(self.backup_dir, ignore_errors=True)
         self.clock.say(f"report: {self.out / 'report.md'}")
@@ -339,12 +283,6 @@ def reproduce(config: ReproduceConfig) -> dict[str, Any]:
         >>> sorted(metrics["models"])  # doctest: +SKIP
         ['reference', 'solution1', 'solution2_onthefly', 'solution2_static']
     """
-    import logging
-
-    import keras
-
-    from rotkeras.training import data_parallel, resolve_precision
-
     # Evaluating many test sets retraces predict functions; TensorFlow warns about it.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # "auto" becomes the precision measured fastest on this backend and machine; the

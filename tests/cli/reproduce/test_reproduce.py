@@ -14,9 +14,9 @@ import keras
 import numpy as np
 import pytest
 
-from rotkeras.cli import _io
-from rotkeras.cli.phases import percent
+from rotkeras import _io
 from rotkeras.cli.reproduce import ReproduceConfig, phase_names, reproduce
+from rotkeras.cli.reproduce.registry import percent
 
 
 def _digit_like_npz(path: Path, n_train: int, n_test: int) -> Path:
@@ -67,13 +67,17 @@ def _check_outputs(out: Path, config: ReproduceConfig) -> dict:
     return metrics
 
 
-FIXTURE_PHOTOS = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
+FIXTURE_PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 
 
 def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_path, capsys):
-    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True,
+    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True,
                              photos=FIXTURE_PHOTOS)
     first = reproduce(config)
+    # Not a terminal (captured): one plain line per epoch, no progress bar redraws.
+    log = capsys.readouterr().out
+    assert "\r" not in log and "\x08" not in log and "\x1b" not in log
+    assert "epoch 1/1" in log
     _check_outputs(tmp_path / "run", config)
     sweep = first["phases"]["angle_sweep"]
     assert sweep["angles"] == list(range(0, 360, 15))
@@ -188,13 +192,13 @@ def test_mixed_precision_run_trains_every_network_in_it(small_npz, tmp_path) -> 
 @pytest.fixture
 def only_new_phases():
     """Empties the phase registry for a test; returns the `phase` decorator."""
-    from rotkeras.cli import phases
+    from rotkeras.cli.reproduce import registry
 
-    saved = dict(phases.PHASES)
-    phases.PHASES.clear()
-    yield phases.phase
-    phases.PHASES.clear()
-    phases.PHASES.update(saved)
+    saved = dict(registry.PHASES)
+    registry.PHASES.clear()
+    yield registry.phase
+    registry.PHASES.clear()
+    registry.PHASES.update(saved)
 
 
 def test_a_registered_phase_runs_resumes_and_reports(only_new_phases, small_npz, tmp_path,

@@ -1,30 +1,32 @@
-"""Writing `report.md`, `metrics.json` and the figures of `rotkeras reproduce`.
+"""Writing `report.md` and `metrics.json` of `rotkeras reproduce` (figures: `figures`).
 
 The report is generic: a header, the headline table (one row per model phase), the
 differences from the tutorial's published numbers, one numbered section per phase that has
-one (`rotkeras.cli.phases`), the confusion matrices of the model phases and each phase's own
-figures, and the wall time per phase.
+one (`rotkeras.cli.reproduce.phases`), the confusion matrices of the model phases and each
+phase's own figures, and the wall time per phase.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import keras
 
+from rotkeras import _io
 from rotkeras._version import __version__
-from rotkeras.cli import _io
-from rotkeras.cli.phases import PHASES, TUTORIAL, model_phases, percent
+from rotkeras.cli.reproduce.figures import write_figures
+from rotkeras.cli.reproduce.registry import PHASES, TUTORIAL, model_phases, percent
+
+__all__ = ["report_markdown", "write_report"]
 
 
 def write_report(out: Path, results: dict[str, Any], config: Any) -> dict[str, Any]:
     """Builds metrics.json, the figures and report.md from the phase results."""
-    import keras
-
-    figures = _write_figures(out, results)
+    figures = write_figures(out, results)
     for result in results.values():
         figures += result.get("figures", [])
     metrics = {
@@ -55,7 +57,7 @@ def write_report(out: Path, results: dict[str, Any], config: Any) -> dict[str, A
         "figures": figures,
     }
     _io.write_json(out / "metrics.json", metrics)
-    _io.write_text(out / "report.md", _report_markdown(metrics))
+    _io.write_text(out / "report.md", report_markdown(metrics))
     return metrics
 
 
@@ -71,12 +73,11 @@ def _precision_note(precision: str) -> list[str]:
 
 
 def _cpu_count() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 
-def _report_markdown(metrics: dict[str, Any]) -> str:
+def report_markdown(metrics: dict[str, Any]) -> str:
+    """The text of report.md from the contents of metrics.json."""
     meta, phases, models = metrics["meta"], metrics["phases"], metrics["models"]
     settings = meta["settings"]
     lines = [
@@ -153,45 +154,3 @@ def _differences(models: dict[str, Any], quick: bool) -> list[str]:
                      f"{percent(robust['upright'])} of the upright and "
                      f"{percent(robust['rotated'])} of the rotated test digits.")
     return lines
-
-
-def _write_figures(out: Path, results: dict[str, Any]) -> list[str]:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no figures (pip install 'rotkeras[plot]')")
-        return []
-    figures: list[str] = []
-    fig_dir = out / "figures"
-
-    def save(fig: Any, name: str) -> None:
-        _io.save_atomically(fig_dir / name, lambda p: fig.savefig(p, dpi=110,
-                                                                    bbox_inches="tight"))
-        plt.close(fig)
-        figures.append(f"figures/{name}")
-
-    for name, item in model_phases().items():
-        if name not in results:
-            continue
-        for split in item.confusion:
-            matrix = np.asarray(results[name][f"{split}_details"]["confusion_matrix"])
-            fig, ax = plt.subplots(figsize=(6.4, 6.0))
-            ax.imshow(matrix, cmap="Blues")
-            for (i, j), value in np.ndenumerate(matrix):
-                if value:
-                    ax.text(j, i, str(value), ha="center", va="center", fontsize=9.5,
-                            color="white" if value > matrix.max() / 2 else "black")
-            ax.set_xticks(range(10))
-            ax.set_yticks(range(10))
-            ax.tick_params(labelsize=12)
-            ax.set_xlabel("predicted digit", fontsize=12)
-            ax.set_ylabel("true digit", fontsize=12)
-            ax.set_title(f"{item.model}\n{split} test set", fontsize=12)
-            save(fig, f"confusion_{name}_{split}.png")
-    for name, item in PHASES.items():
-        if name in results and item.figures is not None:
-            item.figures(results[name], save)
-    return figures

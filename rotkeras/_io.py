@@ -1,4 +1,4 @@
-"""Atomic file writes for the outputs of `rotkeras reproduce` (internal).
+"""Atomic file writes: the outputs of `rotkeras reproduce` and its figures (internal).
 
 Every file is first written under a temporary name in the same folder and then moved
 into place with `os.replace`, which is atomic on POSIX and Windows: a crash leaves

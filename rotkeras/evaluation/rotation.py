@@ -1,4 +1,4 @@
-"""Evaluation helpers: accuracy on upright, rotated and combined sets, and per angle.
+"""Accuracy on upright, rotated and combined sets, and per angle.
 
 Every accuracy rotkeras reports comes from these functions (`rotkeras reproduce` included),
 on the sets built by `rotkeras.datasets.rotate_right_angles` and
@@ -26,7 +26,9 @@ __all__ = [
     "RotatedPredictions",
     "accuracy",
     "accuracy_per_angle",
+    "class_output",
     "predict_classes",
+    "predict_padded",
     "predict_rotated_sets",
     "rotation_robustness",
 ]
@@ -88,6 +90,23 @@ def predict_padded(model: keras.Model, images: np.ndarray, batch_size: int = 102
     On several devices every batch must split evenly over them: the batch size is
     rounded down to a multiple of the devices and blank images pad the input to one;
     their predictions are dropped.
+
+    Args:
+        model: Any Keras model.
+        images: Its input, as it takes it (no scaling here, unlike `predict_classes`).
+        batch_size: Prediction batch size.
+
+    Returns:
+        What `model.predict` returns (an array, or a list or dict of them), `N` rows each.
+
+    Examples:
+        >>> import numpy as np
+        >>> import rotkeras
+        >>> from rotkeras.evaluation import predict_padded
+        >>> model = rotkeras.models.rotation_robust_cnn()  # outputs: digits, turn
+        >>> digits, turn = predict_padded(model, np.zeros((3, 28, 28, 1), np.float32))
+        >>> digits.shape, turn.shape
+        ((3, 10), (3, 4))
     """
     count = images.shape[0]
     replicas = _backend.replicas_in_sync(model)
@@ -104,7 +123,17 @@ def predict_padded(model: keras.Model, images: np.ndarray, batch_size: int = 102
 def class_output(outputs: Any) -> np.ndarray:
     """The class probabilities among a model's outputs: the `"probabilities"` output of a
     dict, the first of a list (such as the digit reader's `[digits, orientation]`), or the
-    one output."""
+    one output.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.evaluation import class_output
+        >>> digits, orientation = np.eye(10)[[3]], np.eye(4)[[1]]
+        >>> class_output([digits, orientation]).argmax(axis=-1)
+        array([3])
+        >>> class_output({"probabilities": digits}).shape
+        (1, 10)
+    """
     if isinstance(outputs, dict):
         outputs = outputs.get("probabilities", next(iter(outputs.values())))
     elif isinstance(outputs, (list, tuple)):

@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from rotkeras.cli import _io
+from rotkeras import _io
 
 STATE_FILE = "state.json"
 

@@ -90,6 +90,23 @@ def check_number(
     return number
 
 
+def check_learning_rate(value: object, name: str = "learning_rate") -> Any:
+    """Returns `value`: a positive finite number (as a float), or a Keras schedule."""
+    import keras
+
+    if isinstance(value, keras.optimizers.schedules.LearningRateSchedule):
+        return value
+    what = "a positive finite number or a keras.optimizers.schedules.LearningRateSchedule"
+    if not _is_real(value):
+        raise ArgumentTypeError(
+            f"`{name}` must be {what}; received {name}={value!r} of type {type(value).__name__}"
+        )
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"`{name}` must be {what}; received {name}={value!r}")
+    return number
+
+
 def check_num_classes(value: object, name: str = "num_classes") -> int:
     """Returns `value` as an int of at least 2: a softmax over one class always says 1.0."""
     number = check_int(value, name)
@@ -456,6 +473,58 @@ def check_image_array(x: Any, name: str = "x") -> np.ndarray:
         )
     if array.shape[0] == 0:
         raise ValueError(f"`{name}` is empty; received shape {array.shape}")
+    return array
+
+
+def check_finite_array(array: np.ndarray, name: str) -> None:
+    """Raises unless every value of the numeric array `array` is finite (no NaN, no infinity).
+
+    One vectorised pass (integer arrays are finite by type and not looked at); the message
+    gives the number of non-finite values and the first sample that holds one.
+    """
+    if array.dtype.kind not in "fc" or array.size == 0:
+        return
+    finite = np.isfinite(array)
+    if finite.all():
+        return
+    count = int(finite.size - np.count_nonzero(finite))
+    where = ""
+    if array.ndim >= 1:
+        rows = finite.reshape(array.shape[0], -1).all(axis=1)
+        where = f", the first in sample {int(np.argmin(rows))}"
+    raise ValueError(
+        f"`{name}` must hold finite numbers; received {count} NaN or infinite value(s){where}. "
+        "One is enough to turn every weight into NaN: fix or drop those samples"
+    )
+
+
+def check_class_label_array(labels: Any, num_classes: int, name: str = "y") -> np.ndarray:
+    """Returns `labels` as an array; integer class labels in `[0, num_classes)`, whatever the dtype.
+
+    Float labels must be finite whole numbers. One vectorised pass (`min`, `max`): the
+    backends disagree on labels out of range (JAX trains on garbage, TensorFlow fails with
+    an internal error), so they are refused before training.
+    """
+    array = np.asarray(labels)
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
+        raise ArgumentTypeError(
+            f"`{name}` must hold integer class labels; received dtype {array.dtype}"
+        )
+    if array.size == 0:
+        return array
+    if array.dtype.kind in "fc":
+        check_finite_array(array, name)
+        if not np.array_equal(array, np.round(array)):
+            raise ValueError(
+                f"`{name}` must hold integer class labels in [0, {num_classes - 1}]; received "
+                "labels with a fractional part"
+            )
+    low, high = array.min(), array.max()
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"`{name}` must hold class labels in [0, {num_classes - 1}] (the model has "
+            f"{num_classes} classes); received labels from {low.item()} to {high.item()}"
+        )
     return array
 
 

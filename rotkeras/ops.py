@@ -45,6 +45,12 @@ __all__ = ["rot90", "rotate", "rotate_bounding_boxes"]
 
 INTERPOLATIONS = ("bilinear", "nearest")
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
+#: The bounding-box formats of `keras.utils.bounding_boxes.convert_format`.
+BOUNDING_BOX_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy",
+                        "rel_yxyx", "rel_xywh", "rel_center_xywh")
+#: Largest float32 angle whose whole degrees are exact (2**24): beyond, `rotate` refuses
+#: angle tensors in float32 (NumPy arrays and Python numbers are reduced exactly).
+MAX_FLOAT32_ANGLE = 2.0**24
 
 
 # -------------------------------------------------------------------- right angles
@@ -99,12 +105,25 @@ def rot90(
         return _rot90_fixed(images, int(k), h_axis, w_axis)
     check.check_bool(odd_turns, "odd_turns")
     k = _turns_tensor(k)
+    _check_one_per_image(images if rank == 4 else images[None], k, "k")
     if odd_turns:
         images = check.check_square_tensor(images, data_format, "rot90 with per-sample turns")
     if rank == 3:
         out = _rot90_per_sample(images[None], k, h_axis + 1, w_axis + 1, odd_turns)
         return out[0]
     return _rot90_per_sample(images, k, h_axis, w_axis, odd_turns)
+
+
+def _check_one_per_image(batch: Any, values: Any, name: str, what: str = "images") -> None:
+    """Raises unless the `(n,)` tensor `values` has one entry per image of `batch` (or one)."""
+    if len(values.shape) != 1:
+        return
+    size, count = batch.shape[0], values.shape[0]
+    if size is not None and count is not None and count not in (1, size):
+        raise ValueError(
+            f"`{name}` must be a scalar or have one entry per image; received {name} of shape "
+            f"{tuple(values.shape)} for {what} of shape {tuple(batch.shape)}"
+        )
 
 
 def _turns_tensor(k: Any) -> Any:
@@ -139,7 +158,8 @@ def _rot90_fixed(images: Any, k: int, h_axis: int, w_axis: int) -> Any:
 
 def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: bool) -> Any:
     """Per-sample quarter turns of a rank-4 batch, selected per sample with `where`."""
-    k = ops.reshape(ops.mod(ops.cast(k, "int32"), 4), (-1, 1, 1, 1))
+    # mod twice: 0..3 also where an exported graph's modulo keeps the sign (ONNX).
+    k = ops.reshape(ops.mod(ops.mod(ops.cast(k, "int32"), 4) + 4, 4), (-1, 1, 1, 1))
     out = images
     if odd_turns:
         perm = [0, 1, 2, 3]
@@ -155,10 +175,25 @@ def _rot90_per_sample(images: Any, k: Any, h_axis: int, w_axis: int, odd_turns: 
 
 def finite_argmax(scores: Any) -> Any:
     """Arg-max over the last axis of `(batch, classes)` scores, as int32; class 0 for rows
-    holding a NaN or an infinite value (the backends' arg-max of such rows differ)."""
-    finite = ops.all(ops.isfinite(scores), axis=-1)
-    index = ops.argmax(ops.where(ops.isfinite(scores), scores, ops.zeros_like(scores)), axis=-1)
-    return ops.where(finite, ops.cast(index, "int32"), ops.zeros_like(index, dtype="int32"))
+    holding a NaN or an infinite value (the backends' arg-max of such rows differ).
+
+    Written with comparisons, max and min only (the first index holding the row's
+    maximum), so that it converts to TFLite and ONNX, which lack float `isfinite` and
+    some arg-max variants."""
+    scores = ops.cast(scores, "float32")
+    # |x| <= the largest float32 is False for NaN and for +-inf.
+    is_finite = ops.abs(scores) <= np.finfo(np.float32).max
+    finite = ops.all(is_finite, axis=-1)
+    safe = ops.where(is_finite, scores, ops.zeros_like(scores))
+    top = ops.max(safe, axis=-1, keepdims=True)
+    classes = safe.shape[-1]
+    if classes is None:  # a class count known only at run time
+        index = ops.cast(ops.argmax(safe, axis=-1), "int32")
+        return ops.where(finite, index, ops.zeros_like(index))
+    positions = ops.arange(classes, dtype="float32")
+    first = ops.min(ops.where(safe >= top, positions, float(classes)), axis=-1)
+    index = ops.cast(first, "int32")
+    return ops.where(finite, index, ops.zeros_like(index))
 
 
 # ----------------------------------------------------------------------- any angle
@@ -260,8 +295,27 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
         )
     if isinstance(angles, numbers.Real) and not math.isfinite(float(angles)):
         raise ValueError(f"`angles` must be a finite number; received angles={angles!r}")
+    if not _is_backend_tensor(angles):
+        angles = _reduce_on_host(angles)
     angles = ops.convert_to_tensor(angles)
-    check.check_numeric_dtype(angles, "angles")
+    dtype = check.check_numeric_dtype(angles, "angles")
+    if "int" in dtype:
+        if dtype in ("int8", "uint8", "int16", "uint16"):
+            angles = ops.cast(angles, "int32")  # 360 does not fit
+        angles = ops.mod(angles, 360)  # exact for integers, on every backend
+    elif dtype == "float64":
+        # Reduced before float32 sees them (NaN and infinity stay as they are).
+        angles = ops.where(ops.isfinite(angles), ops.mod(angles, 360.0), angles)
+    elif not check._is_symbolic(angles):
+        finite = ops.where(ops.isfinite(angles), angles, ops.zeros_like(angles))
+        (angles,) = check.check_at_run_time(
+            ops.all(ops.abs(finite) <= MAX_FLOAT32_ANGLE),
+            "`angles` must be at most 2**24 = 16777216 degrees in size when given as a "
+            "float tensor (float32 holds no fraction of a degree beyond, and the rotation "
+            "would be off by up to 64 degrees at 1e9); reduce them modulo 360 first, or "
+            "pass a NumPy array or a Python number, which rotkeras reduces exactly",
+            guard=[angles],
+        )
     if len(angles.shape) > 1 or (
         len(angles.shape) == 1
         and angles.shape[0] not in (None, 1)
@@ -277,6 +331,28 @@ def _angles_tensor(angles: Any, batch: Any) -> Any:
     # unturned, on every backend, as OrientationCorrection does with a broken row.
     angles = ops.where(ops.isfinite(angles), angles, ops.zeros_like(angles))
     return ops.broadcast_to(angles, (ops.shape(batch)[0],))
+
+
+def _is_backend_tensor(value: Any) -> bool:
+    """Whether `value` is a tensor of the backend (or symbolic), not host data."""
+    return not isinstance(value, (np.ndarray, np.generic, list, tuple, numbers.Number))
+
+
+def _reduce_on_host(angles: Any) -> Any:
+    """NumPy or Python angles reduced modulo 360 exactly (float64), before float32 sees them.
+
+    Non-finite angles stay as they are (an unturned image, see `_angles_tensor`); a
+    non-numeric array is left for the dtype check.
+    """
+    array = np.asarray(angles)
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
+        return angles
+    if np.issubdtype(array.dtype, np.integer):
+        wide = array.astype(np.uint64 if array.dtype.kind == "u" else np.int64)
+        return np.mod(wide, wide.dtype.type(360)).astype(np.int32)
+    wide = array.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(wide), np.mod(wide, 360.0), wide).astype(np.float32)
 
 
 def _cos_sin(angles: Any) -> tuple[Any, Any]:
@@ -432,6 +508,17 @@ def rotate_bounding_boxes(
             "`bounding_box_format` must be a Keras bounding-box format name such as 'xyxy'; "
             f"received bounding_box_format={bounding_box_format!r}"
         )
+    check.check_choice(bounding_box_format, "bounding_box_format", BOUNDING_BOX_FORMATS)
+    for name, size in (("height", height), ("width", width)):
+        if isinstance(size, numbers.Number):
+            if check.check_number(size, name) <= 0:
+                raise ValueError(f"`{name}` must be positive (the image's size in pixels); "
+                                 f"received {name}={size!r}")
+        elif not check._is_symbolic(size):
+            check.check_at_run_time(
+                ops.all(ops.convert_to_tensor(size) > 0),
+                f"`{name}` must be positive (the image's size in pixels)",
+            )
     convert = keras.utils.bounding_boxes.convert_format
     boxes = ops.cast(ops.convert_to_tensor(boxes), "float32")
     rank = check.check_rank(
@@ -444,7 +531,14 @@ def rotate_bounding_boxes(
         angles = check.check_number(angles, "angles")
     else:
         angles = ops.cast(ops.convert_to_tensor(angles), "float32")
+        if len(angles.shape) > 1 or (rank == 2 and len(angles.shape) == 1
+                                     and angles.shape[0] not in (None, 1)):
+            raise ValueError(
+                "`angles` must be a scalar or have one angle per image (batch,); received "
+                f"angles of shape {tuple(angles.shape)} for boxes of shape {tuple(boxes.shape)}"
+            )
         if len(angles.shape) == 1 and rank == 3:
+            _check_one_per_image(boxes, angles, "angles", "boxes")
             angles = angles[:, None]
     cos, sin = _cos_sin(angles)
     cx = ops.cast(width, "float32") / 2.0

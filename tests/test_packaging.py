@@ -35,7 +35,7 @@ import pytest
 
 import rotkeras
 
-EXTRAS = {"jax", "torch", "plot", "docs", "dev"}
+EXTRAS = {"jax", "torch", "plot", "docs", "dev", "export"}
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")  # what the dependencies have wheels for
 WHEEL_INSTALL = os.environ.get("ROTKERAS_TEST_WHEEL_INSTALL", "") == "1"
 PACKAGE = Path(rotkeras.__file__).resolve().parent
@@ -383,6 +383,7 @@ def test_extras_are_named_by_what_they_enable(dists: Dists) -> None:
     assert by_extra["jax"] == {"jax"}
     assert by_extra["torch"] == {"torch"}
     assert by_extra["plot"] == {"matplotlib"}
+    assert {"onnx", "onnxruntime", "tf2onnx", "ai-edge-litert"} == by_extra["export"]
     assert "mkdocs" in by_extra["docs"]
     # mkdocstrings formats signatures with ruff or black, else prints them on one line.
     assert by_extra["docs"] & {"ruff", "black"}, "the [docs] extra lacks a code formatter"
@@ -465,7 +466,8 @@ def _distributions(module: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("what", "extras"),
-    [("package", ("jax", "torch", "plot")), ("tests", ("jax", "torch", "plot", "dev"))],
+    [("package", ("jax", "torch", "plot", "export")),
+     ("tests", ("jax", "torch", "plot", "dev", "export"))],
 )
 def test_every_import_is_a_declared_dependency(what: str, extras: tuple[str, ...]) -> None:
     """rotkeras imports only its dependencies (optional ones: from an extra); the tests and

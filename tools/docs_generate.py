@@ -408,6 +408,7 @@ def equivariant_results() -> str:
 
 # ----------------------------------------------------------------- the shipped reader
 PHOTOS = ROOT / "benchmarks" / "results" / "photos.json"
+DEPLOY = ROOT / "benchmarks" / "results" / "deploy.json"
 READER = "shipped_reader"
 KIND_TITLES = {"all": "all", "photo": "photo", "scan": "scan",
                "drawn-on-screen": "drawn on screen"}
@@ -515,6 +516,82 @@ def reader_heldout_before() -> str:
     """The same table for the reader before its preprocessing and settings were revised."""
     return "\n".join(_heldout_table(HELDOUT_BEFORE))
 
+def _deploy() -> dict[str, Any]:
+    return json.loads(DEPLOY.read_text(encoding="utf-8"))
+
+
+def _ms(seconds: float) -> str:
+    return f"{1000 * seconds:.0f} ms" if seconds >= 0.01 else f"{1000 * seconds:.1f} ms"
+
+
+def deploy_runtimes() -> str:
+    """Export sizes and CPU time per photo of the reader per runtime (benchmarks/deploy.py)."""
+    result = _deploy()
+    sizes, costs = result["export"], result["runtimes_cpu_s"]
+    # Keras in batches: the layers called eagerly (predict's first call of a batch size
+    # also traces the model, which a long-running service does once).
+    keras_batch = costs["keras_preprocess_batch32_s"] + costs["keras_network_batch32_s"]
+    onnx_batch = costs["shipped_onnx_reader_batch32_s"]
+    lines = [
+        "| runtime | file | size | CPU time, one photo at a time | per photo in batches of 32 |",
+        "|---|---|---:|---:|---:|",
+        f"| Keras | weights in the package | - | "
+        f"{_ms(costs['keras_latency_one_photo_s'])} | {_ms(keras_batch)} |",
+        f"| TensorFlow SavedModel | folder | {sizes['tf_saved_model']['bytes'] / 1e6:.1f} MB "
+        "| - | - |",
+        f"| TFLite (LiteRT), 1 thread | `reader.tflite` | "
+        f"{sizes['tflite']['bytes'] / 1e6:.1f} MB | "
+        f"{_ms(costs['tflite_latency_one_photo_s'])} | - |",
+        f"| ONNX Runtime, 1 thread | `reader.onnx` | {sizes['onnx']['bytes'] / 1e6:.1f} MB | "
+        f"{_ms(costs['onnx_latency_one_photo_s'])} | {_ms(onnx_batch)} |",
+    ]
+    machine = result["machine"]
+    return "\n".join(lines) + (
+        f"\n\nCPU time (user + system) of the shipped reader on 256x256 photos letterboxed from "
+        f"`{result['photos_dir']}`, measured by `python -m benchmarks.deploy` in one run on a "
+        f"{machine['cpus']}-core CPU shared with other jobs (load average "
+        f"{machine['loadavg_at_start'][0]:.0f} to {machine['loadavg_at_end'][0]:.0f}); "
+        f"in batches ONNX Runtime took {keras_batch / onnx_batch:.1f} times less CPU time per "
+        "photo than Keras' eager layers. Keras one photo at a time: `predict` on one photo, "
+        "five calls of which the first traces the model "
+        f"(`predict` on a new batch size of 32 took {_ms(costs['keras_predict_batch32_s'])} "
+        "per photo, tracing included). Every file holds the preprocessing as well as the "
+        "network; the ONNX file is the one `rotkeras predict` uses (with the 28x28 image as a "
+        "third output)."
+    )
+
+
+def deploy_predict() -> str:
+    """`rotkeras predict` end to end and its stages (benchmarks/deploy.py)."""
+    result = _deploy()
+    e2e, stages = result["end_to_end"], result["stages_per_photo_cpu_s"]
+    fast, slow = e2e["onnx_all_photos"], e2e["keras_some_photos"]
+    accuracy = result["accuracy_onnx"]
+    lines = [
+        "| `rotkeras predict --format json` | runtime | CPU time | wall time |",
+        "|---|---|---:|---:|",
+        f"| {stages['photos']} photos | ONNX Runtime | {fast['cpu_s_per_photo']:.3f} s per photo "
+        f"({fast['cpu_s']:.1f} s) | {fast['wall_s']:.1f} s |",
+        f"| {slow['photos']} photos | Keras | {slow['cpu_s_per_photo']:.3f} s per photo "
+        f"(after start-up) | {slow['wall_s']:.1f} s |",
+        f"| one photo | ONNX Runtime | {e2e['onnx_one_photo']['cpu_s']:.2f} s | "
+        f"{e2e['onnx_one_photo']['wall_s']:.2f} s |",
+        f"| one photo | Keras | {e2e['keras_one_photo']['cpu_s']:.2f} s | "
+        f"{e2e['keras_one_photo']['wall_s']:.2f} s |",
+        f"| start-up and imports only | - | {e2e['imports_only']['cpu_s']:.2f} s | "
+        f"{e2e['imports_only']['wall_s']:.2f} s |",
+    ]
+    stage_rows = [
+        "",
+        "Per photo, in the same run: reading the header and EXIF orientation "
+        f"{_ms(stages['header_and_exif_s'])}, decoding at full size "
+        f"{_ms(stages['decode_full_s'])} and at reduced size {_ms(stages['decode_reduced_s'])}, "
+        f"letterboxing {_ms(stages['letterbox_s'])}. The ONNX reader read "
+        f"{_percent(accuracy['reduced_decode'], 1)} of the photos right with reduced-size "
+        f"decoding and {_percent(accuracy['full_decode'], 1)} with full-size decoding.",
+    ]
+    return "\n".join(lines + stage_rows)
+
 
 def generators() -> dict[str, Callable[[], str]]:
     table: dict[str, Callable[[], str]] = {
@@ -536,6 +613,8 @@ def generators() -> dict[str, Callable[[], str]]:
         "reader-heldout": reader_heldout,
         "reader-heldout-tuned": reader_heldout_tuned,
         "reader-heldout-before": reader_heldout_before,
+        "deploy-runtimes": deploy_runtimes,
+        "deploy-predict": deploy_predict,
     }
     for backend in BACKEND_TITLES:
         table[f"performance-training:{backend}"] = functools.partial(_training_table, backend)

@@ -7,7 +7,8 @@ The package holds the command bodies and their infrastructure:
   phases (`registry`, `phases`), the `runner`, `report` (report.md, metrics.json),
   `figures`, `checkpoint` (crash-safe per-epoch weights) and `progress` (log lines and time
   left);
-- `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model).
+- `rotkeras.cli.predict`: `rotkeras predict` (photos of digits through a saved model);
+- `rotkeras.cli.export`: `rotkeras export` (a model to SavedModel, TFLite or ONNX).
 
 This module only parses arguments: it imports neither Keras nor a backend, so
 `rotkeras --version` and `rotkeras --help` answer at once. A command imports what it needs
@@ -18,11 +19,18 @@ module inside the function.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
 
 from rotkeras._version import __version__
+from rotkeras.cli import _preflight
+
+#: What `model.save` writes (`--save`).
+MODEL_SUFFIXES = (".keras", ".h5")
+#: Errors of writing the output (a full disk or quota, a closed pipe) reported in one line.
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EPIPE)
 
 PRECISION_CHOICES = ("auto", "float32", "mixed_bfloat16")
 PRECISION_HELP = (
@@ -53,6 +61,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    _preflight.mnist_file(args.data)
+    if args.save is not None:
+        _preflight.output_file(args.save, "--save", MODEL_SUFFIXES)
     from rotkeras.cli._terminal import fit_verbosity
     from rotkeras.cli.train import train_reference
 
@@ -72,6 +83,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_train_reader(args: argparse.Namespace) -> int:
+    _preflight.mnist_file(args.data)
+    _preflight.output_file(args.out, "--out", (".weights.h5",))
+    if args.cache is not None:
+        _preflight.output_folder(args.cache, "--cache")
     from rotkeras.cli.train_reader import train_reader
 
     result = train_reader(
@@ -94,6 +109,12 @@ def _cmd_train_reader(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    for option, path in (("--model", args.model), ("--orientation-model", args.orientation_model)):
+        if path is not None:
+            _preflight.input_file(path, option)
+    if args.save_inputs is not None:
+        _preflight.output_file(args.save_inputs, "--save-inputs", _preflight.IMAGE_EXTENSIONS)
+    _preflight.prediction_inputs(args.inputs)  # none usable: refused before loading
     from rotkeras.cli.predict import run_predict
 
     return run_predict(
@@ -111,9 +132,21 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from rotkeras.cli.export import run_export
+
+    run_export(args.model, args.out, output_format=args.format, input_size=args.input_size,
+               input_dtype=args.input_dtype, batch_size=args.batch_size)
+    return 0
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    _preflight.mnist_file(args.data)
+    _preflight.output_folder(args.out, "--out")
+    if args.photos:
+        _preflight.photo_folder(args.photos, "--photos")
     from rotkeras.cli.reproduce import ReproduceConfig, reproduce
 
     config = ReproduceConfig(
@@ -129,8 +162,6 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         precision=args.precision,
         devices=args.devices,
     )
-    if config.photos is not None and not config.photos.is_dir():
-        raise FileNotFoundError(f"--photos: no such folder: {config.photos}")
     reproduce(config)
     return 0
 
@@ -159,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="training epochs (default: 10, the tutorial's)")
     train.add_argument("--batch-size", type=_positive_int, default=64, metavar="N",
                        help="batch size (default: 64, the tutorial's)")
-    train.add_argument("--seed", type=int, default=0, metavar="N",
+    train.add_argument("--seed", type=_preflight.seed_option, default=0, metavar="N",
                        help="seed of the weights, the shuffling and the augmentation (default: 0)")
     train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                        help="use only the first N training images")
@@ -187,9 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="batch size (default: 128)")
     reader.add_argument("--synthetic", type=_non_negative_int, default=6000, metavar="N",
                         help="synthetic photos to render and train on (default: 6000; 0: none)")
-    reader.add_argument("--synthetic-seed", type=int, default=11, metavar="N",
+    reader.add_argument("--synthetic-seed", type=_preflight.seed_option, default=11, metavar="N",
                         help="seed of the synthetic photos (default: 11)")
-    reader.add_argument("--seed", type=int, default=0, metavar="N",
+    reader.add_argument("--seed", type=_preflight.seed_option, default=0, metavar="N",
                         help="seed of the weights, turns, augmentation and shuffling (default: 0)")
     reader.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="use only the first N MNIST training and test images (quick checks)")
@@ -217,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                      help="batch size of every model (default: each model's recipe, 64 for "
                           "the tutorial's and 128 for the rotation-robust CNN)")
-    rep.add_argument("--seed", type=int, default=0, metavar="N",
+    rep.add_argument("--seed", type=_preflight.seed_option, default=0, metavar="N",
                      help="seed of the weights, the shuffling and the rotated test set "
                      "(default: 0)")
     rep.add_argument("--quick", action="store_true",
@@ -272,6 +303,31 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--top-k", type=_top_k, default=1, metavar="N",
                       help="also report the N most probable digits (1-10, default 1)")
     pred.set_defaults(func=_cmd_predict)
+
+    exp = sub.add_parser(
+        "export",
+        help="export a model (the shipped reader by default) to SavedModel, TFLite or ONNX",
+        description="Writes a model for serving without rotkeras: a TensorFlow SavedModel "
+        "folder, a TFLite (LiteRT) file or an ONNX file, in inference mode (augmentation "
+        "and other training-only layers off), float32 outputs. The reader takes uint8 "
+        "photos; TFLite and ONNX need a fixed photo size (--input-size: photos letterboxed "
+        "to SIZE x SIZE). ONNX needs the [export] extra (pip install \"rotkeras[export]\").",
+    )
+    exp.add_argument("model", nargs="?", default=None, metavar="MODEL.keras",
+                     help="model to export (default: the shipped digit reader)")
+    exp.add_argument("--format", choices=("tf_saved_model", "tflite", "onnx"),
+                     default="tf_saved_model", help="what to write (default: tf_saved_model)")
+    exp.add_argument("--out", required=True, metavar="PATH",
+                     help="folder (tf_saved_model) or .tflite / .onnx file to write")
+    exp.add_argument("--input-size", type=_positive_int, default=None, metavar="SIZE",
+                     help="square input size for a model that takes photos of any size "
+                     "(required for tflite and onnx then; rotkeras predict uses 256)")
+    exp.add_argument("--input-dtype", choices=("uint8", "float32"), default=None,
+                     help="input dtype (default: uint8 for readers of photos, else the "
+                     "model's)")
+    exp.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                     help="fixed batch size (default: any; tflite: 1)")
+    exp.set_defaults(func=_cmd_export)
     return parser
 
 
@@ -324,6 +380,26 @@ def _non_negative_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rotkeras` console script."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a full disk shows here (one line below), not at exit
+    except OSError as error:
+        # stdout closed (a pipe into `head`), or a full disk (stdout or a file being
+        # written): one line, no traceback.
+        if not isinstance(error, BrokenPipeError) and error.errno not in _OUTPUT_ERRNOS:
+            raise
+        _silence_stdout()
+        if isinstance(error, BrokenPipeError):
+            return 141  # what a shell reports for a process ended by SIGPIPE
+        command = " ".join(["rotkeras", *(argv or sys.argv[1:])[:1]])
+        print(f"{command}: error: cannot write the output: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -337,3 +413,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"rotkeras {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Points stdout at the null device, so that the flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends

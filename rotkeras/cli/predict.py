@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from rotkeras.cli import _preflight
 from rotkeras.datasets.photos import (
     collect_files,
     label_from_path,
@@ -29,7 +30,6 @@ from rotkeras.datasets.photos import (
     read_image,
     write_contact_sheet,
 )
-from rotkeras.models.photo_input import embedded_preprocess
 
 FORMATS = ("table", "csv", "json")
 NUM_ORIENTATIONS = 4  # a second output of 4 probabilities: turned by 0/90/180/270 degrees
@@ -90,6 +90,7 @@ def build_pipeline(
     import keras
 
     from rotkeras.layers import HandwritingPreprocess, OrientationCorrection
+    from rotkeras.models.photo_input import embedded_preprocess
 
     embedded = embedded_preprocess(model)
     preprocess = embedded or HandwritingPreprocess(mode=mode, polarity=polarity)
@@ -191,21 +192,32 @@ def run_predict(
         )
     if save_inputs is not None:
         check_image_output(save_inputs, "--save-inputs")
-    files = collect_files(inputs)
+    # Missing paths and folders without images are reported, the others classified.
+    usable, failures = _preflight.prediction_inputs(inputs)
+    files = collect_files(usable)
     if not files:
         raise ValueError(f"No image files found in {[str(i) for i in inputs]}")
+    for option, path in (("--model", model_path), ("--orientation-model", orientation_model_path)):
+        if path is not None and not Path(path).expanduser().exists():
+            raise FileNotFoundError(f"{option}: model file not found: {Path(path).expanduser()}")
 
-    model = _default_model() if model_path is None else load_model_file(model_path, "--model")
-    angle_model = None
-    if correct_orientation:
-        angle_model = load_model_file(orientation_model_path, "--orientation-model")
-    channels = _photo_channels(model)
+    # The shipped reader runs from its ONNX export when ONNX Runtime is installed: the
+    # same network and preprocessing, without importing Keras (most of the time of a
+    # short run). Otherwise, and for any other model, Keras runs it.
+    fast = None
+    if model_path is None and not correct_orientation and size == SHIPPED_ONNX_SIZE:
+        fast = shipped_onnx_reader()
+    model = angle_model = None
+    channels = 3  # the shipped reader reads RGB photos; another model decides
+    if fast is None and model_path is not None:
+        model = load_model_file(model_path, "--model")
+        channels = _photo_channels(model)
 
-    failures: list[tuple[str, str]] = []
     photos, names = [], []
     for file in files:
         try:
-            image = read_image(file, grayscale=channels == 1)
+            # Large JPEGs are decoded at a reduced scale that still covers `size`.
+            image = read_image(file, grayscale=channels == 1, min_size=size)
             boxed = letterbox(image, size)
             photos.append(boxed[..., None] if channels == 1 else boxed)
             names.append(str(file))
@@ -215,8 +227,13 @@ def run_predict(
     predictions: list[Prediction] = []
     seen: list[np.ndarray] = []
     if photos:
-        pipeline = build_pipeline(model, size, angle_model=angle_model, mode=mode,
-                                  polarity=polarity, channels=channels)
+        # Keras loads only now, and only when there is a photo to classify.
+        if fast is None and model is None:
+            model = _default_model()
+        if correct_orientation:
+            angle_model = load_model_file(orientation_model_path, "--orientation-model")
+        pipeline = fast or build_pipeline(model, size, angle_model=angle_model, mode=mode,
+                                          polarity=polarity, channels=channels)
         for start in range(0, len(photos), batch_size):
             batch = list(zip(names[start : start + batch_size],
                              photos[start : start + batch_size], strict=True))
@@ -250,13 +267,65 @@ def run_predict(
     for name, reason in failures:
         print(f"rotkeras predict: error: {name}: {reason}", file=err)
     if failures:
-        print(f"rotkeras predict: {len(failures)} of {len(files)} file(s) could not be "
+        print(f"rotkeras predict: {len(failures)} of {len(files) + len(inputs) - len(usable)} "
+              "file(s) could not be "
               "classified", file=err)
         return 1
     return 0
 
 
 # --------------------------------------------------------------------------- models
+#: Photo size of the shipped reader's ONNX export (`rotkeras predict`'s default `--size`).
+SHIPPED_ONNX_SIZE = 256
+SHIPPED_ONNX_FILE = f"digit_reader_{SHIPPED_ONNX_SIZE}.onnx"
+#: Set to "keras" to run the shipped reader in Keras even when ONNX Runtime is installed.
+RUNTIME_ENV_VAR = "ROTKERAS_PREDICT_RUNTIME"
+
+
+class OnnxReader:
+    """The shipped reader's ONNX export in ONNX Runtime: letterboxed uint8 photos in.
+
+    Called on `(N, 256, 256, 3)` uint8 photos, returns `{"probabilities", "orientation",
+    "inputs"}` as `build_pipeline`'s model does.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        # One thread: a photo takes a few hundredths of a second, and threads that wait
+        # for each other would burn CPU time that other jobs (or other photos) need.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, photos: np.ndarray) -> dict[str, np.ndarray]:
+        digits, orientation, seen = self.session.run(
+            None, {self.input_name: np.ascontiguousarray(photos, np.uint8)}
+        )
+        return {"probabilities": digits, "orientation": orientation, "inputs": seen}
+
+
+def shipped_onnx_reader() -> OnnxReader | None:
+    """The shipped reader in ONNX Runtime, or None (runtime missing, or Keras asked for).
+
+    The file's checksum is checked like the shipped weights' (a damaged file raises
+    `DamagedWeightsError`).
+    """
+    if os.environ.get(RUNTIME_ENV_VAR, "").strip().lower() == "keras":
+        return None
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return None
+    from rotkeras._shipped import verified_path
+
+    return OnnxReader(verified_path(SHIPPED_ONNX_FILE))
+
+
 def _default_model() -> Any:
     """The shipped digit reader (photos in, `[digits, orientation]` probabilities out)."""
     try:
@@ -293,6 +362,8 @@ def load_model_file(path: str | os.PathLike[str], option: str) -> Any:
 
 def _photo_channels(model: Any) -> int:
     """1 for a reader of grayscale photos (input with one channel), else 3 (RGB)."""
+    from rotkeras.models.photo_input import embedded_preprocess
+
     if embedded_preprocess(model) is None:
         return 3
     shape = getattr(model, "inputs", None)
@@ -323,11 +394,14 @@ def _classify(
 
 
 def _run(pipeline: Any, photos: np.ndarray) -> dict[str, np.ndarray]:
-    import keras
+    if isinstance(pipeline, OnnxReader):
+        results = pipeline(photos)
+    else:
+        import keras
 
-    # Eager calls: a few photos are classified without compiling the pipeline first.
-    outputs = pipeline(photos, training=False)
-    results = {k: np.asarray(keras.ops.convert_to_numpy(v)) for k, v in outputs.items()}
+        # Eager calls: a few photos are classified without compiling the pipeline first.
+        outputs = pipeline(photos, training=False)
+        results = {k: np.asarray(keras.ops.convert_to_numpy(v)) for k, v in outputs.items()}
     for key in ("probabilities", "orientation"):
         if key in results and not np.all(np.isfinite(results[key])):
             raise ValueError(f"the model's {key} are not finite numbers (NaN or infinity)")

@@ -9,6 +9,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from rotkeras import _validation as check
+from rotkeras.cli import _preflight
 from rotkeras.datasets.mnist import load_mnist, to_float_images
 from rotkeras.models.mnist_cnn import mnist_cnn
 from rotkeras.training import fit_classifier, resolve_precision
@@ -51,6 +53,11 @@ def train_reference(
         after the first, which includes compilation, when there are several), `epoch_seconds`,
         the resolved `precision` and the trained `model`.
     """
+    if save is not None:
+        _preflight.output_file(save, "save", (".keras", ".h5"))
+    _preflight.mnist_file(data, "data")
+    if limit is not None:
+        check.check_positive_int(limit, "limit")
     precision = resolve_precision(precision)
     (x_train, y_train), (x_test, y_test) = load_mnist(data)
     if limit is not None:

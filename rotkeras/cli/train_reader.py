@@ -40,6 +40,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from rotkeras import _validation as check
+from rotkeras.cli import _preflight
 from rotkeras.datasets.mnist import load_mnist, to_float_images
 from rotkeras.datasets.rotated import combined_test_set
 from rotkeras.datasets.synthetic_photos import make_synthetic_photos
@@ -171,6 +173,19 @@ def train_reader(
         over shifts), the network's per-epoch
         `history`, the parameter count and the `seconds` spent.
     """
+    # Everything that could fail after an hour of rendering and training fails now.
+    _preflight.output_file(out, "out", (".weights.h5",))
+    if cache is not None:
+        _preflight.output_folder(cache, "cache")
+    _preflight.mnist_file(data, "data")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size),
+                        ("synthetic_repeat", synthetic_repeat)):
+        check.check_positive_int(value, name)
+    check.check_int(synthetic, "synthetic", minimum=0)
+    check.check_seed(synthetic_seed, "synthetic_seed", allow_none=False)
+    seed = check.check_seed(seed, "seed", allow_none=False)
+    if limit is not None:
+        check.check_positive_int(limit, "limit")
     start = time.perf_counter()
     (x_train, y_train), (x_test, y_test) = load_mnist(data)
     if limit is not None:
@@ -189,7 +204,8 @@ def train_reader(
     inputs = keras.Input((28, 28, 1))
     h = RandomStrokeWidth(0.5, seed=seed)(inputs)
     h = keras.layers.RandomTranslation(
-        1.5 / 28, 1.5 / 28, fill_mode="constant", interpolation="nearest", seed=seed + 1
+        1.5 / 28, 1.5 / 28, fill_mode="constant", interpolation="nearest",
+        seed=(seed + 1) % (check.MAX_SEED + 1),  # seed 2**31 - 1 included
     )(h)
     trainer = keras.Model(inputs, network(h), name="reader_trainer")
     batches = TurnedBatches(x, y, batch_size=batch_size, seed=seed)

@@ -11,6 +11,10 @@ from rotkeras import _validation as check
 KINDS = ("paper", "ruled", "squared", "tight", "screen", "large", "strip", "creased", "faint",
          "coloured", "object")
 _DEFAULT_MIX = {"paper": 0.35, "ruled": 0.2, "squared": 0.1, "tight": 0.15, "screen": 0.2}
+#: Largest result `make_synthetic_photos` renders: 8 GiB of photos (e.g. 40,000 at 256x256).
+MAX_BYTES = 8 * 2**30
+#: Largest photo side (pixels).
+MAX_SIDE = 4096
 
 
 def make_synthetic_photos(
@@ -51,10 +55,14 @@ def make_synthetic_photos(
 
     Args:
         n: Number of photos.
-        digits: `(N, 28, 28)` uint8 MNIST-style source digits (white on black); by
-            default the MNIST test split from `rotkeras.datasets.load_mnist()`.
+        digits: `(N, H, W)` (or `(N, H, W, 1)`) MNIST-style source digits, white on
+            black: uint8 in `0..255`, or floats in `[0, 1]` (what
+            `rotkeras.datasets.to_float_images` returns) or `[0, 255]`; every digit must
+            have ink. By default the MNIST test split from
+            `rotkeras.datasets.load_mnist()`.
         labels: `(N,)` labels of `digits` (required with `digits`).
-        size: Photo size, an int (square) or `(height, width)`; at least 32.
+        size: Photo size, an int (square) or `(height, width)`; from 32 to 4096, and
+            `n` photos of at most 8 GiB together (`MAX_BYTES`).
         seed: Seed of the NumPy generator.
         mix: Relative frequencies of the kinds (keys among `KINDS`: `"paper"`,
             `"ruled"`, `"squared"`, `"tight"`, `"screen"`, `"large"`, `"strip"`,
@@ -75,9 +83,23 @@ def make_synthetic_photos(
     import cv2
 
     n = check.check_positive_int(n, "n")
-    height, width = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
-    if min(height, width) < 32:
-        raise ValueError(f"`size` must be at least 32 pixels; received size={size!r}")
+    if isinstance(size, (str, bytes)) or not isinstance(size, (int, np.integer, tuple, list)):
+        raise check.ArgumentTypeError(
+            f"`size` must be an int or a (height, width) pair; received size={size!r}"
+        )
+    sides = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    if len(sides) != 2:
+        raise ValueError(f"`size` must be an int or a (height, width) pair; received size={size!r}")
+    height, width = (check.check_positive_int(side, "size") for side in sides)
+    if min(height, width) < 32 or max(height, width) > MAX_SIDE:
+        raise ValueError(
+            f"`size` must be from 32 to {MAX_SIDE} pixels; received size={size!r}"
+        )
+    if n * height * width * 3 > MAX_BYTES:
+        raise ValueError(
+            f"{n} photos of {height}x{width} would take {n * height * width * 3 / 2**30:.1f} GiB, "
+            f"more than {MAX_BYTES // 2**30} GiB: render them in parts (several seeds)"
+        )
     if digits is None:
         from rotkeras.datasets.mnist import load_mnist
 
@@ -86,7 +108,10 @@ def make_synthetic_photos(
         raise ValueError("`labels` must be given together with `digits`")
     digits = np.asarray(digits)
     labels = np.asarray(labels)
-    if digits.ndim != 3 or len(labels) != len(digits) or len(digits) == 0:
+    if digits.ndim == 4 and digits.shape[-1] == 1:
+        digits = digits[..., 0]  # (N, H, W, 1), as to_float_images returns
+    digits = _as_bytes(digits)
+    if digits.ndim != 3 or labels.ndim != 1 or len(labels) != len(digits) or len(digits) == 0:
         raise ValueError(
             "`digits` must be a non-empty (N, H, W) array with N labels; received shapes "
             f"{digits.shape} and {labels.shape}"
@@ -95,6 +120,13 @@ def make_synthetic_photos(
     unknown = sorted(set(weights) - set(KINDS))
     if unknown or not weights or sum(weights.values()) <= 0:
         raise ValueError(f"`mix` must weight some of {KINDS}; received mix={mix!r}")
+    inked = (digits > 0.05 * 255).reshape(len(digits), -1).any(axis=1)
+    if not inked.all():
+        raise ValueError(
+            f"`digits` must all show a digit (white ink on black); {int((~inked).sum())} of "
+            f"{len(digits)} are blank, the first at index {int(np.argmin(inked))}: its photos "
+            "would show no digit under a label"
+        )
     names = list(weights)
     probs = np.array([weights[k] for k in names], np.float64)
     rng = np.random.default_rng(check.check_seed(seed, allow_none=False))
@@ -105,6 +137,27 @@ def make_synthetic_photos(
         photos[i] = _render(cv2, rng, digits[picks[i]], str(kinds[i]), height, width)
     out: tuple[np.ndarray, ...] = (photos, labels[picks].astype(np.int64))
     return (*out, kinds.astype(str)) if return_kinds else out
+
+
+def _as_bytes(digits: np.ndarray) -> np.ndarray:
+    """Digits as uint8 `0..255`: floats in `[0, 1]` are scaled, floats in `[0, 255]` kept."""
+    if digits.dtype == np.uint8:
+        return digits
+    if digits.dtype == np.bool_ or not np.issubdtype(digits.dtype, np.number):
+        raise check.ArgumentTypeError(
+            f"`digits` must be a numeric array; received dtype {digits.dtype}"
+        )
+    if digits.size == 0:
+        return digits.astype(np.uint8)
+    check.check_finite_array(digits, "digits")
+    low, high = float(digits.min()), float(digits.max())
+    if low < 0 or high > 255:
+        raise ValueError(
+            "`digits` must be grey levels in [0, 255] (or floats in [0, 1]); received values "
+            f"from {low} to {high}"
+        )
+    scale = 255.0 if np.issubdtype(digits.dtype, np.floating) and high <= 1.0 else 1.0
+    return np.round(digits.astype(np.float64) * scale).astype(np.uint8)
 
 
 def _digit_alpha(cv2: Any, rng: np.random.Generator, digit: np.ndarray, box: int) -> np.ndarray:

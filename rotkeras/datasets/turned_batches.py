@@ -77,7 +77,7 @@ class TurnedBatches(keras.utils.PyDataset):
         self.probabilities = tuple(probs.tolist())
         self._odd_turns = bool(probs[1] > 0 or probs[3] > 0)
         self.seed = check.check_seed(seed, allow_none=False)
-        self.shuffle = bool(shuffle)
+        self.shuffle = check.check_bool(shuffle, "shuffle")
         self.epoch = 0
         self._draw()
 

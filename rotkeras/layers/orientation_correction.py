@@ -136,11 +136,14 @@ class OrientationCorrection(TFDataLayer):
             images = check.check_square_tensor(images, self.data_format, what)
         images, probs = check.check_same_batch(images, probs, "angle_probabilities")
         classes = rotation_ops.finite_argmax(probs)
-        angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         if self._right_angles_only:
-            k = ops.cast(ops.round(angles / 90.0), "int32")
+            # Quarter turns in 0..3, looked up: no modulo of negative numbers in the graph
+            # (ONNX exports get those wrong).
+            turns = [int(round(a / 90.0)) % 4 for a in self._back_angles]
+            k = ops.take(ops.convert_to_tensor(turns, "int32"), classes)
             return rotation_ops.rot90(images, k, data_format=self.data_format,
                                       odd_turns=self._needs_square)
+        angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         return rotation_ops.rotate(images, angles, fill_value=self.fill_value,
                                    data_format=self.data_format)
 

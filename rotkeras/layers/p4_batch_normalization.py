@@ -9,6 +9,7 @@ import keras
 
 from rotkeras import _backend
 from rotkeras import _validation as check
+from rotkeras.layers.p4_conv2d import check_channels_last
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -75,6 +76,15 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
                 "P4BatchNormalization normalizes over every axis but the channels; it takes "
                 f"no `axis` argument; received axis={kwargs['axis']!r}"
             )
+        # A NaN momentum or a non-positive epsilon would make every output NaN.
+        momentum = check.check_number(momentum, "momentum", low=0.0, high=1.0)
+        epsilon = check.check_number(epsilon, "epsilon", low=0.0)
+        if epsilon == 0.0:
+            raise ValueError("`epsilon` must be a finite number above 0 (it keeps the division "
+                             "by the standard deviation finite); received epsilon=0.0")
+        check.check_bool(center, "center")
+        check.check_bool(scale, "scale")
+        check_channels_last(type(self).__name__)
         super().__init__(axis=-1, momentum=momentum, epsilon=epsilon, center=center,
                          scale=scale, **kwargs)
         self.global_statistics = check.check_bool(synchronized, "synchronized")

@@ -23,6 +23,18 @@ def _square_kernel_size(value: object) -> int:
     return check.check_positive_int(value, "kernel_size")
 
 
+
+def check_channels_last(layer: str) -> None:
+    """Refuses a `channels_first` image data format: the p4 layers read channels last."""
+    data_format = keras.config.image_data_format()
+    if data_format != "channels_last":
+        raise ValueError(
+            f"{layer} reads channels-last p4 feature maps only (batch, height, width, ...); "
+            f"keras.config.image_data_format() is {data_format!r}. Call "
+            "keras.config.set_image_data_format('channels_last') before building the model "
+            "(and give it channels-last images)"
+        )
+
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4Conv2D(keras.layers.Layer):
     """2D convolution that turns its output with its input: a p4 group convolution.
@@ -48,7 +60,8 @@ class P4Conv2D(keras.layers.Layer):
     kernel size and image size; `padding="same"` needs an odd kernel size (an even one
     pads one side more than the other, and the layer raises); with `strides > 1` the
     windows must tile the input symmetrically, `(size - kernel_size) % strides == 0`
-    for valid padding (checked when the layer is built on a known size), and `"same"`
+    for valid padding (checked when the layer is built or called on a known size, and
+    when a graph runs for sizes known only then), and `"same"`
     padding is refused.
 
     The kernel holds `kernel_size**2 * in_channels * filters` values for a lifting
@@ -74,7 +87,8 @@ class P4Conv2D(keras.layers.Layer):
 
     Input shape:
         `(batch, height, width, channels)` with `lifting=True`, else
-        `(batch, height, width, 4, channels)`. Channels last.
+        `(batch, height, width, 4, channels)`. Channels last: the p4 layers raise
+        `ValueError` when `keras.config.image_data_format()` is `"channels_first"`.
 
     Output shape:
         `(batch, new_height, new_width, 4, filters)`.
@@ -112,6 +126,7 @@ class P4Conv2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_channels_last(type(self).__name__)
         self.filters = check.check_positive_int(filters, "filters")
         self.kernel_size = _square_kernel_size(kernel_size)
         self.lifting = check.check_bool(lifting, "lifting")
@@ -184,18 +199,60 @@ class P4Conv2D(keras.layers.Layer):
             if size is None:
                 continue
             if self.padding == "valid" and size < self._span():
-                raise ValueError(
-                    f"Input height and width must be at least the kernel span {self._span()} "
-                    f"for padding='valid'; received input of shape {tuple(input_shape)}"
-                )
+                raise ValueError(f"{self._too_small()}; received input of shape "
+                                 f"{tuple(input_shape)}")
             if self.strides > 1 and (size - self._span()) % self.strides:
-                raise ValueError(
-                    "With strides > 1 the windows must tile the input symmetrically so that "
-                    "turning the input turns the output: (size - kernel_size) % strides == 0; "
-                    f"received input of shape {tuple(input_shape)}, kernel_size="
-                    f"{self.kernel_size}, strides={self.strides}"
-                )
+                raise ValueError(f"{self._asymmetric()}; received input of shape "
+                                 f"{tuple(input_shape)}, kernel_size={self.kernel_size}, "
+                                 f"strides={self.strides}")
         return int(channels)
+
+    def _too_small(self) -> str:
+        return (f"Input height and width must be at least the kernel span {self._span()} "
+                "for padding='valid'")
+
+    def _asymmetric(self) -> str:
+        return ("With strides > 1 the windows must tile the input symmetrically so that "
+                "turning the input turns the output: (size - kernel_size) % strides == 0")
+
+    def _check_call_input(self, x: Any) -> Any:
+        """The static checks of `build` on every call, and at run time for unknown sizes.
+
+        A model built on `(None, None, C)` inputs learns the height and width only when
+        it runs (inside a `tf.function` or a `tf.data` graph): the same sizes are refused
+        there, with the same message, as when they are known. Returns `x`, guarded.
+        """
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        if not dtype.startswith(("float", "bfloat")):
+            raise check.ArgumentTypeError(
+                f"{type(self).__name__} needs floating-point input; received dtype {dtype!r} "
+                "(scale images to floats first, e.g. x / 255 or keras.layers.Rescaling)"
+            )
+        self._check_input_shape(x.shape)
+        expected = int(self.kernel.shape[2 if self.lifting else 3])
+        if x.shape[-1] != expected:
+            raise ValueError(
+                f"{type(self).__name__} was built for {expected} input channels; received "
+                f"input of shape {tuple(x.shape)}"
+            )
+        if None not in tuple(x.shape[1:3]) or isinstance(x, keras.KerasTensor):
+            return x
+        shape = ops.shape(x)
+        sizes = [shape[1], shape[2]]
+        span, strides = self._span(), self.strides
+        rules = []
+        if self.padding == "valid":
+            rules.append((ops.logical_and(sizes[0] >= span, sizes[1] >= span),
+                          self._too_small()))
+        if strides > 1:
+            rules.append((ops.logical_and(ops.equal(ops.mod(sizes[0] - span, strides), 0),
+                                          ops.equal(ops.mod(sizes[1] - span, strides), 0)),
+                          f"{self._asymmetric()}, kernel_size={self.kernel_size}, "
+                          f"strides={strides}"))
+        for condition, message in rules:
+            (x,) = check.check_at_run_time(condition, f"{message}; received (height, width) =",
+                                           sizes, guard=[x])
+        return x
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         channels = self._check_input_shape(input_shape)
@@ -242,7 +299,11 @@ class P4Conv2D(keras.layers.Layer):
         return ops.reshape(stacked, (k, k, in_size, 4 * self.filters))
 
     def call(self, inputs: Any) -> Any:
-        x = inputs
+        x = self._check_call_input(inputs)
+        if x.shape[0] == 0:
+            # An empty batch in, an empty batch out (Keras' TensorFlow convolution returns
+            # an empty batch of the input's height and width instead).
+            return ops.zeros(self.compute_output_shape(tuple(x.shape)), self.compute_dtype)
         if not self.lifting:
             shape = ops.shape(x)
             x = ops.reshape(x, (shape[0], shape[1], shape[2], 4 * int(x.shape[-1])))

@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers.p4_conv2d import check_channels_last
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:
@@ -16,8 +17,10 @@ def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str
     if padding == "valid":
         return size >= pool and (size - pool) % strides == 0
     out = -(-size // strides)
-    total = max((out - 1) * strides + pool - size, 0)
-    return total % 2 == 0
+    # The padding the windows need; negative when they skip the last pixels (pool <
+    # strides), which no padding makes symmetric.
+    total = (out - 1) * strides + pool - size
+    return total >= 0 and total % 2 == 0
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -33,9 +36,10 @@ class P4Pooling2D(keras.layers.Layer):
     `padding="valid"`, `(size - pool_size) % strides == 0` for the height and the
     width (for the default `strides == pool_size`: sizes divisible by `pool_size`,
     e.g. even sizes for 2x2 pooling); with `padding="same"`, the total padding
-    `(ceil(size / strides) - 1) * strides + pool_size - size` must be even. The layer
-    raises when it is built on a size that breaks this; sizes unknown until run time
-    cannot be checked.
+    `(ceil(size / strides) - 1) * strides + pool_size - size` must be even and not
+    negative (windows smaller than the strides skip the last pixels). The layer raises
+    when it is built or called on a size that breaks this; sizes known only at run time
+    (inside a `tf.function` or `tf.data` graph) are checked when the graph runs.
 
     Args:
         pool_size: Size of the square pooling window (an integer).
@@ -67,6 +71,7 @@ class P4Pooling2D(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_channels_last(type(self).__name__)
         self.pool_size = check.check_positive_int(pool_size, "pool_size")
         self.strides = (
             self.pool_size if strides is None else check.check_positive_int(strides, "strides")
@@ -93,7 +98,7 @@ class P4Pooling2D(keras.layers.Layer):
                 rule = (
                     "(size - pool_size) % strides == 0"
                     if self.padding == "valid"
-                    else "an even total padding"
+                    else "an even, non-negative total padding"
                 )
                 raise ValueError(
                     f"Pooling a size of {size} with pool_size={self.pool_size}, strides="
@@ -105,7 +110,35 @@ class P4Pooling2D(keras.layers.Layer):
     def build(self, input_shape: Sequence[int | None]) -> None:
         self._check_input_shape(input_shape)
 
+    def _check_at_run_time(self, inputs: Any) -> Any:
+        """The check of `build` on every call, and at run time for sizes unknown till then."""
+        self._check_input_shape(inputs.shape)
+        if None not in tuple(inputs.shape[1:3]) or isinstance(inputs, keras.KerasTensor):
+            return inputs
+        shape = ops.shape(inputs)
+        ok = ops.logical_and(self._symmetric(shape[1]), self._symmetric(shape[2]))
+        rule = "(size - pool_size) % strides == 0" if self.padding == "valid" else (
+            "an even, non-negative total padding")
+        (inputs,) = check.check_at_run_time(
+            ok,
+            f"Pooling with pool_size={self.pool_size}, strides={self.strides}, padding="
+            f"{self.padding!r} places the windows asymmetrically, which breaks the rotation "
+            f"equivariance ({rule} is needed); received (height, width) =",
+            [shape[1], shape[2]], guard=[inputs],
+        )
+        return inputs
+
+    def _symmetric(self, size: Any) -> Any:
+        """`_pool_windows_are_symmetric` on a scalar size tensor."""
+        pool, strides = self.pool_size, self.strides
+        if self.padding == "valid":
+            return ops.logical_and(size >= pool, ops.equal(ops.mod(size - pool, strides), 0))
+        out = ops.floor_divide(size + strides - 1, strides)
+        total = (out - 1) * strides + pool - size
+        return ops.logical_and(total >= 0, ops.equal(ops.mod(total, 2), 0))
+
     def call(self, inputs: Any) -> Any:
+        inputs = self._check_at_run_time(inputs)
         shape = ops.shape(inputs)
         channels = int(inputs.shape[-1])
         flat = ops.reshape(inputs, (shape[0], shape[1], shape[2], 4 * channels))

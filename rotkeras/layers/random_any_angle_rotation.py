@@ -131,7 +131,7 @@ class RandomAnyAngleRotation(BaseImageRotation):
                                                 rotation_ops.INTERPOLATIONS)
         self.fill_value = check.check_number(fill_value, "fill_value")
         self.seed = check.check_seed(seed)
-        self.generator = keras.random.SeedGenerator(seed)
+        self.generator = keras.random.SeedGenerator(self.seed)
 
     def get_random_transformation(
         self, data: dict[str, Any], training: bool = True, seed: Any = None

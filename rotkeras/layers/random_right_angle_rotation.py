@@ -87,7 +87,7 @@ class RandomRightAngleRotation(BaseImageRotation):
         self.angles = tuple(int(a) for a in angles)
         self.probabilities = check.check_probabilities(probabilities, len(self.angles))
         self.seed = check.check_seed(seed)
-        self.generator = keras.random.SeedGenerator(seed)
+        self.generator = keras.random.SeedGenerator(self.seed)
         self.requires_square = any(k % 2 for k in self._ks)
 
     def get_random_transformation(

@@ -94,7 +94,7 @@ class RandomStrokeWidth(TFDataLayer):
         self.factor = _check_factor(factor)
         self.ink = check.check_choice(ink, "ink", ("bright", "dark"))
         self.seed = check.check_seed(seed)
-        self.generator = keras.random.SeedGenerator(seed)
+        self.generator = keras.random.SeedGenerator(self.seed)
         self.data_format = check.check_data_format(data_format)
         self.supports_jit = True
 

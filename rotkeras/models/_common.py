@@ -114,7 +114,7 @@ def compile_classifier(
     """
     loss = "categorical_crossentropy" if one_hot_labels else "sparse_categorical_crossentropy"
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=check.check_learning_rate(learning_rate)),
         loss=loss,
         metrics=list(metrics),
         jit_compile=jit_compile,
@@ -158,6 +158,7 @@ def compile_joint(
         orientation_loss_weight, "orientation_loss_weight", low=0.0
     )
     weight_decay = check.check_number(weight_decay, "weight_decay", low=0.0)
+    learning_rate = check.check_learning_rate(learning_rate)
     optimizer = (
         keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=float(weight_decay))
         if weight_decay

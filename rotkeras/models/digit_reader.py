@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 
+from rotkeras._shipped import DamagedWeightsError
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
@@ -27,18 +28,6 @@ P4_NAME = "p4_network"
 #: The shifts the outputs are averaged over, in pixels (rows, columns): a set that a
 #: right-angle turn maps onto itself, so turning a photo still turns only the orientation.
 SHIFTS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
-
-
-class DamagedWeightsError(ValueError):
-    """The shipped weights file is missing or does not match its recorded checksum.
-
-    Examples:
-        >>> from rotkeras.models.digit_reader import DamagedWeightsError, digit_reader
-        >>> try:
-        ...     reader = digit_reader()
-        ... except DamagedWeightsError as error:  # a damaged installation: reinstall
-        ...     print(error)
-    """
 
 
 def _weights_dir() -> Path:
@@ -170,7 +159,11 @@ def digit_reader(
     core = _reader_core(network, SHIFTS if shift_average else ((0, 0),), tilts, tilt_bonus)
     inputs = keras.Input((None, None, channels), name="photo")
     preprocessed = HandwritingPreprocess(name="preprocess")(inputs)
-    model = keras.Model(inputs, core(preprocessed), name=name)
+    digits, orientation = core(preprocessed)
+    # Outputs named "digits" and "orientation" (e.g. in the endpoints of a SavedModel).
+    outputs = [keras.layers.Activation("linear", name=output, dtype="float32")(tensor)
+               for output, tensor in (("digits", digits), ("orientation", orientation))]
+    model = keras.Model(inputs, outputs, name=name)
     if weights is None:
         return model
     if isinstance(weights, str) and weights == "shipped":

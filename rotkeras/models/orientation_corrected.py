@@ -75,6 +75,13 @@ def orientation_corrected(
             "`angle_model` must have one output of shape (batch, num_angles); received output "
             f"shape {output_shape}"
         )
+    classifier_output = classifier.output_shape
+    if not isinstance(classifier_output, tuple) or len(classifier_output) != 2:
+        raise ValueError(
+            "`classifier` must have one output of shape (batch, num_classes), the class "
+            f"probabilities; received output shape {classifier_output} (for a model with "
+            "several outputs, pass a model of its class output alone)"
+        )
     inferred = output_shape[-1]
     if num_angles is None:
         num_angles = inferred
@@ -96,7 +103,10 @@ def orientation_corrected(
     upright = OrientationCorrection(num_angles=num_angles, name="orientation_correction")(
         [inputs, probabilities]
     )
-    class_probabilities = keras.layers.Identity(name="probabilities")(classifier(upright))
+    # float32 probabilities under a mixed precision policy, as Keras' own softmax heads.
+    class_probabilities = keras.layers.Activation(
+        "linear", name="probabilities", dtype="float32"
+    )(classifier(upright))
     outputs: object = class_probabilities
     if return_angle:
         angle = PredictedAngle(num_angles=num_angles, signed=True, name="angle")(probabilities)

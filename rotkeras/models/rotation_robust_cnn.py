@@ -143,6 +143,8 @@ def rotation_robust_cnn(
         )
     num_classes = check.check_num_classes(num_classes)
     head = check.check_choice(head, "head", HEADS)
+    if compile:
+        check.check_learning_rate(learning_rate)  # before the network is built
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence) or len(filters) != 4:
         raise ValueError(
             "`filters` must be four positive integers (one per p4 convolution); "

@@ -32,9 +32,9 @@ class DigitGate(keras.layers.Layer):
 
     def call(self, inputs: Any) -> list[Any]:
         digits, orientation, image = inputs
-        found = ops.cast(ops.max(ops.reshape(image, (ops.shape(image)[0], -1)), axis=1) > 0.0,
-                         "float32")[:, None]
-        return [digits * found, orientation * found]
+        found = ops.max(ops.reshape(image, (ops.shape(image)[0], -1)), axis=1) > 0.0
+        return [digits * ops.cast(found, digits.dtype)[:, None],
+                orientation * ops.cast(found, orientation.dtype)[:, None]]
 
     def compute_output_shape(self, input_shape: Any) -> list[Any]:
         return [tuple(input_shape[0]), tuple(input_shape[1])]

@@ -511,6 +511,69 @@ def numbers_results() -> str:
     return "\n".join(lines)
 
 
+HELDOUT = ROOT / "benchmarks" / "results" / "photos_heldout.json"
+HELDOUT_DEFAULT = ROOT / "benchmarks" / "results" / "photos_heldout_default.json"
+HELDOUT_BEFORE = ROOT / "benchmarks" / "results" / "photos_heldout_before.json"
+
+
+def _heldout_table(path: Path) -> list[str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = data["held_out"]
+    tilts = [v for v in data["views"] if v.startswith("tilt")]
+    lines = ["| kind | photos | upright | turned (90, 180, 270) | 90 | 180 | 270 "
+             "| tilted (+-15, 30, 45) | " + " | ".join(f"{t[4:]}°" for t in tilts) + " |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(tilts)]
+    for kind, title in KIND_TITLES.items():
+        if kind not in result:
+            continue
+        row = result[kind]
+        cells = [title, str(row["count"]), _percent(row["upright"], 1),
+                 _percent(row["turned"], 1)]
+        cells += [_percent(row[t], 1) for t in ("90", "180", "270")]
+        cells += [_percent(row["tilted"], 1)] + [_percent(row[t], 1) for t in tilts]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _settings_line(path: Path) -> str:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    chosen = [c["setting"] for c in data["chosen"]]
+    described = []
+    for setting in chosen:
+        tilts = ", ".join(f"{t:g}" for t in setting["tilts"]) or "none"
+        described.append(f"upright prior {setting['prior']:g}, tilt search {tilts}"
+                         + (f" (bonus {setting['tilt_bonus']:g})" if setting["tilts"] else ""))
+    counts = {d: described.count(d) for d in described}
+    return ("Settings chosen on the training folds: "
+            + "; ".join(f"{d} ({n} of {len(chosen)} folds)" for d, n in counts.items()) + ".")
+
+
+def _six_nine_line(path: Path) -> str:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    errors = data["held_out"]["six_nine"]
+    six = sum(e["6 read as 9"] for e in errors.values())
+    nine = sum(e["9 read as 6"] for e in errors.values())
+    return (f"Over the {len(errors)} views of the {data['count']} photos ({data['sources']} "
+            f"sources, {data['folds']} folds): {six} readings of a 6 as 9, {nine} of a 9 as 6 "
+            f"(upright photos: {errors['upright']['6 read as 9']} and "
+            f"{errors['upright']['9 read as 6']}).")
+
+
+def reader_heldout() -> str:
+    """The shipped reader's accuracy on the photos (benchmarks/photos_heldout.py --no-tune)."""
+    return "\n".join(_heldout_table(HELDOUT_DEFAULT) + ["", _six_nine_line(HELDOUT_DEFAULT)])
+
+
+def reader_heldout_tuned() -> str:
+    """Leave-source-out accuracy with the tilt search and prior tuned per fold."""
+    return "\n".join(_heldout_table(HELDOUT) + ["", _settings_line(HELDOUT),
+                                                _six_nine_line(HELDOUT)])
+
+
+def reader_heldout_before() -> str:
+    """The same table for the reader before its preprocessing and settings were revised."""
+    return "\n".join(_heldout_table(HELDOUT_BEFORE))
+
 def _deploy() -> dict[str, Any]:
     return json.loads(DEPLOY.read_text(encoding="utf-8"))
 
@@ -608,6 +671,9 @@ def generators() -> dict[str, Callable[[], str]]:
         "numbers-results": numbers_results,
 
 
+        "reader-heldout": reader_heldout,
+        "reader-heldout-tuned": reader_heldout_tuned,
+        "reader-heldout-before": reader_heldout_before,
         "deploy-runtimes": deploy_runtimes,
         "deploy-predict": deploy_predict,
     }

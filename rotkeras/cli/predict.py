@@ -239,8 +239,8 @@ def run_predict(
             batch = list(zip(names[start : start + batch_size],
                              photos[start : start + batch_size], strict=True))
             for name, result in _classify(pipeline, batch, failures):
-                if not np.any(result["inputs"] > 0):
-                    # A blank 28x28 image: any digit printed for it would be a guess.
+                if not found_digit(result):
+                    # Any digit printed for it would be a guess.
                     failures.append((name, "no digit found (the photo is blank after "
                                            "preprocessing: no ink with enough contrast)"))
                     continue
@@ -419,6 +419,19 @@ def _prediction(name: str, result: dict[str, np.ndarray], top_k: int) -> Predict
         t = int(np.argmax(turns))
         orientation = (90 * t, float(turns[t]))
     return Prediction(name, digits, orientation)
+
+
+def found_digit(result: dict[str, np.ndarray]) -> bool:
+    """Whether a photo holds a digit: the digit reader's own rule, for every model.
+
+    The shipped reader says "no digit" itself: its digit probabilities are all zero
+    (`rotkeras.models.digit_found`), exactly when the 28x28 image its preprocessing made
+    is blank. A classifier of 28x28 images always returns probabilities, so for it the
+    same rule is applied to the image it was given.
+    """
+    from rotkeras.models import digit_found
+
+    return bool(digit_found(result["probabilities"])) and bool(np.any(result["inputs"] > 0))
 
 
 def _reason(error: BaseException) -> str:

@@ -9,7 +9,8 @@ import numpy as np
 from rotkeras import _validation as check
 from rotkeras.datasets.tutorial import PHOTO_SIZE
 
-KINDS = ("paper", "ruled", "squared", "tight", "screen")
+KINDS = ("paper", "ruled", "squared", "tight", "screen", "large", "strip", "creased", "faint",
+         "coloured", "object")
 _DEFAULT_MIX = {"paper": 0.35, "ruled": 0.2, "squared": 0.1, "tight": 0.15, "screen": 0.2}
 #: Largest result `make_synthetic_photos` renders: 8 GiB of photos (e.g. 40,000 at 256x256).
 MAX_BYTES = 8 * 2**30
@@ -36,7 +37,17 @@ def make_synthetic_photos(
     - `"ruled"` / `"squared"`: the same on ruled or squared paper (slightly tilted
       lines);
     - `"tight"`: a tightly cropped digit on clean paper, as in the tutorial's photos;
-    - `"screen"`: light strokes drawn on a dark screen.
+    - `"screen"`: light strokes drawn on a dark screen;
+    - `"large"`: a digit filling the photo, its strokes touching or crossing the frame;
+    - `"strip"`: a strip of paper photographed on a darker table, the table visible at
+      two sides;
+    - `"creased"`: creased, textured paper under a hard shadow;
+    - `"faint"`: faint pencil strokes of low contrast;
+    - `"coloured"`: red, green or violet ink;
+    - `"object"`: a second object in the frame next to the digit (a pen across a corner
+      and a coin-like disc).
+
+    The default mix holds the first five; the others are rendered on request (`mix`).
 
     On top: thin-pen to thick-marker stroke widths, rotation by up to 12 degrees,
     lighting gradients and vignetting, hard or soft shadows, specks of dust, camera
@@ -54,8 +65,9 @@ def make_synthetic_photos(
         size: Photo size, an int (square) or `(height, width)`; from 32 to 4096, and
             `n` photos of at most 8 GiB together (`MAX_BYTES`).
         seed: Seed of the NumPy generator.
-        mix: Relative frequencies of the kinds (keys among `"paper"`, `"ruled"`,
-            `"squared"`, `"tight"`, `"screen"`).
+        mix: Relative frequencies of the kinds (keys among `KINDS`: `"paper"`,
+            `"ruled"`, `"squared"`, `"tight"`, `"screen"`, `"large"`, `"strip"`,
+            `"creased"`, `"faint"`, `"coloured"`, `"object"`).
         return_kinds: Also return the kind of every photo.
 
     Returns:
@@ -208,6 +220,48 @@ def _lines(rng: np.random.Generator, h: int, w: int, axis: int) -> np.ndarray:
     return np.clip(thickness - (spacing / 2 - dist), 0.0, 1.0)
 
 
+def _second_object(cv2: Any, rng: np.random.Generator, image: np.ndarray,
+                   alpha: np.ndarray) -> np.ndarray:
+    """A pen lying across a corner and a disc (a coin) away from the digit."""
+    h, w = alpha.shape
+    short = min(h, w)
+    layer = np.zeros((h, w), np.float32)
+    corner = rng.integers(4)
+    y = 0 if corner < 2 else h - 1
+    x = 0 if corner % 2 == 0 else w - 1
+    length = rng.uniform(0.3, 0.45) * short
+    dy, dx = (1 if y == 0 else -1), (1 if x == 0 else -1)
+    end = (int(x + dx * length), int(y + dy * length * rng.uniform(0.3, 0.7)))
+    cv2.line(layer, (int(x), int(y)), end, 1.0, max(2, int(short * 0.035)), cv2.LINE_AA)
+    disc = np.zeros((h, w), np.float32)
+    radius = max(3, int(short * rng.uniform(0.05, 0.08)))
+    for _ in range(20):  # somewhere the digit is not
+        cy, cx = int(rng.uniform(radius, h - radius)), int(rng.uniform(radius, w - radius))
+        if alpha[max(0, cy - 2 * radius) : cy + 2 * radius,
+                 max(0, cx - 2 * radius) : cx + 2 * radius].max() < 0.05:
+            cv2.circle(disc, (cx, cy), radius, 1.0, -1, cv2.LINE_AA)
+            break
+    pen = rng.uniform(0.05, 0.3, 3).astype(np.float32)
+    coin = rng.uniform(0.45, 0.7) * np.array([1.0, 0.85, 0.55], np.float32)
+    image = image * (1 - layer[..., None]) + pen * layer[..., None]
+    return image * (1 - disc[..., None]) + coin * disc[..., None]
+
+
+def _on_a_table(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """The paper as a strip (a third to two thirds of the width) on a darker table."""
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    half = rng.uniform(0.18, 0.32) * w
+    centre = w / 2 + rng.uniform(-0.05, 0.05) * w
+    tilt = np.tan(np.deg2rad(rng.uniform(-4, 4)))
+    dist = np.abs(xx - centre - tilt * (yy - h / 2))
+    paper = np.clip(half - dist + 0.5, 0.0, 1.0)[..., None]
+    table = rng.uniform(0.15, 0.45) * np.array([1.0, rng.uniform(0.7, 0.95),
+                                                rng.uniform(0.5, 0.85)], np.float32)
+    grain = 0.03 * np.sin(yy / rng.uniform(2.0, 6.0) + rng.uniform(0, 6))[..., None]
+    return image * paper + (table + grain) * (1 - paper)
+
+
 def _render(
     cv2: Any, rng: np.random.Generator, digit: np.ndarray, kind: str, h: int, w: int
 ) -> np.ndarray:
@@ -215,6 +269,15 @@ def _render(
     if kind == "tight":
         box = int(short * rng.uniform(0.8, 0.92))
         cy, cx = h / 2 + rng.uniform(-0.03, 0.03) * h, w / 2 + rng.uniform(-0.05, 0.05) * w
+    elif kind == "large":
+        box = int(short * rng.uniform(0.97, 1.1))
+        cy, cx = h / 2 + rng.uniform(-0.04, 0.04) * h, w / 2 + rng.uniform(-0.04, 0.04) * w
+    elif kind == "strip":
+        box = int(short * rng.uniform(0.25, 0.45))
+        cy, cx = h / 2 + rng.uniform(-0.15, 0.15) * h, w / 2 + rng.uniform(-0.05, 0.05) * w
+    elif kind == "object":
+        box = int(short * rng.uniform(0.3, 0.5))
+        cy, cx = h / 2 + rng.uniform(-0.1, 0.1) * h, w / 2 + rng.uniform(-0.1, 0.1) * w
     else:
         box = int(short * rng.uniform(0.15, 0.7 if kind != "screen" else 0.8))
         cy = rng.uniform(0.5 * box + 2, h - 0.5 * box - 2) if h > box + 4 else h / 2
@@ -233,6 +296,19 @@ def _render(
             0.005, 0.03
         ) * rng.standard_normal((h, w))
         reflect = paper[None, None, :] + texture[..., None]
+        if kind == "creased":
+            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+            for _ in range(rng.integers(2, 5)):
+                phi = rng.uniform(0, np.pi)
+                offset = rng.uniform(-0.45, 0.45) * short
+                dist = (yy - h / 2) * np.sin(phi) + (xx - w / 2) * np.cos(phi) - offset
+                width = rng.uniform(0.6, 1.8)
+                crease = np.exp(-0.5 * (dist / width) ** 2)
+                # A fold: a dark line with a lighter facet beside it.
+                facet = 0.04 * np.tanh(dist / (short / 20))
+                reflect = reflect * (1 - rng.uniform(0.12, 0.3) * crease[..., None]) + facet[
+                    ..., None]
+            reflect = reflect + 0.05 * _smooth_noise(cv2, rng, h, w, short / 40)[..., None]
         if kind in ("ruled", "squared"):
             colour = np.array(
                 [rng.uniform(0.35, 0.7), rng.uniform(0.5, 0.8), rng.uniform(0.7, 0.95)]
@@ -243,13 +319,23 @@ def _render(
             coverage *= rng.uniform(0.4, 0.9)
             reflect = reflect * (1 - coverage[..., None]) + colour * paper * coverage[..., None]
         pen = rng.uniform()
-        if pen < 0.45:
+        if kind == "faint":
+            ink = paper - rng.uniform(0.1, 0.2)
+            alpha = alpha * rng.uniform(0.6, 0.9)
+        elif kind == "coloured":
+            ink = [np.array([0.75, 0.1, 0.1]), np.array([0.1, 0.55, 0.15]),
+                   np.array([0.45, 0.15, 0.6])][int(rng.integers(3))] * rng.uniform(0.8, 1.1)
+        elif pen < 0.45:
             ink = np.full(3, rng.uniform(0.02, 0.15))
         elif pen < 0.8:
             ink = np.array([rng.uniform(0.05, 0.2), rng.uniform(0.1, 0.25), rng.uniform(0.3, 0.6)])
         else:  # pencil
             ink = np.full(3, rng.uniform(0.3, 0.5))
         reflect = reflect * (1 - alpha[..., None]) + ink * alpha[..., None]
+        if kind == "object":
+            reflect = _second_object(cv2, rng, reflect, alpha)
+        if kind == "strip":
+            reflect = _on_a_table(rng, reflect)
         # Light: gradient, vignette, shadow.
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         theta = rng.uniform(0, 2 * np.pi)
@@ -257,7 +343,7 @@ def _render(
         light = 1.0 + rng.uniform(0, 0.5 if kind != "tight" else 0.1) * ramp
         r2 = ((yy - h / 2) ** 2 + (xx - w / 2) ** 2) / (short / 2) ** 2
         light = light * (1.0 - rng.uniform(0, 0.25) * r2)
-        if kind != "tight" and rng.uniform() < 0.4:
+        if kind == "creased" or (kind != "tight" and rng.uniform() < 0.4):
             phi = rng.uniform(0, 2 * np.pi)
             offset = rng.uniform(-0.4, 0.4) * short
             side = (yy - h / 2) * np.sin(phi) + (xx - w / 2) * np.cos(phi) - offset

@@ -42,7 +42,10 @@ class HandwritingPreprocess(TFDataLayer):
        relative to the ink's contrast removes paper texture and faint specks; long
        thin horizontal/vertical lines (ruled or squared paper) are subtracted; ink
        lying along the border of the photo (a table, the paper's edge, a shadow's
-       corner) is removed, unless that would leave no digit;
+       corner) is removed, unless that would leave no digit; of the ink left, only
+       what is connected (gaps of a few pixels bridged) to its densest part is kept, so
+       a second object apart from the digit (a pen, a coin) is dropped, unless that
+       part holds under 40% of the ink;
     4. crop to the ink with robust, density-weighted mass bounds (isolated specks and
        line remnants do not stretch the box), keep only the ink in and just around the
        digit's box, scale the longer side of the box to `box_size` keeping the aspect

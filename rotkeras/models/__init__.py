@@ -2,7 +2,7 @@
 
 from rotkeras.models._common import compile_classifier, compile_joint
 from rotkeras.models.angle_classifier import angle_classifier
-from rotkeras.models.digit_reader import digit_reader
+from rotkeras.models.digit_reader import digit_found, digit_reader
 from rotkeras.models.export import export_model
 from rotkeras.models.mnist_cnn import mnist_cnn
 from rotkeras.models.orientation_corrected import orientation_corrected
@@ -13,6 +13,7 @@ __all__ = [
     "angle_classifier",
     "compile_classifier",
     "compile_joint",
+    "digit_found",
     "digit_reader",
     "embedded_preprocess",
     "export_model",

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -87,6 +88,8 @@ def digit_reader(
     channels: int = 3,
     orientation_prior: Sequence[float] | None = TUTORIAL_TURNS,
     shift_average: bool = True,
+    tilts: Sequence[float] = (),
+    tilt_bonus: float = 0.0,
     name: str = "digit_reader",
 ) -> keras.Model:
     """The digit reader: photos in, digit and orientation probabilities out.
@@ -111,13 +114,22 @@ def digit_reader(
             the photo costs far more). It reads digits placed a pixel off more
             steadily (see the model card for what it changes on MNIST and photos).
             False: one pass. The weights are the same either way.
+        tilts: Extra angles (degrees counter-clockwise, each within +-45) the 28x28
+            digit is also read at, turned and boxed again, for photos taken at a slant;
+            per photo the reading whose top digit is most probable is kept. Each angle
+            costs as many passes of the network as the unturned reading.
+        tilt_bonus: Log-probability bonus of the unturned reading when choosing among
+            the angles (0: the most probable wins; larger favours the photo as taken).
         name: Model name.
 
     Returns:
         A `keras.Model` from `(batch, height, width, channels)` photos (uint8, or float
         in `[0, 1]` or `[0, 255]`) to `[digits (batch, 10), orientation (batch, 4)]`
         probabilities; orientation index `t` means "turned by `90 * t` degrees
-        counter-clockwise". It saves to and loads from a `.keras` file.
+        counter-clockwise". Where the photo holds no digit (its preprocessing finds no
+        ink with enough contrast) both outputs are all zero instead: that is the
+        reader's one "no digit" rule, `rotkeras.models.digit_found(digits)`, which
+        `rotkeras predict` uses too. It saves to and loads from a `.keras` file.
 
     Raises:
         DamagedWeightsError: If the shipped weights are missing or damaged.
@@ -126,11 +138,13 @@ def digit_reader(
         >>> import numpy as np
         >>> import rotkeras
         >>> reader = rotkeras.models.digit_reader()
-        >>> photo = np.full((1, 120, 120, 3), 235, dtype="uint8")  # white paper
+        >>> photo = np.full((2, 120, 120, 3), 235, dtype="uint8")  # white paper
         >>> photo[0, 25:95, 55:65] = 30  # a dark vertical stroke
         >>> digits, orientation = reader.predict(photo, verbose=0)
-        >>> int(digits.argmax())
+        >>> int(digits[0].argmax())
         1
+        >>> rotkeras.models.digit_found(digits).tolist()  # the second photo is blank
+        [True, False]
     """
     if channels not in (1, 3, 4):
         raise ValueError(f"`channels` must be 1, 3 or 4; received channels={channels!r}")
@@ -143,7 +157,7 @@ def digit_reader(
         compile=False,
         name=P4_NAME,
     )
-    core = _averaged_over_shifts(network, SHIFTS if shift_average else ((0, 0),))
+    core = _reader_core(network, SHIFTS if shift_average else ((0, 0),), tilts, tilt_bonus)
     inputs = keras.Input((None, None, channels), name="photo")
     preprocessed = HandwritingPreprocess(name="preprocess")(inputs)
     digits, orientation = core(preprocessed)
@@ -159,40 +173,77 @@ def digit_reader(
         path = Path(weights)
         if not path.is_file():
             raise FileNotFoundError(f"Weights file not found: {path}")
-    try:
-        model.load_weights(path)
-    except Exception as error:  # noqa: BLE001 - h5py and Keras raise many kinds
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(
-            f"`weights`: {path} does not hold digit reader weights (a .weights.h5 file from "
-            f"rotkeras train-reader or reader.save_weights()): {reason}"
-        ) from None
+    model.load_weights(path)
     return model
 
 
-def _averaged_over_shifts(network: keras.Model, shifts: Sequence[tuple[int, int]]) -> keras.Model:
-    """`network` on 28x28 digits shifted by each of `shifts` (zeros come in), outputs averaged.
+def _reader_core(network: keras.Model, shifts: Sequence[tuple[int, int]],
+                 tilts: Sequence[float], tilt_bonus: float) -> keras.Model:
+    """28x28 digits -> `[digits, orientation]`: shift average, tilt search, "no digit" gate.
 
-    Made of Keras' own layers (padding, cropping, averaging), so the reader saves and
-    loads as one `.keras` file like any functional model.
+    `network` on the 28x28 digit and its `shifts` (zeros come in), outputs averaged;
+    with `tilts`, the same on the digit turned by each angle and boxed again, keeping
+    per sample the most confident reading. Both outputs are all zero for a blank 28x28
+    image (the reader's "no digit" rule). Made of Keras' own layers and small
+    registered ones, so the reader saves and loads as one `.keras` file.
     """
+    from rotkeras.layers._reader_layers import DigitGate, MostConfident, Retilt
+
+    for angle in tilts:
+        if isinstance(angle, bool) or not isinstance(angle, (int, float)):
+            raise TypeError(f"`tilts` must be numbers of degrees; received {angle!r}")
+        if not -45.0 <= float(angle) <= 45.0:
+            raise ValueError(f"`tilts` must lie within +-45 degrees; received {angle!r}")
     inputs = keras.Input((28, 28, 1), name="digit")
-    padded = keras.layers.ZeroPadding2D(1, name="shift_padding")(inputs)
+    readings = list(_averaged_over_shifts(network, inputs, shifts, ""))
+    for index, angle in enumerate(tilts):
+        tilted = Retilt(float(angle), name=f"tilt_{index}")(inputs)
+        readings += list(_averaged_over_shifts(network, tilted, shifts, f"tilt_{index}_"))
+    if tilts:
+        digits, orientation, _ = MostConfident(float(tilt_bonus), name="most_confident")(
+            readings)
+    else:
+        digits, orientation = readings
+    digits, orientation = DigitGate(name="digit_gate")([digits, orientation, inputs])
+    return keras.Model(inputs, [digits, orientation], name=CORE_NAME)
+
+
+def _averaged_over_shifts(network: keras.Model, inputs: Any,
+                          shifts: Sequence[tuple[int, int]], prefix: str) -> list[Any]:
+    """`network` on 28x28 `inputs` shifted by each of `shifts`, outputs averaged."""
+    if len(shifts) == 1 and shifts[0] == (0, 0):
+        return list(network(inputs))
+    padded = keras.layers.ZeroPadding2D(1, name=f"{prefix}shift_padding")(inputs)
     outputs = []
     for index, (dy, dx) in enumerate(shifts):
         cropping = ((1 - dy, 1 + dy), (1 - dx, 1 + dx))
-        shifted = keras.layers.Cropping2D(cropping, name=f"shift_{index}")(padded)
+        shifted = keras.layers.Cropping2D(cropping, name=f"{prefix}shift_{index}")(padded)
         outputs.append(network(shifted))
-    # float32 outputs under a mixed precision policy, as Keras' own softmax heads, named
-    # "digits" and "orientation" either way.
-    if len(outputs) == 1:
-        digit, turn = outputs[0]
-        digits = keras.layers.Activation("linear", name="digits", dtype="float32")(digit)
-        orientation = keras.layers.Activation("linear", name="orientation",
-                                              dtype="float32")(turn)
-        return keras.Model(inputs, [digits, orientation], name=CORE_NAME)
-    digits = keras.layers.Average(name="digits", dtype="float32")([d for d, _ in outputs])
-    orientation = keras.layers.Average(name="orientation", dtype="float32")(
-        [turn for _, turn in outputs]
-    )
-    return keras.Model(inputs, [digits, orientation], name=CORE_NAME)
+    digits = keras.layers.Average(name=f"{prefix}digits")([digit for digit, _ in outputs])
+    orientation = keras.layers.Average(name=f"{prefix}orientation")(
+        [turn for _, turn in outputs])
+    return [digits, orientation]
+
+
+def digit_found(digits: Any) -> Any:
+    """The reader's "no digit" rule: True where its digit probabilities say a digit was found.
+
+    The reader's digit output sums to 1 for a photo with a digit and is all zero when
+    its preprocessing finds no ink with enough contrast (a blank photo): the rule is
+    `digits.sum(-1) > 0.5`.
+
+    Args:
+        digits: The reader's digit probabilities, `(batch, 10)` (or `(10,)`).
+
+    Returns:
+        A NumPy bool array `(batch,)` (or a bool scalar).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.models.digit_reader import digit_found
+        >>> digit_found(np.array([[0.1] * 10, [0.0] * 10])).tolist()
+        [True, False]
+    """
+    import numpy as np
+
+    return np.asarray(digits, dtype=np.float64).sum(axis=-1) > 0.5

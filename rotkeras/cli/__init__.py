@@ -134,6 +134,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
+    if args.weights is not None:
+        _preflight.input_file(args.weights, "--weights")
+    _preflight.prediction_inputs(args.inputs)  # none usable: refused before loading
     from rotkeras.cli.read import run_read
 
     return run_read(args.inputs, weights=args.weights, polarity=args.polarity,
@@ -141,7 +144,15 @@ def _cmd_read(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from rotkeras.cli.export import run_export
+    from rotkeras.cli.export import check_export_arguments, run_export  # no Keras import
+
+    if args.model is not None:
+        _preflight.input_file(args.model, "MODEL")
+    check_export_arguments(args.model, args.out, args.format)
+    if args.format == "tf_saved_model":
+        _preflight.output_folder(args.out, "--out")
+    else:
+        _preflight.output_file(args.out, "--out")
 
     run_export(args.model, args.out, output_format=args.format, input_size=args.input_size,
                input_dtype=args.input_dtype, batch_size=args.batch_size)

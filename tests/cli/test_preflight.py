@@ -14,6 +14,9 @@ import pytest
 
 from rotkeras.cli import _preflight, main
 
+# What this file proves does not depend on the Keras backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "photos"
 
@@ -21,9 +24,6 @@ FIXTURES = ROOT / "tests" / "fixtures" / "photos"
 PROBE = """
 import json, sys
 from rotkeras.cli import main
-
-# What this file proves does not depend on the Keras backend: run on TensorFlow only.
-pytestmark = pytest.mark.backend_independent
 try:
     code = main(sys.argv[1:])
 except SystemExit as exit:
@@ -131,6 +131,31 @@ def test_predict_refuses_a_missing_model_before_keras(tmp_path) -> None:
     code, keras_imported, err = _run("predict", str(FIXTURES), "--model",
                                      str(tmp_path / "none.keras"))
     assert code == 1 and "--model: file not found" in err and not keras_imported
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--format", "onnx", "--out", "{tmp}/reader.txt"], "writes a .onnx file"),
+        (["--format", "tflite", "--out", "{tmp}/blocker/reader.tflite"], "is a file"),
+        (["--format", "tf_saved_model", "--out", "{tmp}/blocker"], "is a file"),
+        (["{tmp}/none.keras", "--out", "{tmp}/served"], "MODEL: file not found"),
+    ],
+)
+def test_export_refuses_bad_paths_before_keras_is_imported(argv, message, tmp_path) -> None:
+    (tmp_path / "blocker").write_text("x")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    code, keras_imported, err = _run("export", *argv)
+    assert code == 1 and message in err, err
+    assert not keras_imported
+
+
+def test_read_refuses_bad_inputs_and_weights_before_keras_is_imported(tmp_path) -> None:
+    code, keras_imported, err = _run("read", str(tmp_path / "gone.png"))
+    assert code == 1 and "gone.png" in err and not keras_imported, err
+    code, keras_imported, err = _run("read", str(FIXTURES), "--weights",
+                                     str(tmp_path / "none.weights.h5"))
+    assert code == 1 and "--weights: file not found" in err and not keras_imported, err
 
 
 @pytest.mark.parametrize("option", ["--seed", "--synthetic-seed"])

@@ -244,6 +244,6 @@ def digit_found(digits: Any) -> Any:
         >>> digit_found(np.array([[0.1] * 10, [0.0] * 10])).tolist()
         [True, False]
     """
-    import numpy as np
+    from rotkeras._no_digit import has_digit
 
-    return np.asarray(digits, dtype=np.float64).sum(axis=-1) > 0.5
+    return has_digit(digits)

@@ -68,6 +68,18 @@ def test_export_command_writes_a_saved_model(tmp_path, capsys) -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None,
                     reason="onnxruntime is not installed (pip install \"rotkeras[export]\")")
+def test_predict_with_onnx_runtime_never_imports_keras() -> None:
+    # Photos with a digit and a blank one: the "no digit" rule must not pull Keras in either.
+    done = _without_keras(
+        "from rotkeras.cli import main\n"
+        f"assert main(['predict', '--format', 'json', {str(FIXTURES)!r}]) == 0\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"digit"' in done.stdout
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None,
+                    reason="onnxruntime is not installed (pip install \"rotkeras[export]\")")
 def test_predict_reads_the_same_with_onnx_runtime_and_keras(monkeypatch) -> None:
     def run() -> list[dict]:
         out = io.StringIO()

@@ -27,9 +27,9 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
    TensorFlow graph (`tf.function`, `tf.data`) a tensor's height or width may be unknown
    until the graph runs; only a TensorFlow assertion can check it there. Eager values of
    every backend are checked directly; JAX traces always have static shapes.
-4. **How Keras' trainers run on each backend** (`tf_data_is_native`,
-   `multi_step_execution_pays`, `max_steps_per_execution`): facts about Keras' per-backend
-   `fit` loops, which no public API reports.
+4. **How Keras' trainers run and export on each backend** (`tf_data_is_native`,
+   `multi_step_execution_pays`, `max_steps_per_execution`, `onnx_converter_modules`): facts
+   about Keras' per-backend `fit` loops and ONNX export, which no public API reports.
 5. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
    `draw_per_sample`). Keras has one engine per backend: `keras.distribution` on JAX (one
    program over the global batch, sharded by XLA) and `tf.distribute` on TensorFlow (the
@@ -71,6 +71,7 @@ __all__ = [
     "map_in_tf_graph",
     "max_steps_per_execution",
     "multi_step_execution_pays",
+    "onnx_converter_modules",
     "process_count",
     "replica_position",
     "replicas_in_sync",
@@ -442,6 +443,15 @@ def assert_at_run_time(
 
 
 # ------------------------------------------------------------------ training and precision
+def onnx_converter_modules() -> tuple[str, ...]:
+    """The Python packages Keras' ONNX export needs on the active backend.
+
+    `model.export(format="onnx")` converts through tf2onnx on TensorFlow and with the
+    backend's own exporter elsewhere; Keras does not report which, so it is written here.
+    """
+    return ("onnx", "tf2onnx") if keras.backend.backend() == "tensorflow" else ("onnx",)
+
+
 def bfloat16_kernels_pay() -> bool:
     """Whether the backend's CPU kernels train rotkeras' CNNs faster in mixed bfloat16.
 

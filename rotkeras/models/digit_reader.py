@@ -173,7 +173,14 @@ def digit_reader(
         path = Path(weights)
         if not path.is_file():
             raise FileNotFoundError(f"Weights file not found: {path}")
-    model.load_weights(path)
+    try:
+        model.load_weights(path)
+    except Exception as error:  # noqa: BLE001 - h5py and Keras raise many kinds
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(
+            f"`weights`: {path} does not hold digit reader weights (a .weights.h5 file from "
+            f"rotkeras train-reader or reader.save_weights()): {reason}"
+        ) from None
     return model
 
 

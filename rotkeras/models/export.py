@@ -237,7 +237,9 @@ def export_model(
 
 def _check_onnx_converter() -> None:
     missing = []
-    for module in ("onnx",) + (("tf2onnx",) if keras.backend.backend() == "tensorflow" else ()):
+    from rotkeras import _backend
+
+    for module in _backend.onnx_converter_modules():
         try:
             __import__(module)
         except ImportError:

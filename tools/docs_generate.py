@@ -609,11 +609,12 @@ def deploy_runtimes() -> str:
         f"{_ms(costs['onnx_latency_one_photo_s'])} | {_ms(onnx_batch)} |",
     ]
     machine = result["machine"]
+    start, end = (round(machine[k][0]) for k in ("loadavg_at_start", "loadavg_at_end"))
+    load = f"{start}" if start == end else f"{start} to {end}"
     return "\n".join(lines) + (
         f"\n\nCPU time (user + system) of the shipped reader on 256x256 photos letterboxed from "
         f"`{result['photos_dir']}`, measured by `python -m benchmarks.deploy` in one run on a "
-        f"{machine['cpus']}-core CPU shared with other jobs (load average "
-        f"{machine['loadavg_at_start'][0]:.0f} to {machine['loadavg_at_end'][0]:.0f}); "
+        f"{machine['cpus']}-core CPU shared with other jobs (load average {load}); "
         f"in batches ONNX Runtime took {keras_batch / onnx_batch:.1f} times less CPU time per "
         "photo than Keras' eager layers. Keras one photo at a time: `predict` on one photo, "
         "five calls of which the first traces the model "

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from rotkeras._version import __version__
-from rotkeras.cli import _preflight
+from rotkeras.cli import _preflight, _terminal
 
 #: What `model.save` writes (`--save`).
 MODEL_SUFFIXES = (".keras", ".h5")
@@ -42,6 +42,7 @@ PRECISION_HELP = (
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    _terminal.start_backend_quietly()
     import keras
 
     from rotkeras.training import recommended_dtype_policy
@@ -65,7 +66,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _preflight.mnist_file(args.data)
     if args.save is not None:
         _preflight.output_file(args.save, "--save", MODEL_SUFFIXES)
-    from rotkeras.cli._terminal import fit_verbosity
+    _terminal.start_backend_quietly()
     from rotkeras.cli.train import train_reference
 
     result = train_reference(
@@ -76,7 +77,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         save=args.save,
         precision=args.precision,
-        verbose=fit_verbosity(args.quiet),
+        verbose=_terminal.fit_verbosity(args.quiet),
     )
     print(f"test accuracy: {result['test_accuracy']:.4f}")
     print(f"seconds per epoch: {result['seconds_per_epoch']:.1f}")
@@ -88,6 +89,7 @@ def _cmd_train_reader(args: argparse.Namespace) -> int:
     _preflight.output_file(args.out, "--out", (".weights.h5",))
     if args.cache is not None:
         _preflight.output_folder(args.cache, "--cache")
+    _terminal.start_backend_quietly()
     from rotkeras.cli.train_reader import train_reader
 
     result = train_reader(
@@ -137,6 +139,7 @@ def _cmd_read(args: argparse.Namespace) -> int:
     if args.weights is not None:
         _preflight.input_file(args.weights, "--weights")
     _preflight.prediction_inputs(args.inputs)  # none usable: refused before loading
+    _terminal.start_backend_quietly()
     from rotkeras.cli.read import run_read
 
     return run_read(args.inputs, weights=args.weights, polarity=args.polarity,
@@ -153,6 +156,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         _preflight.output_folder(args.out, "--out")
     else:
         _preflight.output_file(args.out, "--out")
+    _terminal.start_backend_quietly()
 
     run_export(args.model, args.out, output_format=args.format, input_size=args.input_size,
                input_dtype=args.input_dtype, batch_size=args.batch_size)
@@ -166,6 +170,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     _preflight.output_folder(args.out, "--out")
     if args.photos:
         _preflight.photo_folder(args.photos, "--photos")
+    _terminal.start_backend_quietly()
     from rotkeras.cli.reproduce import ReproduceConfig, reproduce
 
     config = ReproduceConfig(

@@ -29,3 +29,42 @@ def fit_verbosity(quiet: bool, *, own_epoch_lines: bool = False,
     if callable(isatty) and isatty():
         return 1
     return 0 if own_epoch_lines else 2
+
+
+#: Set to 1 to see the native libraries' start-up log lines.
+BACKEND_LOGS_ENV_VAR = "ROTKERAS_BACKEND_LOGS"
+
+
+def start_backend_quietly() -> None:
+    """Imports Keras and starts its backend without the native libraries' start-up lines.
+
+    TensorFlow writes absl, oneDNN and CUDA-probe lines straight to the process' standard
+    error as it loads and as it first looks for devices, whatever `TF_CPP_MIN_LOG_LEVEL`
+    says; a command's user did not ask for them. Standard error is set aside at the file
+    descriptor level meanwhile and shown only if the start fails (or with
+    `ROTKERAS_BACKEND_LOGS=1`). Does nothing once Keras is imported.
+    """
+    import os
+    import tempfile
+
+    if "keras" in sys.modules or os.environ.get(BACKEND_LOGS_ENV_VAR, "") not in ("", "0"):
+        import keras  # noqa: F401
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import keras
+
+            keras.ops.convert_to_tensor([0.0])  # the device probes log on first use
+        except BaseException:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            capture.seek(0)
+            sys.stderr.write(capture.read().decode("utf-8", errors="replace"))
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)

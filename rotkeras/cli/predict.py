@@ -208,6 +208,10 @@ def run_predict(
     fast = None
     if model_path is None and not correct_orientation and size == SHIPPED_ONNX_SIZE:
         fast = shipped_onnx_reader()
+    if fast is None:
+        from rotkeras.cli._terminal import start_backend_quietly
+
+        start_backend_quietly()
     model = angle_model = None
     channels = 3  # the shipped reader reads RGB photos; another model decides
     if fast is None and model_path is not None:

@@ -27,3 +27,21 @@ def test_progress_bar_only_on_a_terminal() -> None:
 def test_quiet_means_no_keras_output() -> None:
     assert fit_verbosity(True, stream=_Terminal()) == 0
     assert fit_verbosity(True, stream=io.StringIO()) == 0
+
+
+def test_commands_keep_the_backends_start_up_lines_off_the_terminal() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["KERAS_BACKEND"] = "tensorflow"
+    done = subprocess.run([sys.executable, "-m", "rotkeras.cli", "info"], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "backend tensorflow" in done.stdout
+    # TensorFlow's absl/oneDNN/CUDA-probe lines (e.g. "I0000 00:00:... port.cc:153] oneDNN
+    # custom operations are on") would start with a severity letter and a timestamp.
+    noise = [line for line in done.stderr.splitlines()
+             if "absl" in line or line[:5] in ("I0000", "W0000", "E0000")]
+    assert not noise, done.stderr

@@ -227,7 +227,7 @@ def run_predict(
             photos.append(boxed[..., None] if channels == 1 else boxed)
             names.append(str(file))
         except Exception as error:  # noqa: BLE001 - one bad file must not end the run
-            failures.append((str(file), _reason(error)))
+            failures.append((str(file), failure_reason(error)))
 
     predictions: list[Prediction] = []
     seen: list[np.ndarray] = []
@@ -361,7 +361,7 @@ def load_model_file(path: str | os.PathLike[str], option: str) -> Any:
     except Exception as error:  # noqa: BLE001 - any failure means "not a model we can load"
         raise ValueError(
             f"{option}: {file} is not a Keras model that rotkeras can load ({expected}): "
-            f"{_reason(error)}"
+            f"{failure_reason(error)}"
         ) from None
 
 
@@ -390,7 +390,7 @@ def _classify(
                 for i, (name, _) in enumerate(batch)]
     except Exception as error:  # noqa: BLE001
         if len(batch) == 1:
-            failures.append((batch[0][0], _reason(error)))
+            failures.append((batch[0][0], failure_reason(error)))
             return []
     done = []
     for item in batch:
@@ -438,7 +438,7 @@ def found_digit(result: dict[str, np.ndarray]) -> bool:
     return bool(has_digit(result["probabilities"])) and bool(np.any(result["inputs"] > 0))
 
 
-def _reason(error: BaseException) -> str:
+def failure_reason(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     message = text[0] if text else ""
     if isinstance(error, (FileNotFoundError, ValueError)) and message:

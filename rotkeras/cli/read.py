@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from rotkeras.cli.predict import FORMATS, collect_files
+from rotkeras.cli.predict import FORMATS, collect_files, failure_reason
 from rotkeras.datasets.photos import read_image
 
 #: Columns of the table and CSV outputs: one row per number.
@@ -76,7 +76,7 @@ def run_read(
             numbers = read_numbers(read_image(file), weights=weights or "shipped",
                                    polarity=polarity)
         except Exception as error:  # noqa: BLE001 - one bad file must not end the run
-            failures.append((str(file), _reason(error)))
+            failures.append((str(file), failure_reason(error)))
             continue
         if not numbers:
             failures.append((str(file), "no digit found (no ink with enough contrast)"))
@@ -125,11 +125,3 @@ def write_numbers(results: Sequence[tuple[str, Sequence[Any]]], output_format: s
 
 def _box(box: Sequence[int]) -> str:
     return ",".join(str(int(v)) for v in box)
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    message = text[0] if text else ""
-    if isinstance(error, (FileNotFoundError, ValueError)) and message:
-        return message
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__

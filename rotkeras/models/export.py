@@ -180,7 +180,7 @@ def export_model(
         >>> model = rotkeras.models.mnist_cnn()
         >>> folder = tempfile.mkdtemp()
         >>> import keras
-        >>> if keras.backend.backend() != "torch":  # Keras exports only ONNX from PyTorch
+        >>> if keras.config.backend() != "torch":  # Keras exports only ONNX from PyTorch
         ...     print(export_model(model, f"{folder}/cnn", format="tf_saved_model").name)
         ... else:
         ...     print("cnn")
@@ -216,7 +216,7 @@ def export_model(
 
     if format not in _backend.export_formats():
         raise ValueError(
-            f"format={format!r} cannot be exported on the {keras.backend.backend()} backend "
+            f"format={format!r} cannot be exported on the {keras.config.backend()} backend "
             f"(Keras exports {', '.join(_backend.export_formats())} there); set KERAS_BACKEND="
             "tensorflow or jax for a SavedModel or a TFLite file"
         )

@@ -59,23 +59,24 @@ def rotate_test_set(x: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(ops.rot90(x, k, data_format="channels_last")))
 
 
+def window_rate(fn: Callable[[], Any], items_per_call: int, min_seconds: float) -> float:
+    """Items per second of `fn` over one window of at least `min_seconds` (no warm-up)."""
+    calls = 0
+    start = time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return calls * items_per_call / elapsed
+
+
 def best_rate(
     fn: Callable[[], Any], items_per_call: int, *, min_seconds: float, repeats: int = 3
 ) -> float:
     """Items per second of `fn` (the best of `repeats` runs of >= `min_seconds` each)."""
     fn()  # warm-up (tracing, compilation, caches)
-    best = 0.0
-    for _ in range(repeats):
-        calls = 0
-        start = time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
-                break
-        best = max(best, calls * items_per_call / elapsed)
-    return best
+    return max(window_rate(fn, items_per_call, min_seconds) for _ in range(repeats))
 
 
 def machine() -> dict[str, Any]:

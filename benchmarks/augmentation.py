@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import best_rate, machine, markdown_table
+from benchmarks._common import best_rate, machine, markdown_table, window_rate
 
 BATCH = 1024
 MODES = {"eager": "eager", "eager, on a backend tensor": "tensor", "tf.data": "tf_data"}
@@ -53,18 +53,6 @@ def _sync(x: Any) -> Any:
     if backend == "tensorflow":
         return x  # eager TensorFlow ops return computed tensors
     return keras.ops.convert_to_numpy(x)
-
-
-def _timed(fn: Any, items_per_call: int, min_seconds: float) -> float:
-    """Items per second of `fn` over one window of at least `min_seconds`."""
-    calls = 0
-    start = time.perf_counter()
-    while True:
-        fn()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds:
-            return calls * items_per_call / elapsed
 
 
 def _tf_data_window(fn: Any, batch: np.ndarray, min_seconds: float) -> Callable[[], float]:
@@ -169,7 +157,7 @@ def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
                 return _sync(layer(data, training=True))
 
             call()  # warm-up (tracing, compilation)
-            windows[f"{label}, {mode}"] = lambda call=call: _timed(call, BATCH, min_seconds)
+            windows[f"{label}, {mode}"] = lambda call=call: window_rate(call, BATCH, min_seconds)
         windows[f"{label}, tf.data"] = _tf_data_window(layer, batch, min_seconds)
     windows[FLOOR] = _tf_data_window(
         lambda images: tf.reverse(images, axis=[2]), batch, min_seconds

@@ -99,6 +99,7 @@ def _cmd_train_reader(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         synthetic=args.synthetic,
         synthetic_seed=args.synthetic_seed,
+        tilt=args.tilt,
         seed=args.seed,
         limit=args.limit,
         cache=args.cache,
@@ -244,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="synthetic photos to render and train on (default: 6000; 0: none)")
     reader.add_argument("--synthetic-seed", type=_preflight.seed_option, default=11, metavar="N",
                         help="seed of the synthetic photos (default: 11)")
+    reader.add_argument("--tilt", type=_preflight.share_option, default=0.5, metavar="P",
+                        help="share of the training digits tilted by up to 45 degrees either "
+                        "way (default: 0.5; 0: none)")
     reader.add_argument("--seed", type=_preflight.seed_option, default=0, metavar="N",
                         help="seed of the weights, turns, augmentation and shuffling (default: 0)")
     reader.add_argument("--limit", type=_positive_int, default=None, metavar="N",

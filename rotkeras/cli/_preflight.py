@@ -44,6 +44,17 @@ def seed_option(text: str) -> int:
     return value
 
 
+def share_option(text: str) -> float:
+    """`argparse` type of a share: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return value
+
+
 def _writable_folder(target: Path, option: str) -> None:
     """Raises unless `target`'s nearest existing ancestor is a folder we may write into."""
     parent = target.parent

@@ -13,9 +13,12 @@ with the defaults below (seed 0). The recipe:
    `synthetic_repeat` times per epoch. No test digit and no real photo is used.
 2. Every batch is turned by `rotkeras.datasets.TurnedBatches` (upright half of the time,
    90, -90 and 180 degrees a sixth each; labels are the digit and the turn), then
-   augmented inside the training model by `RandomStrokeWidth(0.5)` and by shifts of
+   augmented inside the training model by `RandomStrokeWidth(0.5)`, by shifts of
    whole pixels (at most one; nearest-neighbour, so no blur), which gives the digit's
-   exact position no meaning for its orientation.
+   exact position no meaning for its orientation, and by tilts: a `tilt` share of the
+   digits (default half) is turned by an angle drawn uniformly from -45 to 45 degrees,
+   keeping its right-angle label, so that a photo taken at a slant reads like a straight
+   one.
 3. The network is `rotation_robust_cnn` with the joint head (digit and orientation
    outputs), trained with AdamW (learning rate 2e-3, cosine decay to zero, weight decay
    0.02), batch 128, 15 epochs, on the float32 policy.
@@ -52,6 +55,7 @@ from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.layers.random_stroke_width import RandomStrokeWidth
 from rotkeras.models import compile_joint
 from rotkeras.models.digit_reader import CORE_NAME, P4_NAME, digit_reader
+from rotkeras.ops import rotate
 
 
 def _fingerprint(n: int, seed: int) -> str:
@@ -107,6 +111,28 @@ def synthetic_training_set(
     return x8.astype("float32")[..., None] / 255.0, photo_labels.astype("int64")
 
 
+class _RandomTilt(keras.layers.Layer):
+    """Turns a `probability` share of the digits by a uniform angle within +-45 degrees.
+
+    Training-only (the trainer is never saved): the other digits pass unchanged, so the
+    network still sees exact upright and right-angle digits half of the time.
+    """
+
+    def __init__(self, probability: float, seed: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.probability = probability
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images: Any, training: bool | None = None) -> Any:
+        if not training or self.probability <= 0:
+            return images
+        batch = keras.ops.shape(images)[0]
+        angles = keras.random.uniform((batch,), -45.0, 45.0, seed=self.generator)
+        keep = keras.random.uniform((batch,), seed=self.generator) < self.probability
+        angles = keras.ops.where(keep, angles, keras.ops.zeros_like(angles))
+        return rotate(images, angles)
+
+
 def _mnist_scores(model: keras.Model, images: np.ndarray, labels: np.ndarray,
                   upright: int) -> dict[str, float]:
     """Digit accuracy on the combined set and on its first `upright` (upright) images."""
@@ -146,6 +172,7 @@ def train_reader(
     synthetic: int = 6000,
     synthetic_repeat: int = 2,
     synthetic_seed: int = 11,
+    tilt: float = 0.5,
     seed: int = 0,
     limit: int | None = None,
     cache: str | os.PathLike[str] | None = None,
@@ -162,6 +189,8 @@ def train_reader(
         synthetic: Number of synthetic photos (0 for MNIST only).
         synthetic_repeat: Times each synthetic photo is used per epoch.
         synthetic_seed: Seed of the synthetic photos.
+        tilt: Share of the training digits tilted by an angle within +-45 degrees
+            (0 for none).
         seed: Seed of Keras (weights, turns, augmentation, shuffling).
         limit: Use only the first `limit` MNIST training and test images (quick checks).
         cache: Folder that caches the preprocessed synthetic photos.
@@ -182,6 +211,7 @@ def train_reader(
         check.check_positive_int(value, name)
     check.check_int(synthetic, "synthetic", minimum=0)
     check.check_seed(synthetic_seed, "synthetic_seed", allow_none=False)
+    tilt = check.check_number(tilt, "tilt", low=0.0, high=1.0)
     seed = check.check_seed(seed, "seed", allow_none=False)
     if limit is not None:
         check.check_positive_int(limit, "limit")
@@ -206,6 +236,7 @@ def train_reader(
         1.5 / 28, 1.5 / 28, fill_mode="constant", interpolation="nearest",
         seed=(seed + 1) % (check.MAX_SEED + 1),  # seed 2**31 - 1 included
     )(h)
+    h = _RandomTilt(tilt, seed=(seed + 2) % (check.MAX_SEED + 1))(h)
     trainer = keras.Model(inputs, network(h), name="reader_trainer")
     batches = TurnedBatches(x, y, batch_size=batch_size, seed=seed)
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, max(1, epochs * len(batches)))

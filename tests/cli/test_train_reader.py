@@ -47,3 +47,20 @@ def test_synthetic_set_is_cached_and_seeded(tmp_path: Path) -> None:
     np.testing.assert_array_equal(again, x)
     np.testing.assert_array_equal(again_y, y)
     assert any("from" in line for line in lines[-1:]), lines
+
+
+def test_tilt_turns_the_chosen_share_of_digits_by_at_most_45_degrees() -> None:
+    from rotkeras.cli.train_reader import _RandomTilt
+
+    bar = np.zeros((64, 28, 28, 1), np.float32)
+    bar[:, 4:24, 13:15] = 1.0  # a vertical stroke
+    untouched = to_numpy(_RandomTilt(0.5, seed=1)(bar, training=False))
+    np.testing.assert_array_equal(untouched, bar)
+    np.testing.assert_array_equal(to_numpy(_RandomTilt(0.0, seed=1)(bar, training=True)), bar)
+    tilted = to_numpy(_RandomTilt(0.5, seed=1)(bar, training=True))
+    changed = np.abs(tilted - bar).reshape(64, -1).max(-1) > 1e-3
+    assert 16 <= changed.sum() <= 48  # about half of them
+    for image in tilted[changed]:
+        rows, cols = np.nonzero(image[..., 0] > 0.5)
+        # Within 45 degrees of vertical: the stroke is at least as tall as it is wide.
+        assert np.ptp(rows) >= np.ptp(cols) - 2

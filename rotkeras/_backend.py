@@ -20,9 +20,11 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
    through a `keras.StatelessScope`), built lazily per layer: op-by-op dispatch costs
    more than moving the pixels. PyTorch runs eagerly (`torch.compile`'s start-up would
    dominate). Inside a model nothing changes: Keras already traces the call.
-2. **Hardware probes for the training precision** (`bfloat16_kernels_pay`). Whether
-   bfloat16 training pays depends on the backend's CPU kernels (oneDNN on TensorFlow,
-   MKL-DNN on PyTorch, XLA on JAX), whose switches only the backend libraries expose.
+2. **Hardware probes for the training precision** (`bfloat16_kernels_pay`,
+   `cpu_has_native_bfloat16`). Whether bfloat16 training pays depends on the backend's
+   CPU kernels (oneDNN on TensorFlow, MKL-DNN on PyTorch, XLA on JAX), whose switches
+   only the backend libraries expose, and on the CPU's own bfloat16 instructions, read
+   from the flags the operating system reports; both probes sit together here.
 3. **Checks of shapes known only at run time** (`assert_at_run_time`). Inside a
    TensorFlow graph (`tf.function`, `tf.data`) a tensor's height or width may be unknown
    until the graph runs; only a TensorFlow assertion can check it there. Eager values of
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -64,6 +67,7 @@ __all__ = [
     "TFDataLayer",
     "assert_at_run_time",
     "bfloat16_kernels_pay",
+    "cpu_has_native_bfloat16",
     "affine_transform_is_batched",
     "data_parallel_scope",
     "draw_per_sample",
@@ -464,6 +468,30 @@ def onnx_converter_modules() -> tuple[str, ...]:
     backend's own exporter elsewhere; Keras does not report which, so it is written here.
     """
     return ("onnx", "tf2onnx") if keras.backend.backend() == "tensorflow" else ("onnx",)
+
+
+_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def _cpu_flags() -> set[str]:
+    """The CPU feature flags Linux reports (an empty set elsewhere or when unreadable)."""
+    if not sys.platform.startswith("linux"):
+        return set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_has_native_bfloat16() -> bool:
+    """Whether this x86-64 CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    return bool(_cpu_flags() & set(_BF16_CPU_FLAGS))
 
 
 def bfloat16_kernels_pay() -> bool:

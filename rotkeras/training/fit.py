@@ -177,28 +177,22 @@ def fit_classifier(
     set_steps_per_execution(model, resolve_steps_per_execution(
         steps_per_execution, steps_per_epoch, resolved, model.steps_per_execution, replicas
     ))
+    # Array validation data as checked arrays (a PyDataset goes to model.fit as it is).
+    validation_data = _validation_arrays(validation_data)
     if resolved == "numpy":
-        return _fit_numpy(model, x, y, batch_size, seed, validation_data, fit_kwargs)
+        keras.utils.set_random_seed(seed)  # Keras' array iterator shuffles with these
+        return model.fit(x, y, batch_size=batch_size, shuffle=True,
+                         validation_data=validation_data, **fit_kwargs)
     fit_kwargs["steps_per_epoch"] = steps_per_epoch
     return _fit_tf_data(model, x, y, batch_size, seed, drop_remainder, validation_data,
                         fit_kwargs)
 
 
-def _fit_numpy(
-    model: keras.Model,
-    x: np.ndarray,
-    y: Any,
-    batch_size: int,
-    seed: int,
-    validation_data: Any,
-    fit_kwargs: dict[str, Any],
-) -> keras.callbacks.History:
-    """`fit_classifier` on arrays with Keras' own array iterator (`pipeline="numpy"`)."""
-    keras.utils.set_random_seed(seed)  # Keras' array iterator shuffles with these
+def _validation_arrays(validation_data: Any) -> Any:
+    """`validation_data` with arrays checked (`check_samples`); a `PyDataset` or None as is."""
     if validation_data is not None and not isinstance(validation_data, keras.utils.PyDataset):
-        validation_data = check.check_samples(*validation_data)
-    fit_kwargs["validation_data"] = validation_data
-    return model.fit(x, y, batch_size=batch_size, shuffle=True, **fit_kwargs)
+        return check.check_samples(*validation_data)
+    return validation_data
 
 
 def _fit_tf_data(
@@ -217,16 +211,13 @@ def _fit_tf_data(
     dataset = make_dataset(x, y, batch_size, shuffle=True, seed=seed,
                            epochs=fit_kwargs["epochs"], initial_epoch=fit_kwargs["initial_epoch"],
                            drop_remainder=drop_remainder)
-    if isinstance(validation_data, keras.utils.PyDataset):
-        fit_kwargs["validation_data"] = validation_data
-    elif validation_data is not None:
-        x_val, y_val = check.check_samples(*validation_data)
+    if validation_data is not None and not isinstance(validation_data, keras.utils.PyDataset):
         # A multiple of the batch size (so of the devices): with a validation set that
         # splits evenly over the devices, so does its last batch.
-        fit_kwargs["validation_data"] = make_dataset(
-            x_val, y_val, batch_size * max(1, 256 // batch_size), shuffle=False
+        validation_data = make_dataset(
+            *validation_data, batch_size * max(1, 256 // batch_size), shuffle=False
         )
-    return model.fit(dataset, shuffle=False, **fit_kwargs)
+    return model.fit(dataset, shuffle=False, validation_data=validation_data, **fit_kwargs)
 
 
 def _fit_py_dataset(
@@ -267,9 +258,7 @@ def _fit_py_dataset(
         steps_per_execution, steps_per_epoch, on_tf_data, model.steps_per_execution,
         _backend.replicas_in_sync(model),
     ))
-    if validation_data is not None and not isinstance(validation_data, keras.utils.PyDataset):
-        validation_data = check.check_samples(*validation_data)
-    fit_kwargs["validation_data"] = validation_data
+    fit_kwargs["validation_data"] = _validation_arrays(validation_data)
     if not callable(getattr(dataset, "set_epoch", None)):
         return model.fit(dataset, **fit_kwargs)
     # An epoch-aware dataset is read as one stream of epochs, each set right before its

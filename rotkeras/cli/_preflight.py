@@ -16,8 +16,9 @@ import argparse
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 #: The image extensions `rotkeras.datasets.photos` reads (kept equal by a test).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -46,12 +47,19 @@ def seed_option(text: str) -> int:
 
 def share_option(text: str) -> float:
     """`argparse` type of a share: a number from 0 to 1."""
+    # NaN fails the range check too.
+    return number_option(text, float, lambda value: 0.0 <= value <= 1.0, "a number from 0 to 1")
+
+
+def number_option(text: str, parse: Callable[[str], Any], accept: Callable[[Any], bool],
+                  expected: str) -> Any:
+    """`parse(text)` when it parses and `accept`s it; else `argparse`'s error naming both."""
     try:
-        value = float(text)
+        value = parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:  # NaN fails too
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
 
 

@@ -130,8 +130,6 @@ def export(args: argparse.Namespace) -> int:
     needs the [export] extra (pip install "rotkeras[export]")."""
     from rotkeras.cli.export import check_export_arguments, run_export  # no Keras import
 
-    if args.model is not None:
-        _preflight.input_file(args.model, "MODEL")
     check_export_arguments(args.model, args.out, args.format)
     if args.format == "tf_saved_model":
         _preflight.output_folder(args.out, "--out")

@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
     "rotkeras/layers/": "the Keras layers",
     "rotkeras/models/": "model factories and compositions",
+    "rotkeras/reading/": "reading handwritten numbers in photos",
     "rotkeras/weights/": "pretrained weights and their checksums",
     ".dist-info/": "package metadata, entry point, file list with hashes",
     ".dist-info/licenses/": "the Apache-2.0 license",

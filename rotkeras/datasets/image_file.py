@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras._paths import IMAGE_EXTENSIONS
 
 MAX_PIXELS_ENV_VAR = "ROTKERAS_MAX_IMAGE_PIXELS"
 DEFAULT_MAX_PIXELS = 60_000_000  # a 60-megapixel photo is about 180 MB decoded (RGB)
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 PathLike = str | os.PathLike[str]
 

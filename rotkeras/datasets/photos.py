@@ -7,7 +7,6 @@ imported lazily.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras._paths import label_from_path, list_images
 from rotkeras.datasets.image_file import (
     DEFAULT_MAX_PIXELS,
     IMAGE_EXTENSIONS,
@@ -101,25 +101,6 @@ def letterbox(
     interpolation = cv2.INTER_AREA if side >= size else cv2.INTER_LINEAR
     out = cv2.resize(canvas, (size, size), interpolation=interpolation)
     return out.reshape(size, size, *array.shape[2:])
-
-
-def label_from_path(path: PathLike, root: PathLike | None = None) -> int | None:
-    """The digit label of a photo: its folder's name `0`..`9`, else a leading digit."""
-    file = Path(path)
-    if root is not None and file.parent != Path(root) and re.fullmatch(r"[0-9]", file.parent.name):
-        return int(file.parent.name)
-    if root is None and re.fullmatch(r"[0-9]", file.parent.name):
-        return int(file.parent.name)
-    match = re.match(r"([0-9])(?![0-9])", file.name)
-    return int(match.group(1)) if match else None
-
-
-def list_images(directory: PathLike) -> list[Path]:
-    """Image files (by extension) under `directory`, recursively, sorted."""
-    root = Path(directory)
-    return sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-    )
 
 
 def collect_files(inputs: Sequence[PathLike]) -> list[Path]:

@@ -38,6 +38,7 @@ DESCRIPTIONS = {
     "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
     "rotkeras/layers/": "the Keras layers",
     "rotkeras/models/": "model factories and compositions",
+    "rotkeras/reading/": "reading handwritten numbers in photos",
     "rotkeras/training/": "the recommended training path: fit, pipeline, precision, devices",
     "rotkeras/weights/": "pretrained weights and their checksums",
     ".dist-info/": "package metadata, entry point, file list with hashes",

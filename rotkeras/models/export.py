@@ -10,10 +10,10 @@ from typing import Any
 import keras
 
 from rotkeras import _validation as check
+from rotkeras._paths import EXPORT_FORMATS, export_target
 
-#: The formats `export_model` writes, with the file name ending each one needs.
-FORMATS = ("tf_saved_model", "tflite", "onnx")
-_SUFFIX = {"tflite": ".tflite", "onnx": ".onnx"}
+#: The formats `export_model` writes.
+FORMATS = EXPORT_FORMATS
 _DTYPES = ("uint8", "float32")
 
 
@@ -198,12 +198,8 @@ def export_model(
     if input_dtype is not None:
         input_dtype = check.check_choice(input_dtype, "input_dtype", _DTYPES)
     check.check_bool(verbose, "verbose")
-    target = Path(path).expanduser()
-    suffix = _SUFFIX.get(format)
-    if suffix is not None and target.suffix != suffix:
-        raise ValueError(f"format={format!r} writes a {suffix} file; received path={str(path)!r}")
-    if suffix is None and target.exists() and not target.is_dir():
-        raise ValueError(f"format={format!r} writes a folder; {target} is a file")
+    target = export_target(path, format, format_text=f"format={format!r}",
+                           path_text=f"path={str(path)!r}")
     if format == "tflite" and batch_size is None:
         batch_size = 1
     shape = serving_input_shape(model, input_size, batch_size)

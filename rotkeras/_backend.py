@@ -41,6 +41,13 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
    would draw for the whole global batch instead (only `tf.distribute` reports which
    replica runs).
 
+6. **Ops a backend's exporter cannot write** (`largest_values`). On JAX, `model.export`
+   goes through jax2tf, which writes `jax.lax.top_k` (what `keras.ops.top_k` is on JAX) as
+   a StableHLO composite op that TensorFlow's `XlaCallModule` cannot load, so the
+   exported model fails to serve. A sort exports, and gives the same values in the same
+   (descending) order as JAX's `top_k`; on TensorFlow, whose `top_k` exports to
+   SavedModel, TFLite and ONNX, a full sort would cost about 15 times as much.
+
 The functions that *return* `tf.data` pipelines (`rotkeras.training.make_dataset`,
 `rotkeras.datasets.angle_dataset`) import TensorFlow themselves: a `tf.data.Dataset` is
 what they make, on every backend, and they run only TensorFlow ops in it (or call
@@ -69,6 +76,7 @@ __all__ = [
     "draw_per_sample",
     "export_formats",
     "in_tf_graph",
+    "largest_values",
     "local_devices",
     "map_in_tf_graph",
     "max_steps_per_execution",
@@ -442,6 +450,19 @@ def assert_at_run_time(
         shown = [int(np.asarray(keras.ops.convert_to_numpy(v))) for v in values]
         raise ValueError(f"{message} {tuple(shown)}" if shown else message)
     return guard
+
+
+# ------------------------------------------------------------------------- exportable ops
+def largest_values(x: Any, k: int) -> Any:
+    """The `k` largest values along the last axis of `x`, in an order of the backend's choosing.
+
+    `keras.ops.top_k` where it exports; on JAX a sort, largest first, which gives exactly
+    the values (and the order) of JAX's `top_k` and exports through jax2tf.
+    """
+    if keras.backend.backend() == "jax":
+        return keras.ops.flip(keras.ops.sort(x, axis=-1)[..., -k:], axis=-1)
+    values, _ = keras.ops.top_k(x, k, sorted=False)
+    return values
 
 
 # ------------------------------------------------------------------ training and precision

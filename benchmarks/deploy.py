@@ -11,7 +11,12 @@ Measures, in CPU seconds (user + system, of this process or of a child process):
   the TFLite interpreter and in ONNX Runtime, each in batches and, for latency, one photo
   at a time;
 - the accuracy of the ONNX reader on the labelled folder with full-size and reduced-size
-  decoding (what `rotkeras predict` does), and the export file sizes.
+  decoding (what `rotkeras predict` does), and the export file sizes;
+- how many times more CPU time per photo Keras `predict` takes than each runtime;
+- an off-the-shelf reader on the same photos: Tesseract (`tesseract --psm 10`, one
+  character, digits only, one process per photo as its command line is used), given the
+  same upright 256x256 images the reader reads; skipped, with a message, when the
+  `tesseract` program is not installed.
 
 Every compared path runs in this one run, so load from other processes hits them alike;
 read the ratios more than the seconds on a shared machine.
@@ -26,6 +31,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -110,12 +116,17 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     n = len(batch)
 
     reader.predict(batch[:2], verbose=0)
-    results["keras_predict_batch32_s"] = timed(lambda: reader.predict(batch, verbose=0))[0] / n
+    # The first call of `predict` on a new batch size also traces the model.
+    results["keras_predict_first_call_batch32_s"] = timed(
+        lambda: reader.predict(batch, verbose=0))[0] / n
+    results["keras_predict_batch32_s"] = timed(
+        lambda: reader.predict(batch, verbose=0), repeat=3)[0] / n
     seen = np.asarray(preprocess(batch))
     results["keras_preprocess_batch32_s"] = timed(lambda: preprocess(batch))[0] / n
     results["keras_network_batch32_s"] = timed(lambda: network(seen))[0] / n
+    reader.predict(batch[:1], verbose=0)
     results["keras_latency_one_photo_s"] = timed(
-        lambda: reader.predict(batch[:1], verbose=0), repeat=5)[0]
+        lambda: reader.predict(batch[:1], verbose=0), repeat=10)[0]
 
     interpreter = Interpreter(model_path=str(tflite_path), num_threads=1)
     runner = interpreter.get_signature_runner()
@@ -123,6 +134,9 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     runner(**{name: batch[:1]})
     results["tflite_latency_one_photo_s"] = timed(lambda: runner(**{name: batch[:1]}),
                                                   repeat=10)[0]
+    # The TFLite file has a fixed batch of one: a batch is read one photo at a time.
+    results["tflite_batch32_s"] = timed(
+        lambda: [runner(**{name: batch[i : i + 1]}) for i in range(n)])[0] / n
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
@@ -139,6 +153,64 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     results["shipped_onnx_reader_batch32_s"] = timed(lambda: shipped(batch))[0] / n
     del keras
     return results
+
+
+def keras_ratios(costs: dict[str, float]) -> dict[str, float]:
+    """How many times more CPU time per photo Keras `predict` takes than each runtime."""
+    return {
+        "onnx_batch32": costs["keras_predict_batch32_s"] / costs["shipped_onnx_reader_batch32_s"],
+        "tflite_batch32": costs["keras_predict_batch32_s"] / costs["tflite_batch32_s"],
+        "onnx_one_photo": costs["keras_latency_one_photo_s"] / costs["onnx_latency_one_photo_s"],
+        "tflite_one_photo": (costs["keras_latency_one_photo_s"]
+                             / costs["tflite_latency_one_photo_s"]),
+    }
+
+
+TESSERACT_ARGS = ("--psm", "10", "-c", "tessedit_char_whitelist=0123456789")
+
+
+def tesseract_reader(photos: np.ndarray, labels: np.ndarray,
+                     program: str | None = None) -> dict[str, Any]:
+    """Tesseract on the same upright photos: CPU seconds per photo and accuracy.
+
+    Each photo is written as a PNG (not timed) and read by one `tesseract` process (start,
+    PNG decoding and recognition timed), as `tesseract photo.png stdout --psm 10` reads
+    one character; its answer counts as right when its first character is the label.
+    """
+    program = program or shutil.which("tesseract")
+    if program is None:
+        return {"skipped": "the tesseract program is not installed (e.g. apt-get install "
+                           "tesseract-ocr); the off-the-shelf reader was not measured"}
+    import cv2
+
+    version = subprocess.run([program, "--version"], capture_output=True, text=True,
+                             check=False)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one thread, as the runtimes above
+    answers, cpu, wall = [], 0.0, 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        for i, photo in enumerate(photos):
+            path = Path(folder) / f"{i}.png"
+            cv2.imwrite(str(path), photo if photo.shape[-1] == 1
+                        else cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+            before, start = _child_cpu(), time.perf_counter()
+            done = subprocess.run([program, str(path), "stdout", *TESSERACT_ARGS],
+                                  capture_output=True, text=True, env=env, check=False)
+            wall += time.perf_counter() - start
+            cpu += _child_cpu() - before
+            if done.returncode != 0:
+                raise RuntimeError(f"tesseract failed ({done.returncode}): {done.stderr[-500:]}")
+            answers.append(done.stdout.strip()[:1])
+    n = len(answers)
+    return {
+        "program": (version.stdout or version.stderr).splitlines()[0],
+        "command": f"tesseract photo.png stdout {' '.join(TESSERACT_ARGS)}",
+        "photos": n,
+        "cpu_s_per_photo": round(cpu / n, 4),
+        "wall_s_per_photo": round(wall / n, 4),
+        "accuracy": float(np.mean([a == str(label) for a, label in zip(answers, labels,
+                                                                      strict=True)])),
+        "no_answer": float(np.mean([a == "" for a in answers])),
+    }
 
 
 def accuracy(photos: dict[str, np.ndarray], labels: np.ndarray) -> dict[str, float]:
@@ -224,6 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         result["export"] = sizes
         costs = runtime_costs(photos["reduced_decode"], paths["tflite"], paths["onnx"])
     result["runtimes_cpu_s"] = {k: round(v, 5) for k, v in costs.items()}
+    result["keras_predict_cpu_over_runtime"] = {k: round(v, 2)
+                                                for k, v in keras_ratios(costs).items()}
+    print(json.dumps(result["keras_predict_cpu_over_runtime"]), flush=True)
+    # The same upright photos as the reader's accuracy above (reduced-size decoding).
+    result["off_the_shelf_tesseract"] = tesseract_reader(photos["reduced_decode"], labels)
+    result["off_the_shelf_tesseract"]["rotkeras_accuracy"] = result["accuracy_onnx"][
+        "reduced_decode"]
+    print(json.dumps(result["off_the_shelf_tesseract"]), flush=True)
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=1))
     if args.out:

@@ -29,8 +29,8 @@ public API, and never asks which backend runs. The pieces below cannot be: each 
    every backend are checked directly; JAX traces always have static shapes.
 4. **How Keras' trainers run and export on each backend** (`tf_data_is_native`,
    `multi_step_execution_pays`, `max_steps_per_execution`, `onnx_converter_modules`,
-   `export_formats`): facts about Keras' per-backend `fit` loops and exporters, which no
-   public API reports.
+   `export_formats`, `exports_any_image_size`): facts about Keras' per-backend `fit`
+   loops and exporters, which no public API reports.
 5. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
    `draw_per_sample`). Keras has one engine per backend: `keras.distribution` on JAX (one
    program over the global batch, sharded by XLA) and `tf.distribute` on TensorFlow (the
@@ -75,6 +75,7 @@ __all__ = [
     "data_parallel_scope",
     "draw_per_sample",
     "export_formats",
+    "exports_any_image_size",
     "in_tf_graph",
     "largest_values",
     "local_devices",
@@ -476,6 +477,17 @@ def export_formats() -> tuple[str, ...]:
     if keras.backend.backend() == "torch":
         return ("onnx",)
     return ("tf_saved_model", "tflite", "onnx")
+
+
+def exports_any_image_size() -> bool:
+    """Whether a SavedModel of a reader of photos can take photos of any size.
+
+    TensorFlow traces the model with unknown (`None`) sizes, for which
+    `HandwritingPreprocess` has a path; on JAX Keras exports through jax2tf, which traces
+    with symbolic sizes, and the layer's static working resolution cannot be chosen
+    from a symbolic size. Keras does not report this, so it is written here.
+    """
+    return keras.backend.backend() == "tensorflow"
 
 
 def onnx_converter_modules() -> tuple[str, ...]:

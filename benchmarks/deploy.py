@@ -12,7 +12,8 @@ Measures, in CPU seconds (user + system, of this process or of a child process):
   at a time;
 - the accuracy of the ONNX reader on the labelled folder with full-size and reduced-size
   decoding (what `rotkeras predict` does), and the export file sizes;
-- how many times more CPU time per photo Keras `predict` takes than each runtime;
+- how many times more CPU time per photo Keras `predict` takes than each runtime, and
+  whether each runtime reads every photo as Keras does (digit and orientation);
 - an off-the-shelf reader on the same photos: Tesseract (`tesseract --psm 10`, one
   character, digits only, one process per photo as its command line is used), given the
   same upright 256x256 images the reader reads; skipped, with a message, when the
@@ -93,8 +94,10 @@ def stage_costs(files: list[Path]) -> dict[str, Any]:
     }
 
 
-def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dict[str, Any]:
-    """Per-photo CPU seconds of the reader in Keras, TFLite and ONNX Runtime."""
+def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per-photo CPU seconds of the reader in Keras, TFLite and ONNX Runtime, and how the
+    runtimes' readings of all the photos agree with Keras'."""
     import keras
     import onnxruntime
 
@@ -151,8 +154,28 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     assert isinstance(shipped, OnnxReader)
     shipped(batch[:2])
     results["shipped_onnx_reader_batch32_s"] = timed(lambda: shipped(batch))[0] / n
+
+    # Every photo read by each runtime, compared with Keras.
+    want = reader.predict(photos, batch_size=32, verbose=0)
+    tflite = [runner(**{name: photo[None]}) for photo in photos]
+    keys = sorted(tflite[0], key=lambda k: int(k.rsplit("_", 1)[-1]))
+    onnx = [session.run(None, {input_name: photos[i : i + 32]})
+            for i in range(0, len(photos), 32)]
+    got = {"tflite": [np.concatenate([o[k] for o in tflite]) for k in keys],
+           "onnx": [np.concatenate([o[j] for o in onnx]) for j in range(2)]}
     del keras
-    return results
+    return results, {runtime: agreement(outputs, want) for runtime, outputs in got.items()}
+
+
+def agreement(got: list[np.ndarray], want: list[np.ndarray]) -> dict[str, Any]:
+    """How a runtime's (digits, orientation) probabilities compare with Keras'."""
+    return {
+        "photos": len(want[0]),
+        "same_digit": int(np.sum(got[0].argmax(-1) == want[0].argmax(-1))),
+        "same_orientation": int(np.sum(got[1].argmax(-1) == want[1].argmax(-1))),
+        "max_abs_probability_difference": float(max(
+            np.abs(g - w).max() for g, w in zip(got, want, strict=True))),
+    }
 
 
 def keras_ratios(costs: dict[str, float]) -> dict[str, float]:
@@ -294,8 +317,10 @@ def main(argv: list[str] | None = None) -> int:
                     if path.is_dir() else path.stat().st_size)
             sizes[fmt] = {"bytes": size, "export_wall_s": round(time.perf_counter() - start, 1)}
         result["export"] = sizes
-        costs = runtime_costs(photos["reduced_decode"], paths["tflite"], paths["onnx"])
+        costs, agree = runtime_costs(photos["reduced_decode"], paths["tflite"], paths["onnx"])
     result["runtimes_cpu_s"] = {k: round(v, 5) for k, v in costs.items()}
+    result["agreement_with_keras"] = agree
+    print(json.dumps(agree), flush=True)
     result["keras_predict_cpu_over_runtime"] = {k: round(v, 2)
                                                 for k, v in keras_ratios(costs).items()}
     print(json.dumps(result["keras_predict_cpu_over_runtime"]), flush=True)

@@ -57,3 +57,10 @@ def test_keras_ratios() -> None:
         {"onnx_batch32": 4.0, "tflite_batch32": 2.0, "onnx_one_photo": 3.0,
          "tflite_one_photo": 2.0})
 
+
+
+def test_agreement_counts_same_readings_and_the_largest_difference() -> None:
+    want = [np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([[1.0, 0.0]] * 3)]
+    got = [np.array([[0.8, 0.2], [0.7, 0.3], [0.6, 0.4]]), np.array([[0.9, 0.1]] * 3)]
+    assert deploy.agreement(got, want) == {"photos": 3, "same_digit": 2, "same_orientation": 3,
+                                           "max_abs_probability_difference": pytest.approx(0.5)}

@@ -35,8 +35,8 @@ them from `rotkeras._backend`, which re-exports them all.
    values of every backend are checked directly; JAX traces always have static shapes.
 4. **How Keras' trainers run and export on each backend** (`tf_data_is_native`,
    `multi_step_execution_pays`, `max_steps_per_execution`, `onnx_converter_modules`,
-   `export_formats`; module `trainers`): facts about Keras' per-backend `fit` loops and
-   exporters, which no public API reports.
+   `export_formats`, `exports_any_image_size`; module `trainers`): facts about Keras'
+   per-backend `fit` loops and exporters, which no public API reports.
 5. **Data parallelism** (`data_parallel_scope`, `local_devices`, `replicas_in_sync`,
    `draw_per_sample`; module `devices`). Keras has one engine per backend:
    `keras.distribution` on JAX (one program over the global batch, sharded by XLA) and
@@ -46,6 +46,13 @@ them from `rotkeras._backend`, which re-exports them all.
    for its share of the batch; `draw_per_sample` makes every replica draw its own slice of
    the numbers one device would draw for the whole global batch instead (only
    `tf.distribute` reports which replica runs).
+6. **Ops a backend's exporter cannot write** (`largest_values`, module `exportable`). On
+   JAX, `model.export` goes through jax2tf, which writes `jax.lax.top_k` (what
+   `keras.ops.top_k` is on JAX) as a StableHLO composite op that TensorFlow's
+   `XlaCallModule` cannot load, so the exported model fails to serve. A sort exports, and
+   gives the same values in the same (descending) order as JAX's `top_k`; on TensorFlow,
+   whose `top_k` exports to SavedModel, TFLite and ONNX, a full sort would cost about 15
+   times as much.
 
 The functions that *return* `tf.data` pipelines (`rotkeras.training.make_dataset`,
 `rotkeras.datasets.angle_dataset`) import TensorFlow themselves: a `tf.data.Dataset` is
@@ -68,6 +75,7 @@ from rotkeras._backend.devices import (
     replica_position,
     replicas_in_sync,
 )
+from rotkeras._backend.exportable import largest_values
 from rotkeras._backend.layer import TFDataLayer
 from rotkeras._backend.precision import bfloat16_kernels_pay, cpu_has_native_bfloat16
 from rotkeras._backend.run_time import assert_at_run_time
@@ -80,6 +88,7 @@ from rotkeras._backend.tf_data import (
 )
 from rotkeras._backend.trainers import (
     export_formats,
+    exports_any_image_size,
     max_steps_per_execution,
     multi_step_execution_pays,
     onnx_converter_modules,
@@ -94,7 +103,9 @@ __all__ = [
     "data_parallel_scope",
     "draw_per_sample",
     "export_formats",
+    "exports_any_image_size",
     "in_tf_graph",
+    "largest_values",
     "local_devices",
     "map_in_tf_graph",
     "max_steps_per_execution",

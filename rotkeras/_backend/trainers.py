@@ -17,6 +17,17 @@ def export_formats() -> tuple[str, ...]:
     return ("tf_saved_model", "tflite", "onnx")
 
 
+def exports_any_image_size() -> bool:
+    """Whether a SavedModel of a reader of photos can take photos of any size.
+
+    TensorFlow traces the model with unknown (`None`) sizes, for which
+    `HandwritingPreprocess` has a path; on JAX Keras exports through jax2tf, which traces
+    with symbolic sizes, and the layer's static working resolution cannot be chosen
+    from a symbolic size. Keras does not report this, so it is written here.
+    """
+    return keras.backend.backend() == "tensorflow"
+
+
 def onnx_converter_modules() -> tuple[str, ...]:
     """The Python packages Keras' ONNX export needs on the active backend.
 

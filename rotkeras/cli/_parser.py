@@ -72,9 +72,9 @@ def _add_train_reader(sub: _Subparsers) -> None:
                kind=non_negative_int)
     _add_seed(reader, "seed of the synthetic photos (default: 11)", flag="--synthetic-seed",
               default=11)
-    reader.add_argument("--tilt", type=_preflight.share_option, default=0.5, metavar="P",
+    reader.add_argument("--tilt", type=_preflight.share_option, default=0.3, metavar="P",
                         help="share of the training digits tilted by up to 45 degrees either "
-                        "way (default: 0.5; 0: none)")
+                        "way (default: 0.3; 0: none)")
     _add_seed(reader, "seed of the weights, turns, augmentation and shuffling (default: 0)")
     _add_count(reader, "--limit", None,
                "use only the first N MNIST training and test images (quick checks)")

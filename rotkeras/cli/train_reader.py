@@ -16,7 +16,7 @@ with the defaults below (seed 0). The recipe:
    augmented inside the training model by `RandomStrokeWidth(0.5)`, by shifts of
    whole pixels (at most one; nearest-neighbour, so no blur), which gives the digit's
    exact position no meaning for its orientation, and by tilts: a `tilt` share of the
-   digits (default half) is turned by an angle drawn uniformly from -45 to 45 degrees,
+   digits (default 30%) is turned by an angle drawn uniformly from -45 to 45 degrees,
    keeping its right-angle label, so that a photo taken at a slant reads like a straight
    one.
 3. The network is `rotation_robust_cnn` with the joint head (digit and orientation
@@ -172,7 +172,7 @@ def train_reader(
     synthetic: int = 6000,
     synthetic_repeat: int = 2,
     synthetic_seed: int = 11,
-    tilt: float = 0.5,
+    tilt: float = 0.3,
     seed: int = 0,
     limit: int | None = None,
     cache: str | os.PathLike[str] | None = None,

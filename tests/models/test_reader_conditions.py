@@ -36,17 +36,19 @@ KNOWN_FAILURES = ("strip", "faint")
 
 
 def _read_kind(reader, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Thirty rendered photos of `kind` (each digit three times): digits read, labels."""
     digits, labels = _drawn_digits()
-    photos, labels = make_synthetic_photos(10, digits, labels, size=256, seed=7,
-                                           mix={kind: 1.0})
+    photos, labels = make_synthetic_photos(30, np.tile(digits, (3, 1, 1)), np.tile(labels, 3),
+                                           size=256, seed=7, mix={kind: 1.0})
     read = to_numpy(reader.predict(photos, verbose=0))[0]
     return read.argmax(-1), labels
 
 
 @pytest.mark.parametrize("kind", READ)
 def test_reads_each_paper_condition(reader, kind: str) -> None:
+    # At least 80% (a condition the preprocessing fails on reads 20-30%, see below).
     read, labels = _read_kind(reader, kind)
-    assert np.sum(read == labels) >= 9, (kind, read.tolist(), labels.tolist())
+    assert np.sum(read == labels) >= 24, (kind, read.tolist(), labels.tolist())
 
 
 @pytest.mark.parametrize("kind", KNOWN_FAILURES)
@@ -54,7 +56,7 @@ def test_reads_each_paper_condition(reader, kind: str) -> None:
                    "on a dark table, or faint pencil under shadows, for something else")
 def test_known_failing_paper_conditions(reader, kind: str) -> None:
     read, labels = _read_kind(reader, kind)
-    assert np.sum(read == labels) >= 9, (kind, read.tolist(), labels.tolist())
+    assert np.sum(read == labels) >= 24, (kind, read.tolist(), labels.tolist())
 
 
 def _photo_of(digit: int, angle: float) -> np.ndarray:
@@ -68,11 +70,18 @@ def _photo_of(digit: int, angle: float) -> np.ndarray:
 
 
 def test_reads_a_photo_tilted_by_40_degrees() -> None:
-    reader = digit_reader(tilts=(-30.0, 30.0), tilt_bonus=0.5)
+    # The shipped network was trained on tilted digits: no search needed.
     photos = np.stack([_photo_of(d, a) for d in (2, 7) for a in (40.0, -40.0)])
-    digits, orientation = to_numpy(reader.predict(photos, verbose=0))
+    digits, orientation = to_numpy(digit_reader().predict(photos, verbose=0))
     assert digits.argmax(-1).tolist() == [2, 2, 7, 7]
     np.testing.assert_allclose(orientation.sum(-1), 1.0, atol=1e-5)
+
+
+def test_the_tilt_search_reads_a_photo_tilted_by_40_degrees() -> None:
+    reader = digit_reader(tilts=(-30.0, 30.0), tilt_bonus=0.5)
+    photos = np.stack([_photo_of(d, a) for d in (2, 7) for a in (40.0, -40.0)])
+    digits, _ = to_numpy(reader.predict(photos, verbose=0))
+    assert digits.argmax(-1).tolist() == [2, 2, 7, 7]
 
 
 def test_tilts_must_be_within_45_degrees() -> None:

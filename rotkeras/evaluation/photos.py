@@ -32,7 +32,7 @@ from rotkeras.evaluation._figures import (
     prediction_legend,
 )
 from rotkeras.evaluation.rotation import class_output
-from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
+from rotkeras.layers.handwriting import HandwritingPreprocess
 from rotkeras.models.photo_input import takes_photos
 
 __all__ = [

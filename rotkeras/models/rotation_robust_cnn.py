@@ -8,11 +8,13 @@ import keras
 
 from rotkeras import _validation as check
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
-from rotkeras.layers.p4_batch_normalization import P4BatchNormalization
-from rotkeras.layers.p4_conv2d import P4Conv2D
-from rotkeras.layers.p4_orientation_head import P4OrientationHead
-from rotkeras.layers.p4_pooling2d import P4Pooling2D
-from rotkeras.layers.p4_rotation_pooling import P4RotationPooling
+from rotkeras.layers.p4 import (
+    P4BatchNormalization,
+    P4Conv2D,
+    P4OrientationHead,
+    P4Pooling2D,
+    P4RotationPooling,
+)
 from rotkeras.models._common import (
     compile_classifier,
     compile_joint,

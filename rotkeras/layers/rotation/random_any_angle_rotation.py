@@ -10,7 +10,7 @@ import keras
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseImageRotation
 
 
 def _check_factor(factor: object) -> tuple[float, float]:

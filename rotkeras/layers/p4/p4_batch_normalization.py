@@ -9,7 +9,7 @@ import keras
 
 from rotkeras import _backend
 from rotkeras import _validation as check
-from rotkeras.layers.p4_conv2d import check_channels_last
+from rotkeras.layers.p4.p4_conv2d import check_channels_last
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")

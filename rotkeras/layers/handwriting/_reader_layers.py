@@ -20,7 +20,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers import _handwriting_ops as hw
+from rotkeras.layers.handwriting import _handwriting_ops as hw
 from rotkeras.ops import rotate
 
 _PAD = 6  # 28 + 2 * 6 = 40 > 28 * sqrt(2): a turned 20-pixel box stays in the frame

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers.p4_conv2d import check_channels_last
+from rotkeras.layers.p4.p4_conv2d import check_channels_last
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:

@@ -9,7 +9,7 @@ from keras import ops
 
 from rotkeras import _validation as check
 from rotkeras._backend import TFDataLayer
-from rotkeras.layers import _handwriting_ops as hw
+from rotkeras.layers.handwriting import _handwriting_ops as hw
 
 _MODES = ("mnist", "tutorial")
 _POLARITIES = ("auto", "dark_on_light", "light_on_dark")

@@ -8,7 +8,7 @@ import keras
 
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseImageRotation
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")

@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers.p4.p4_conv2d import check_channels_last
+from rotkeras.layers.p4._core import ORIENTATIONS, check_channels_last, check_p4_shape
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:
@@ -81,16 +81,7 @@ class P4Pooling2D(keras.layers.Layer):
         self.mode = check.check_choice(mode, "mode", ("max", "average"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
-        if len(input_shape) != 5 or input_shape[3] != 4:
-            raise ValueError(
-                "P4Pooling2D expects p4 feature maps (batch, height, width, 4, channels); "
-                f"received input of shape {tuple(input_shape)}"
-            )
-        if input_shape[-1] is None:
-            raise ValueError(
-                f"The channel axis (last) must be known; received input of shape "
-                f"{tuple(input_shape)}"
-            )
+        check_p4_shape(input_shape, type(self).__name__)
         for size in input_shape[1:3]:
             if size is not None and not _pool_windows_are_symmetric(
                 size, self.pool_size, self.strides, self.padding
@@ -141,12 +132,13 @@ class P4Pooling2D(keras.layers.Layer):
         inputs = self._check_at_run_time(inputs)
         shape = ops.shape(inputs)
         channels = int(inputs.shape[-1])
-        flat = ops.reshape(inputs, (shape[0], shape[1], shape[2], 4 * channels))
+        flat = ops.reshape(inputs, (shape[0], shape[1], shape[2], ORIENTATIONS * channels))
         pool = ops.max_pool if self.mode == "max" else ops.average_pool
         pooled = pool(flat, self.pool_size, strides=self.strides, padding=self.padding,
                       data_format="channels_last")
         out_shape = ops.shape(pooled)
-        return ops.reshape(pooled, (out_shape[0], out_shape[1], out_shape[2], 4, channels))
+        return ops.reshape(pooled, (out_shape[0], out_shape[1], out_shape[2], ORIENTATIONS,
+                                     channels))
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         self._check_input_shape(input_shape)
@@ -158,7 +150,8 @@ class P4Pooling2D(keras.layers.Layer):
                 return -(-size // self.strides)
             return (size - self.pool_size) // self.strides + 1
 
-        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), 4, input_shape[4])
+        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), ORIENTATIONS,
+                input_shape[4])
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

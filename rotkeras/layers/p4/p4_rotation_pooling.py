@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers.p4._core import GROUP_AXIS, check_p4_shape
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -47,23 +48,18 @@ class P4RotationPooling(keras.layers.Layer):
         self.mode = check.check_choice(mode, "mode", ("max", "mean"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
-        if len(input_shape) not in (3, 5) or input_shape[-2] != 4:
-            raise ValueError(
-                "P4RotationPooling expects p4 feature maps (batch, height, width, 4, channels) "
-                f"or p4 vectors (batch, 4, channels); received input of shape "
-                f"{tuple(input_shape)}"
-            )
+        check_p4_shape(input_shape, type(self).__name__, ranks=(5, 3))
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         self._check_input_shape(input_shape)
 
     def call(self, inputs: Any) -> Any:
         reduce = ops.max if self.mode == "max" else ops.mean
-        return reduce(inputs, axis=-2)
+        return reduce(inputs, axis=GROUP_AXIS)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         self._check_input_shape(input_shape)
-        return (*tuple(input_shape[:-2]), input_shape[-1])
+        return (*tuple(input_shape[:GROUP_AXIS]), input_shape[-1])
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

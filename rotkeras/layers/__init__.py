@@ -12,8 +12,10 @@ Every layer is importable from here (`from rotkeras.layers import P4Conv2D`).
 from rotkeras.layers.handwriting import HandwritingPreprocess, RandomStrokeWidth
 from rotkeras.layers.orientation import OrientationCorrection, PredictedAngle
 from rotkeras.layers.p4 import (
+    P4AveragePooling2D,
     P4BatchNormalization,
     P4Conv2D,
+    P4MaxPooling2D,
     P4OrientationHead,
     P4Pooling2D,
     P4RotationPooling,
@@ -27,8 +29,10 @@ from rotkeras.layers.rotation import (
 __all__ = [
     "HandwritingPreprocess",
     "OrientationCorrection",
+    "P4AveragePooling2D",
     "P4BatchNormalization",
     "P4Conv2D",
+    "P4MaxPooling2D",
     "P4OrientationHead",
     "P4Pooling2D",
     "P4RotationPooling",

@@ -141,7 +141,7 @@ class P4Conv2D(keras.layers.Layer):
             raise ValueError(
                 "`padding='same'` with `strides` > 1 samples a grid that is not symmetric "
                 "under rotation; use `padding='valid'` with "
-                "(size - kernel_size) % strides == 0, or a P4Pooling2D layer; received "
+                "(size - kernel_size) % strides == 0, or a P4MaxPooling2D layer; received "
                 f"strides={strides!r}"
             )
         self.activation = keras.activations.get(activation)

@@ -101,7 +101,7 @@ class P4OrientationHead(keras.layers.Layer):
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> int:
         return check_p4_shape(input_shape, type(self).__name__, ranks=(3,),
-                              hint=" (p4 maps reduced to one pixel, e.g. by P4Pooling2D)")
+                              hint=" (p4 maps reduced to one pixel, e.g. by P4MaxPooling2D)")
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         channels = self._check_input_shape(input_shape)

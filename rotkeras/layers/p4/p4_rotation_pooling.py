@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from rotkeras.layers.p4._core import GROUP_AXIS, check_p4_shape
 
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4RotationPooling(keras.layers.Layer):
-    """Max or mean over the four orientations of p4 features.
+    """Max or average over the four orientations of p4 features.
 
     Maps p4 feature maps `(batch, height, width, 4, channels)` to ordinary maps
     `(batch, height, width, channels)`, or p4 vectors `(batch, 4, channels)` (p4 maps
@@ -26,7 +27,9 @@ class P4RotationPooling(keras.layers.Layer):
     degrees.
 
     Args:
-        mode: `"max"` or `"mean"`.
+        mode: `"max"` or `"average"` (the word of `keras.layers.AveragePooling2D` and
+            `P4AveragePooling2D`). `"mean"`, its former name, still works and warns with a
+            `DeprecationWarning`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
@@ -45,7 +48,13 @@ class P4RotationPooling(keras.layers.Layer):
 
     def __init__(self, mode: str = "max", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.mode = check.check_choice(mode, "mode", ("max", "mean"))
+        if mode == "mean":
+            warnings.warn(
+                "P4RotationPooling(mode='mean') is deprecated; use mode='average' (the same "
+                "pooling)", DeprecationWarning, stacklevel=2,
+            )
+            mode = "average"
+        self.mode = check.check_choice(mode, "mode", ("max", "average"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
         check_p4_shape(input_shape, type(self).__name__, ranks=(5, 3))

@@ -22,11 +22,11 @@ from tests.helpers import property_settings, to_numpy
 
 
 # ------------------------------------------------------------------ batch sizes, formats
-def test_rot90_turns_must_match_the_batch() -> None:
-    with pytest.raises(ValueError, match=r"`k` must be a scalar or have one entry per image; "
-                                         r"received k of shape \(2,\) for images of shape "
-                                         r"\(3, 4, 4, 1\)"):
-        ops.rot90(np.zeros((3, 4, 4, 1), "float32"), np.array([0, 1], "int32"))
+def test_quarter_turns_must_match_the_batch() -> None:
+    with pytest.raises(ValueError, match=r"`quarter_turns` must be a scalar or have one entry "
+                                         r"per image; received quarter_turns of shape \(2,\) "
+                                         r"for images of shape \(3, 4, 4, 1\)"):
+        ops.rotate_quarter_turns(np.zeros((3, 4, 4, 1), "float32"), np.array([0, 1], "int32"))
 
 
 def test_rotate_bounding_boxes_checks_sizes_formats_and_batches() -> None:

@@ -141,8 +141,8 @@ class OrientationCorrection(TFDataLayer):
             # (ONNX exports get those wrong).
             turns = [int(round(a / 90.0)) % 4 for a in self._back_angles]
             k = ops.take(ops.convert_to_tensor(turns, "int32"), classes)
-            return rotation_ops.rot90(images, k, data_format=self.data_format,
-                                      odd_turns=self._needs_square)
+            return rotation_ops.rotate_quarter_turns(images, k, data_format=self.data_format,
+                                                     odd_quarter_turns=self._needs_square)
         angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         return rotation_ops.rotate(images, angles, fill_value=self.fill_value,
                                    data_format=self.data_format)

@@ -26,7 +26,7 @@ class RandomRightAngleRotation(BaseImageRotation):
 
     Unlike `keras.layers.RandomRotation`, the layer compiles with the rest of the train
     step (XLA/jit on every backend): it is a transpose and two flips, each selected per
-    sample (`rotkeras.ops.rot90`). It works inside a model on the TensorFlow, JAX and
+    sample (`rotkeras.ops.rotate_quarter_turns`). It works inside a model on the TensorFlow, JAX and
     PyTorch backends and inside `tf.data.Dataset.map` under any backend.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional
@@ -122,8 +122,10 @@ class RandomRightAngleRotation(BaseImageRotation):
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True
     ) -> Any:
-        return rotation_ops.rot90_checked(images, transformation["k"], self.data_format,
-                                          odd_turns=self.requires_square, xp=self.ops)
+        return rotation_ops.rotate_quarter_turns_checked(
+            images, transformation["k"], self.data_format, odd_turns=self.requires_square,
+            xp=self.ops,
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -85,7 +85,8 @@ class RightAngleRotation(BaseImageRotation):
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True
     ) -> Any:
-        return rotation_ops.rot90_checked(images, self.k, self.data_format, xp=self.ops)
+        return rotation_ops.rotate_quarter_turns_checked(images, self.k, self.data_format,
+                                                         xp=self.ops)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -72,7 +72,7 @@ def test_saved_model_loads_after_import_rotkeras_in_either_order(imports: str,
     from rotkeras.metrics import AngleError
 
     inputs = keras.Input((4, 4, 1))
-    x = RandomRightAngleRotation(seed=0)(RightAngleRotation(k=1)(inputs))
+    x = RandomRightAngleRotation(seed=0)(RightAngleRotation(angle=90)(inputs))
     model = keras.Model(inputs, keras.layers.Flatten()(x))
     model.compile("adam", "mse", metrics=[AngleError(num_angles=16)])
     model.save(tmp_path / "m.keras")

@@ -21,7 +21,7 @@ class OrientationCorrection(TFDataLayer):
     rotated by `c * 360 / num_angles` degrees counter-clockwise", and the layer turns
     the image by the opposite angle. With `num_angles=4` this is exact (a per-sample
     `np.rot90` by `-c`, pixels permuted, never interpolated), so
-    `OrientationCorrection()` exactly undoes `RightAngleRotation(k=c)` when the
+    `OrientationCorrection()` exactly undoes `RightAngleRotation(angle=90 * c)` when the
     prediction is right. With finer bins (e.g. `num_angles=360`, RotNet's 1-degree
     classes) the rotation is `rotkeras.ops.rotate`: the nearest quarter turn exactly,
     the remaining at most 45 degrees with bilinear interpolation (points from outside

@@ -34,6 +34,11 @@ class RandomRightAngleRotation(BaseImageRotation):
     and `"labels"`, in `bounding_box_format`), like Keras' image preprocessing layers:
     masks and boxes are rotated with their image, labels pass through unchanged.
 
+    Units: rotkeras layers take angles in degrees (`RightAngleRotation(angle=90)`, this
+    layer's `angles`); the one exception is `RandomAnyAngleRotation(factor=...)`, which
+    keeps the meaning `factor` has in `keras.layers.RandomRotation` (fractions of a full
+    turn), so that a Keras user's `factor` draws the same angles there.
+
     Args:
         angles: Right angles to draw from, in degrees (multiples of 90, negative
             allowed: the tutorial uses `(90, -90, 180)`). Duplicates weigh more.

@@ -49,22 +49,7 @@ def rotate_bounding_boxes(
         >>> np.asarray(ops.rotate_bounding_boxes(box, 90, height=8, width=8)).tolist()
         [[1.0, 2.0, 3.0, 6.0]]
     """
-    if not isinstance(bounding_box_format, str):
-        raise check.ArgumentTypeError(
-            "`bounding_box_format` must be a Keras bounding-box format name such as 'xyxy'; "
-            f"received bounding_box_format={bounding_box_format!r}"
-        )
-    check.check_choice(bounding_box_format, "bounding_box_format", BOUNDING_BOX_FORMATS)
-    for name, size in (("height", height), ("width", width)):
-        if isinstance(size, numbers.Number):
-            if check.check_number(size, name) <= 0:
-                raise ValueError(f"`{name}` must be positive (the image's size in pixels); "
-                                 f"received {name}={size!r}")
-        elif not check._is_symbolic(size):
-            check.check_at_run_time(
-                ops.all(ops.convert_to_tensor(size) > 0),
-                f"`{name}` must be positive (the image's size in pixels)",
-            )
+    _check_format_and_size(bounding_box_format, height, width)
     convert = keras.utils.bounding_boxes.convert_format
     boxes = ops.cast(ops.convert_to_tensor(boxes), "float32")
     rank = check.check_rank(
@@ -105,3 +90,24 @@ def rotate_bounding_boxes(
     rotated = ops.stack([x1 + cx, y1 + cy, x2 + cx, y2 + cy], axis=-1)
     return convert(rotated, source="xyxy", target=bounding_box_format, height=height,
                    width=width)
+
+
+def _check_format_and_size(bounding_box_format: object, height: Any, width: Any) -> None:
+    """Raises unless the format is a Keras bounding-box format and the sizes are positive
+    (tensors: checked when they are known, at run time)."""
+    if not isinstance(bounding_box_format, str):
+        raise check.ArgumentTypeError(
+            "`bounding_box_format` must be a Keras bounding-box format name such as 'xyxy'; "
+            f"received bounding_box_format={bounding_box_format!r}"
+        )
+    check.check_choice(bounding_box_format, "bounding_box_format", BOUNDING_BOX_FORMATS)
+    for name, size in (("height", height), ("width", width)):
+        if isinstance(size, numbers.Number):
+            if check.check_number(size, name) <= 0:
+                raise ValueError(f"`{name}` must be positive (the image's size in pixels); "
+                                 f"received {name}={size!r}")
+        elif not check._is_symbolic(size):
+            check.check_at_run_time(
+                ops.all(ops.convert_to_tensor(size) > 0),
+                f"`{name}` must be positive (the image's size in pixels)",
+            )

@@ -21,16 +21,16 @@ class P4AveragePooling2D(BaseP4Pooling2D):
     (e.g. even sizes for 2x2 pooling); the layer raises on a size that breaks it.
 
     Args:
-        pool_size: Size of the square pooling window (an integer).
-        strides: Step between windows (an integer); defaults to `pool_size`.
-        padding: `"valid"` or `"same"`.
-        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+        pool_size: Side of the square window that is averaged (an integer).
+        strides: Step between two windows (an integer); `None` means `pool_size`.
+        padding: `"valid"` (windows inside the maps) or `"same"` (as in Keras).
+        **kwargs: Base layer keyword arguments (`name`, `dtype`, ...).
 
     Input shape:
-        `(batch, height, width, 4, channels)`.
+        p4 feature maps `(batch, height, width, 4, channels)`.
 
     Output shape:
-        `(batch, new_height, new_width, 4, channels)`.
+        Pooled p4 maps `(batch, new_height, new_width, 4, channels)`.
 
     Examples:
         >>> import numpy as np

@@ -28,7 +28,9 @@ END = "<!-- wheel-contents:end -->"
 
 # What a user finds in each folder; a folder without an entry gets an empty cell.
 DESCRIPTIONS = {
-    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, training",
+    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics",
+    "rotkeras/_backend/": "internal: the backend-specific code, one module per topic",
+    "rotkeras/_validation/": "internal: the argument and tensor checks",
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
     "rotkeras/cli/reproduce/": "`rotkeras reproduce`: runner, phase registry, report, figures",
     "rotkeras/cli/reproduce/phases/": "the phases of `rotkeras reproduce`",
@@ -41,6 +43,8 @@ DESCRIPTIONS = {
     "rotkeras/layers/rotation/": "the rotation layers",
     "rotkeras/ops/": "rotations of images and bounding boxes (`rotkeras.ops`)",
     "rotkeras/models/": "model factories and compositions",
+    "rotkeras/reading/": "reading handwritten numbers in photos",
+    "rotkeras/training/": "the recommended training path: fit, pipeline, precision, devices",
     "rotkeras/weights/": "pretrained weights and their checksums",
     ".dist-info/": "package metadata, entry point, file list with hashes",
     ".dist-info/licenses/": "the Apache-2.0 license",

@@ -7,6 +7,7 @@ from typing import Any
 
 from keras import ops
 
+from rotkeras._backend import largest_values
 from rotkeras.layers.handwriting._pixels import EPSILON
 
 
@@ -76,8 +77,7 @@ def top_mean(x: Any, fraction: float, minimum: int = 4) -> Any:
     n = int(x.shape[1]) * int(x.shape[2])
     k = int(min(n, max(minimum, round(fraction * n))))
     flat = ops.reshape(x, (-1, n))
-    values, _ = ops.top_k(flat, k, sorted=False)
-    return ops.mean(values, axis=1)
+    return ops.mean(largest_values(flat, k), axis=1)
 
 
 def mass_quantile_bounds(profile: Any, low: float, high: float) -> tuple[Any, Any]:

@@ -56,7 +56,8 @@ def rotate_test_set(x: np.ndarray, seed: int = 0) -> np.ndarray:
     from rotkeras import ops
 
     k = np.random.default_rng(seed).integers(0, 4, len(x)).astype("int32")
-    return np.asarray(keras.ops.convert_to_numpy(ops.rot90(x, k, data_format="channels_last")))
+    turned = ops.rotate_quarter_turns(x, k, data_format="channels_last")
+    return np.asarray(keras.ops.convert_to_numpy(turned))
 
 
 def window_rate(fn: Callable[[], Any], items_per_call: int, min_seconds: float) -> float:

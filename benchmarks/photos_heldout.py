@@ -126,12 +126,11 @@ def view_photo(raw: np.ndarray, view: str, size: int = PHOTO_SIZE) -> np.ndarray
 
 def preprocessing_key(preprocess: Any) -> str:
     """Checksum of the preprocessing code and the layer's settings (the cache key)."""
-    import rotkeras.layers._handwriting_ops as ops_module
-    import rotkeras.layers.handwriting_preprocess as layer_module
+    import rotkeras.layers.handwriting as package
 
     digest = hashlib.sha256()
-    for module in (ops_module, layer_module):
-        digest.update(Path(module.__file__).read_bytes())
+    for source in sorted(Path(package.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
     digest.update(json.dumps(preprocess.get_config(), sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]
 
@@ -192,7 +191,7 @@ def retilted(images: np.ndarray, angle: float) -> np.ndarray:
     """The 28x28 images turned by `angle` and boxed again, as the reader's tilt search does."""
     import keras
 
-    from rotkeras.layers._reader_layers import Retilt
+    from rotkeras.layers.handwriting._reader_layers import Retilt
 
     if not angle:
         return images

@@ -13,63 +13,78 @@ from tests.references import rotate_boxes_reference, rotate_reference
 CL = "channels_last"
 
 
-# ------------------------------------------------------------------------------ rot90
+# ------------------------------------------------------------------ quarter turns
 @pytest.mark.parametrize("k", [-1, 0, 1, 2, 3, 5])
 @pytest.mark.parametrize("shape", [(2, 4, 4, 3), (2, 3, 5, 1), (3, 5, 2)])
-def test_rot90_fixed_equals_np_rot90(k: int, shape: tuple, rng) -> None:
+def test_quarter_turns_fixed_equals_np_rot90(k: int, shape: tuple, rng) -> None:
     x = rng.random(shape, dtype=np.float32)
     axes = (1, 2) if len(shape) == 4 else (0, 1)
-    np.testing.assert_array_equal(to_numpy(ops.rot90(x, k, data_format=CL)),
+    np.testing.assert_array_equal(to_numpy(ops.rotate_quarter_turns(x, k, data_format=CL)),
                                   np.rot90(x, k, axes=axes))
 
 
-def test_rot90_channels_first_and_any_dtype(rng) -> None:
+def test_quarter_turns_channels_first_and_any_dtype(rng) -> None:
     x = rng.random((2, 3, 4, 6)) > 0.5
-    np.testing.assert_array_equal(to_numpy(ops.rot90(x, 1, data_format="channels_first")),
-                                  np.rot90(x, 1, axes=(2, 3)))
+    out = ops.rotate_quarter_turns(x, 1, data_format="channels_first")
+    np.testing.assert_array_equal(to_numpy(out), np.rot90(x, 1, axes=(2, 3)))
 
 
-def test_rot90_per_sample(rng) -> None:
+def test_quarter_turns_per_sample(rng) -> None:
     x = rng.integers(0, 255, (8, 5, 5, 2)).astype("uint8")
     k = np.array([0, 1, 2, 3, -1, 5, 2, 0], "int32")
     expected = np.stack([np.rot90(image, t) for image, t in zip(x, k, strict=True)])
-    out = to_numpy(ops.rot90(x, k, data_format=CL))
+    out = to_numpy(ops.rotate_quarter_turns(x, k, data_format=CL))
     assert out.dtype == np.uint8
     np.testing.assert_array_equal(out, expected)
     # A scalar tensor turns every image; an unbatched image takes a scalar too.
-    np.testing.assert_array_equal(to_numpy(ops.rot90(x, np.int32(3) + np.zeros((), "int32"),
-                                                     data_format=CL)),
+    scalar = np.int32(3) + np.zeros((), "int32")
+    np.testing.assert_array_equal(to_numpy(ops.rotate_quarter_turns(x, scalar, data_format=CL)),
                                   np.rot90(x, 3, axes=(1, 2)))
     np.testing.assert_array_equal(
-        to_numpy(ops.rot90(x[0], keras.ops.convert_to_tensor(1), data_format=CL)),
+        to_numpy(ops.rotate_quarter_turns(x[0], keras.ops.convert_to_tensor(1), data_format=CL)),
         np.rot90(x[0], 1))
 
 
-def test_rot90_per_sample_half_turns_on_non_square_images(rng) -> None:
+def test_quarter_turns_per_sample_half_turns_on_non_square_images(rng) -> None:
     x = rng.random((4, 3, 5, 1), dtype=np.float32)
     k = np.array([0, 2, 2, 0], "int32")
-    out = to_numpy(ops.rot90(x, k, data_format=CL, odd_turns=False))
+    out = to_numpy(ops.rotate_quarter_turns(x, k, data_format=CL, odd_quarter_turns=False))
     np.testing.assert_array_equal(out, np.stack([np.rot90(i, t) for i, t in zip(x, k,
                                                                                   strict=True)]))
     with pytest.raises(ValueError, match=r"square.*\(4, 3, 5, 1\)"):
-        ops.rot90(x, k, data_format=CL)
+        ops.rotate_quarter_turns(x, k, data_format=CL)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"k": 1.5}, TypeError, "1.5"),
-        ({"k": np.array([1.0, 2.0])}, TypeError, "float"),
-        ({"k": np.zeros((2, 2), "int32")}, ValueError, r"\(2, 2\)"),
+        ({"quarter_turns": 1.5}, TypeError, "quarter_turns=1.5"),
+        ({"quarter_turns": np.array([1.0, 2.0])}, TypeError, "float"),
+        ({"quarter_turns": np.zeros((2, 2), "int32")}, ValueError, r"\(2, 2\)"),
         ({"data_format": "nhwc"}, ValueError, "nhwc"),
-        ({"odd_turns": "yes", "k": np.array([0, 1], "int32")}, TypeError, "'yes'"),
+        ({"odd_quarter_turns": "yes", "quarter_turns": np.array([0, 1], "int32")}, TypeError,
+         "odd_quarter_turns.*'yes'"),
     ],
 )
-def test_rot90_bad_arguments(kwargs: dict, error: type, message: str) -> None:
+def test_quarter_turns_bad_arguments(kwargs: dict, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
-        ops.rot90(np.zeros((2, 4, 4, 1), "float32"), **{"k": 1, **kwargs})
+        images = np.zeros((2, 4, 4, 1), "float32")
+        ops.rotate_quarter_turns(images, **{"quarter_turns": 1, **kwargs})
     with pytest.raises(ValueError, match=r"rank.*\(4, 4\)"):
-        ops.rot90(np.zeros((4, 4), "float32"), 1)
+        ops.rotate_quarter_turns(np.zeros((4, 4), "float32"), 1)
+
+
+def test_rot90_is_the_deprecated_name_of_rotate_quarter_turns(rng) -> None:
+    x = rng.random((3, 4, 4, 1), dtype=np.float32)
+    k = np.array([0, 1, 3], "int32")
+    with pytest.warns(DeprecationWarning, match="rotate_quarter_turns"):
+        old = ops.rot90(x, k, data_format=CL, odd_turns=True)
+    np.testing.assert_array_equal(to_numpy(old),
+                                  to_numpy(ops.rotate_quarter_turns(x, k, data_format=CL)))
+    assert "rot90" not in ops.__all__ and "rotate_quarter_turns" in ops.__all__
+    # Its messages still name its own arguments.
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="k=1.5"):
+        ops.rot90(x, 1.5)
 
 
 # ----------------------------------------------------------------------------- rotate

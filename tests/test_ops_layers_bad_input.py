@@ -12,16 +12,21 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from rotkeras import ops
-from rotkeras.layers import P4Conv2D, P4Pooling2D, RandomRightAngleRotation
+from rotkeras.layers import (
+    P4AveragePooling2D,
+    P4Conv2D,
+    P4MaxPooling2D,
+    RandomRightAngleRotation,
+)
 from tests.helpers import property_settings, to_numpy
 
 
 # ------------------------------------------------------------------ batch sizes, formats
-def test_rot90_turns_must_match_the_batch() -> None:
-    with pytest.raises(ValueError, match=r"`k` must be a scalar or have one entry per image; "
-                                         r"received k of shape \(2,\) for images of shape "
-                                         r"\(3, 4, 4, 1\)"):
-        ops.rot90(np.zeros((3, 4, 4, 1), "float32"), np.array([0, 1], "int32"))
+def test_quarter_turns_must_match_the_batch() -> None:
+    with pytest.raises(ValueError, match=r"`quarter_turns` must be a scalar or have one entry "
+                                         r"per image; received quarter_turns of shape \(2,\) "
+                                         r"for images of shape \(3, 4, 4, 1\)"):
+        ops.rotate_quarter_turns(np.zeros((3, 4, 4, 1), "float32"), np.array([0, 1], "int32"))
 
 
 def test_rotate_bounding_boxes_checks_sizes_formats_and_batches() -> None:
@@ -109,7 +114,7 @@ def test_p4_conv_refuses_integer_images_and_other_channels() -> None:
          r"With strides > 1 the windows must tile the input symmetrically"),
         (lambda: P4Conv2D(4, 3, lifting=True), (1, 2, 2, 1),
          r"Input height and width must be at least the kernel span 3"),
-        (lambda: P4Pooling2D(), (1, 33, 33, 4, 2), r"places the windows asymmetrically"),
+        (lambda: P4MaxPooling2D(), (1, 33, 33, 4, 2), r"places the windows asymmetrically"),
     ],
 )
 def test_p4_layers_built_on_unknown_sizes_check_them_when_called(make, shape, message) -> None:
@@ -127,7 +132,7 @@ def test_p4_layers_built_on_unknown_sizes_check_them_when_called(make, shape, me
          r"With strides > 1 the windows must tile the input symmetrically.*\[10\] \[10\]"),
         (lambda: P4Conv2D(4, 3, lifting=True), (1, 2, 2, 1),
          r"Input height and width must be at least the kernel span 3"),
-        (lambda: P4Pooling2D(), (1, 33, 33, 4, 2),
+        (lambda: P4AveragePooling2D(), (1, 33, 33, 4, 2),
          r"places the windows asymmetrically.*\[33\] \[33\]"),
     ],
 )
@@ -184,7 +189,8 @@ def test_p4_conv_is_equivariant_for_every_size_it_accepts(
 def test_p4_pooling_is_equivariant_for_every_size_it_accepts(
     size, pool, strides, padding, mode
 ) -> None:
-    layer = P4Pooling2D(pool, strides=strides, padding=padding, mode=mode)
+    pool_cls = P4MaxPooling2D if mode == "max" else P4AveragePooling2D
+    layer = pool_cls(pool, strides=strides, padding=padding)
     shape = (1, size, size, 4, 2)
     assume(_passes(layer, shape))
     x = np.random.default_rng(size).standard_normal(shape).astype("float32")

@@ -28,7 +28,7 @@ END = "<!-- wheel-contents:end -->"
 
 # What a user finds in each folder; a folder without an entry gets an empty cell.
 DESCRIPTIONS = {
-    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, rotation ops",
+    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics",
     "rotkeras/_backend/": "internal: the backend-specific code, one module per topic",
     "rotkeras/_validation/": "internal: the argument and tensor checks",
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
@@ -36,7 +36,12 @@ DESCRIPTIONS = {
     "rotkeras/cli/reproduce/phases/": "the phases of `rotkeras reproduce`",
     "rotkeras/datasets/": "MNIST loading, rotated test sets, reading photos",
     "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
-    "rotkeras/layers/": "the Keras layers",
+    "rotkeras/layers/": "the Keras layers (`from rotkeras.layers import X`)",
+    "rotkeras/layers/handwriting/": "layers for photos of handwriting and their pipeline",
+    "rotkeras/layers/orientation/": "layers that read an angle classifier's prediction",
+    "rotkeras/layers/p4/": "the rotation-equivariant p4 layers",
+    "rotkeras/layers/rotation/": "the rotation layers",
+    "rotkeras/ops/": "rotations of images and bounding boxes (`rotkeras.ops`)",
     "rotkeras/models/": "model factories and compositions",
     "rotkeras/reading/": "reading handwritten numbers in photos",
     "rotkeras/training/": "the recommended training path: fit, pipeline, precision, devices",

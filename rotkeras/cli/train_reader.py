@@ -51,8 +51,7 @@ from rotkeras.datasets.synthetic_photos import make_synthetic_photos
 from rotkeras.datasets.turned_batches import TurnedBatches
 from rotkeras.datasets.tutorial import PHOTO_SIZE
 from rotkeras.evaluation import predict_classes
-from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
-from rotkeras.layers.random_stroke_width import RandomStrokeWidth
+from rotkeras.layers.handwriting import HandwritingPreprocess, RandomStrokeWidth
 from rotkeras.models import compile_joint
 from rotkeras.models.digit_reader import CORE_NAME, P4_NAME, digit_reader
 from rotkeras.ops import rotate

@@ -126,8 +126,8 @@ def turn_quarters(array: np.ndarray, ks: np.ndarray, odd_turns: bool = True) -> 
 
     ks = (np.asarray(ks).reshape(-1) % 4).astype(np.int32)
     out = _on_chunks(
-        lambda chunk, index: ops.rot90(chunk, ks[index], data_format="channels_last",
-                                       odd_turns=odd_turns),
+        lambda chunk, index: ops.rotate_quarter_turns(chunk, ks[index], data_format="channels_last",
+                                                      odd_quarter_turns=odd_turns),
         _with_channels(array),
     )
     return out.reshape(array.shape)
@@ -296,8 +296,8 @@ def angle_dataset(
         if exact:
             k = tf.gather(tf.constant(quarters, tf.int32), classes)
             return map_in_tf_graph(
-                lambda args: ops.rot90(args[0], args[1], data_format="channels_last",
-                                       odd_turns=odd_possible),
+                lambda args: ops.rotate_quarter_turns(args[0], args[1], data_format="channels_last",
+                                                      odd_quarter_turns=odd_possible),
                 (images, k),
                 lambda args: args[0],
             ), classes

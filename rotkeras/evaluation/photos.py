@@ -27,7 +27,7 @@ from rotkeras.datasets.photos import label_from_path, letterbox, list_images, re
 from rotkeras.datasets.tutorial import PHOTO_SIZE, TUTORIAL_ANGLES
 from rotkeras.evaluation._figures import before_after_figure, shown_photos
 from rotkeras.evaluation.rotation import class_output
-from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
+from rotkeras.layers.handwriting import HandwritingPreprocess
 from rotkeras.models.photo_input import takes_photos
 
 __all__ = [

@@ -11,7 +11,7 @@ import keras
 
 from rotkeras._shipped import DamagedWeightsError, verified_path  # noqa: F401 (public here)
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
-from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
+from rotkeras.layers.handwriting import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
 #: File name of the shipped weights inside the `rotkeras.weights` package.
@@ -159,7 +159,7 @@ def _reader_core(network: keras.Model, shifts: Sequence[tuple[int, int]],
     image (the reader's "no digit" rule). Made of Keras' own layers and small
     registered ones, so the reader saves and loads as one `.keras` file.
     """
-    from rotkeras.layers._reader_layers import DigitGate, MostConfident, Retilt
+    from rotkeras.layers.handwriting._reader_layers import DigitGate, MostConfident, Retilt
 
     for angle in tilts:
         if isinstance(angle, bool) or not isinstance(angle, (int, float)):

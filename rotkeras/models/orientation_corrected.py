@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 
 from rotkeras import _validation as check
-from rotkeras.layers.orientation_correction import OrientationCorrection
-from rotkeras.layers.predicted_angle import PredictedAngle
+from rotkeras.layers.orientation import OrientationCorrection, PredictedAngle
 from rotkeras.models._common import compile_classifier
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
+from rotkeras.layers.handwriting import HandwritingPreprocess
 
 __all__ = ["embedded_preprocess", "takes_photos"]
 

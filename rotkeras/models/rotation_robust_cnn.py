@@ -8,11 +8,13 @@ import keras
 
 from rotkeras import _validation as check
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
-from rotkeras.layers.p4_batch_normalization import P4BatchNormalization
-from rotkeras.layers.p4_conv2d import P4Conv2D
-from rotkeras.layers.p4_orientation_head import P4OrientationHead
-from rotkeras.layers.p4_pooling2d import P4Pooling2D
-from rotkeras.layers.p4_rotation_pooling import P4RotationPooling
+from rotkeras.layers.p4 import (
+    P4BatchNormalization,
+    P4Conv2D,
+    P4MaxPooling2D,
+    P4OrientationHead,
+    P4RotationPooling,
+)
 from rotkeras.models._common import (
     compile_classifier,
     compile_joint,
@@ -26,7 +28,7 @@ HEADS = ("joint", "invariant")
 TUTORIAL_PRIOR = TUTORIAL_TURNS
 
 
-#: The backbone, one block per row: a 3x3 `P4Conv2D` (valid padding), then a `P4Pooling2D`
+#: The backbone, one block per row: a 3x3 `P4Conv2D` (valid padding), then a `P4MaxPooling2D`
 #: of this size (None: no pooling), then `P4BatchNormalization` and ReLU. Pooling before the
 #: normalization normalizes a quarter (a ninth) of the values, the same result for max
 #: pooling up to the sign of the scale, and about a third less time per step on a CPU.
@@ -71,7 +73,7 @@ def rotation_robust_cnn(
     """Builds a p4 group-equivariant CNN that reads digits at any right-angle turn.
 
     Four `P4Conv2D` layers (a lifting layer, then group convolutions), each followed by
-    `P4BatchNormalization` and ReLU, with `P4Pooling2D` after the first and third
+    `P4BatchNormalization` and ReLU, with `P4MaxPooling2D` after the first and third
     convolutions (before their normalization),
     reduce a 28x28 image to a p4 feature vector `(4, channels)`: features that turn with
     the input, exactly. The head decides what the model does with the orientation:
@@ -206,11 +208,11 @@ def _backbone(
         x = P4Conv2D(filters[index - 1], 3, lifting=index == 1, use_bias=False,
                      name=f"p4conv{index}", dtype=policy)(x)
         if pool_size:
-            x = P4Pooling2D(pool_size, name=f"pool{index}", dtype=policy)(x)
+            x = P4MaxPooling2D(pool_size, name=f"pool{index}", dtype=policy)(x)
         x = P4BatchNormalization(name=f"p4bn{index}", dtype=policy)(x)
         x = keras.layers.Activation("relu", name=f"relu{index}", dtype=policy)(x)
     if final > 1:
-        x = P4Pooling2D(final, name="global_pool", dtype=policy)(x)
+        x = P4MaxPooling2D(final, name="global_pool", dtype=policy)(x)
     return keras.layers.Reshape((4, filters[-1]), name="p4_vector", dtype=policy)(x)
 
 

@@ -16,7 +16,7 @@ import pytest
 from rotkeras._backend import largest_values
 from rotkeras.datasets import letterbox, read_image
 from rotkeras.layers import HandwritingPreprocess
-from rotkeras.layers import _handwriting_ops as hw
+from rotkeras.layers.handwriting import _morphology as hw
 from tests.helpers import to_numpy
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(keras.backend.backend() != "jax",
                                 reason="exporting through jax2tf is the JAX backend's path")
 
 DETERMINISTIC = {
-    "RightAngleRotation": lambda: RightAngleRotation(k=1),
+    "RightAngleRotation": lambda: RightAngleRotation(angle=90),
     "HandwritingPreprocess": lambda: HandwritingPreprocess(),
 }
 

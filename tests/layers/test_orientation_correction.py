@@ -22,7 +22,7 @@ def _one_hot(classes: list[int], num_angles: int) -> np.ndarray:
 @pytest.mark.parametrize("k", [0, 1, 2, 3])
 def test_exactly_undoes_right_angle_rotation(k: int, rng) -> None:
     x = rng.random((3, 6, 6, 2), dtype=np.float32)
-    rotated = RightAngleRotation(k=k)(x)
+    rotated = RightAngleRotation(angle=90 * k)(x)
     probs = _one_hot([k] * 3, 4) * 0.7 + 0.05
     back = to_numpy(OrientationCorrection(num_angles=4)([rotated, probs]))
     np.testing.assert_array_equal(back, x)

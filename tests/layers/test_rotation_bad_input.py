@@ -20,7 +20,7 @@ from rotkeras.layers import (
 from tests.helpers import property_settings, to_numpy
 
 LAYERS = [
-    lambda: RightAngleRotation(k=1),
+    lambda: RightAngleRotation(angle=90),
     lambda: RandomRightAngleRotation(seed=3),
 ]
 

@@ -37,7 +37,8 @@ def _quarter_turns(images: np.ndarray) -> np.ndarray:
     """`(N, H, W[, C])` images at 0, 90, 180 and 270 degrees, in that order (4N images)."""
     batch = images if images.ndim == 4 else images[..., None]
     turned = np.concatenate([
-        np.asarray(keras.ops.convert_to_numpy(ops.rot90(batch, k, data_format="channels_last")))
+        np.asarray(keras.ops.convert_to_numpy(
+            ops.rotate_quarter_turns(batch, k, data_format="channels_last")))
         for k in range(4)
     ])
     return turned if images.ndim == 4 else turned[..., 0]

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import keras
 
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseImageRotation
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
 class RightAngleRotation(BaseImageRotation):
     """Rotates every image by the same multiple of 90 degrees, in training and inference.
 
-    The deterministic companion of `RandomRightAngleRotation`: for test-time rotation
-    (building rotated test sets inside a model or a `tf.data` pipeline) and for turning
-    images back (`RightAngleRotation(k=-k)` undoes `RightAngleRotation(k=k)`). Exact:
-    equal to `np.rot90(image, k)` on the height and width axes.
+    The deterministic companion of `RandomRightAngleRotation`, and like it given in
+    degrees: for test-time rotation (building rotated test sets inside a model or a
+    `tf.data` pipeline) and for turning images back (`RightAngleRotation(angle=-a)` undoes
+    `RightAngleRotation(angle=a)`). Exact: equal to `np.rot90(image, angle // 90)` on the
+    height and width axes.
 
-    Give either `k` (quarter turns counter-clockwise, any integer) or `angle` (degrees,
-    a multiple of 90), not both.
+    `k` (quarter turns), the former second spelling of the same argument, still works and
+    warns with a `DeprecationWarning`; models saved with it load as before.
 
     Args:
-        k: Number of quarter turns counter-clockwise.
-        angle: Rotation in degrees counter-clockwise, a multiple of 90.
+        angle: Rotation in degrees counter-clockwise, a multiple of 90 (e.g. 90, -90, 180).
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `keras.config.image_data_format()`.
         bounding_box_format: Format of `bounding_boxes` in dict inputs (e.g. `"xyxy"`).
+        k: Deprecated: the rotation in quarter turns (`angle=90 * k`).
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
@@ -51,43 +53,57 @@ class RightAngleRotation(BaseImageRotation):
 
     def __init__(
         self,
-        k: int | None = None,
         angle: int | None = None,
         data_format: str | None = None,
         bounding_box_format: str | None = None,
+        k: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
                          **kwargs)
+        if k is not None:
+            warnings.warn(
+                f"RightAngleRotation(k=...) is deprecated; use angle=90 * k degrees (received "
+                f"k={k!r})", DeprecationWarning, stacklevel=2,
+            )
         if (k is None) == (angle is None):
             raise ValueError(
-                f"Pass exactly one of `k` and `angle`; received k={k!r}, angle={angle!r}"
+                f"Pass `angle` (degrees, a multiple of 90); received angle={angle!r}"
+                + (f" and the deprecated k={k!r}" if k is not None else "")
             )
         if k is not None:
-            self.k = check.check_int(k, "k") % 4
+            self.quarter_turns = check.check_int(k, "k") % 4
         else:
-            self.k = check.right_angle_to_k(angle, "angle")
-        self.requires_square = self.k % 2 == 1
+            self.quarter_turns = check.right_angle_to_k(angle, "angle")
+        self.requires_square = self.quarter_turns % 2 == 1
 
     @property
     def angle(self) -> int:
         """The rotation in degrees counter-clockwise, in `0..270`."""
-        return 90 * self.k
+        return 90 * self.quarter_turns
+
+    @property
+    def k(self) -> int:
+        """Deprecated: the rotation in quarter turns (`quarter_turns`)."""
+        warnings.warn("RightAngleRotation.k is deprecated; use quarter_turns (or angle)",
+                      DeprecationWarning, stacklevel=2)
+        return self.quarter_turns
 
     def get_random_transformation(
         self, data: dict[str, Any], training: bool = True, seed: Any = None
     ) -> dict[str, Any]:
         """The same quarter turns for every sample, in training and inference."""
         xp = self.ops
-        k = xp.full((self.batch_size(data["images"]),), self.k, dtype="int32")
+        k = xp.full((self.batch_size(data["images"]),), self.quarter_turns, dtype="int32")
         return {"k": k, "angles": 90.0 * xp.cast(k, "float32")}
 
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True
     ) -> Any:
-        return rotation_ops.rot90_checked(images, self.k, self.data_format, xp=self.ops)
+        return rotation_ops.rotate_quarter_turns_checked(images, self.quarter_turns,
+                                                         self.data_format, xp=self.ops)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update({"k": self.k})
+        config.update({"angle": self.angle})
         return config

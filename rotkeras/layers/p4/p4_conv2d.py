@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers.p4._core import ORIENTATIONS, check_channels_last, check_p4_shape
 
 
 def _square_kernel_size(value: object) -> int:
@@ -23,17 +24,6 @@ def _square_kernel_size(value: object) -> int:
     return check.check_positive_int(value, "kernel_size")
 
 
-
-def check_channels_last(layer: str) -> None:
-    """Refuses a `channels_first` image data format: the p4 layers read channels last."""
-    data_format = keras.config.image_data_format()
-    if data_format != "channels_last":
-        raise ValueError(
-            f"{layer} reads channels-last p4 feature maps only (batch, height, width, ...); "
-            f"keras.config.image_data_format() is {data_format!r}. Call "
-            "keras.config.set_image_data_format('channels_last') before building the model "
-            "(and give it channels-last images)"
-        )
 
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4Conv2D(keras.layers.Layer):
@@ -151,7 +141,7 @@ class P4Conv2D(keras.layers.Layer):
             raise ValueError(
                 "`padding='same'` with `strides` > 1 samples a grid that is not symmetric "
                 "under rotation; use `padding='valid'` with "
-                "(size - kernel_size) % strides == 0, or a P4Pooling2D layer; received "
+                "(size - kernel_size) % strides == 0, or a P4MaxPooling2D layer; received "
                 f"strides={strides!r}"
             )
         self.activation = keras.activations.get(activation)
@@ -165,35 +155,21 @@ class P4Conv2D(keras.layers.Layer):
         return self.dilation_rate * (self.kernel_size - 1) + 1
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> int:
-        rank = 4 if self.lifting else 5
-        if len(input_shape) != rank:
-            expected = (
-                "an image tensor (batch, height, width, channels)"
-                if self.lifting
-                else "p4 feature maps (batch, height, width, 4, channels)"
-            )
-            hint = (
-                " (use lifting=True on images)"
-                if len(input_shape) == 4
-                else " (use lifting=False on p4 feature maps)"
-                if len(input_shape) == 5
-                else ""
-            )
-            raise ValueError(
-                f"{type(self).__name__} with lifting={self.lifting} expects {expected}; "
-                f"received input of shape {tuple(input_shape)}{hint}"
-            )
-        if not self.lifting and input_shape[3] != 4:
-            raise ValueError(
-                "p4 feature maps must have 4 orientations on axis 3, (batch, height, width, 4, "
-                f"channels); received input of shape {tuple(input_shape)}"
-            )
-        channels = input_shape[-1]
-        if channels is None:
-            raise ValueError(
-                "The channel axis (last) of the input must be known; received input of shape "
-                f"{tuple(input_shape)}"
-            )
+        layer = f"{type(self).__name__} with lifting={self.lifting}"
+        if self.lifting:
+            if len(input_shape) != 4:
+                hint = " (use lifting=False on p4 feature maps)" if len(input_shape) == 5 else ""
+                raise ValueError(
+                    f"{layer} expects an image tensor (batch, height, width, channels); "
+                    f"received input of shape {tuple(input_shape)}{hint}"
+                )
+            if input_shape[-1] is None:
+                raise ValueError(f"{layer} needs the channel axis (last) of its input known; "
+                                 f"received input of shape {tuple(input_shape)}")
+            channels = int(input_shape[-1])
+        else:
+            hint = " (use lifting=True on images)" if len(input_shape) == 4 else ""
+            channels = check_p4_shape(input_shape, layer, hint=hint)
         for axis in (1, 2):
             size = input_shape[axis]
             if size is None:
@@ -205,7 +181,7 @@ class P4Conv2D(keras.layers.Layer):
                 raise ValueError(f"{self._asymmetric()}; received input of shape "
                                  f"{tuple(input_shape)}, kernel_size={self.kernel_size}, "
                                  f"strides={self.strides}")
-        return int(channels)
+        return channels
 
     def _too_small(self) -> str:
         return (f"Input height and width must be at least the kernel span {self._span()} "
@@ -260,7 +236,7 @@ class P4Conv2D(keras.layers.Layer):
         if self.lifting:
             shape: tuple[int, ...] = (k, k, channels, self.filters)
         else:
-            shape = (k, k, 4, channels, self.filters)
+            shape = (k, k, ORIENTATIONS, channels, self.filters)
         self.kernel = self.add_weight(
             name="kernel",
             shape=shape,
@@ -287,7 +263,7 @@ class P4Conv2D(keras.layers.Layer):
         """
         kernel = ops.cast(ops.convert_to_tensor(self.kernel), self.compute_dtype)
         turned = []
-        for r in range(4):
+        for r in range(ORIENTATIONS):
             rotated = ops.rot90(kernel, k=r, axes=(0, 1)) if r else kernel
             if not self.lifting and r:
                 # Turning a filter over p4 maps also moves it along the rotation axis.
@@ -295,8 +271,8 @@ class P4Conv2D(keras.layers.Layer):
             turned.append(rotated)
         stacked = ops.stack(turned, axis=-2)  # (k, k, [4,] in, 4, filters)
         k = self.kernel_size
-        in_size = int(kernel.shape[2]) if self.lifting else 4 * int(kernel.shape[3])
-        return ops.reshape(stacked, (k, k, in_size, 4 * self.filters))
+        in_size = int(kernel.shape[2]) if self.lifting else ORIENTATIONS * int(kernel.shape[3])
+        return ops.reshape(stacked, (k, k, in_size, ORIENTATIONS * self.filters))
 
     def call(self, inputs: Any) -> Any:
         x = self._check_call_input(inputs)
@@ -306,7 +282,7 @@ class P4Conv2D(keras.layers.Layer):
             return ops.zeros(self.compute_output_shape(tuple(x.shape)), self.compute_dtype)
         if not self.lifting:
             shape = ops.shape(x)
-            x = ops.reshape(x, (shape[0], shape[1], shape[2], 4 * int(x.shape[-1])))
+            x = ops.reshape(x, (shape[0], shape[1], shape[2], ORIENTATIONS * int(x.shape[-1])))
         y = ops.conv(
             x,
             self.expanded_kernel(),
@@ -316,7 +292,7 @@ class P4Conv2D(keras.layers.Layer):
             dilation_rate=self.dilation_rate,
         )
         shape = ops.shape(y)
-        y = ops.reshape(y, (shape[0], shape[1], shape[2], 4, self.filters))
+        y = ops.reshape(y, (shape[0], shape[1], shape[2], ORIENTATIONS, self.filters))
         if self.bias is not None:
             y = y + self.bias
         if self.activation is not None:
@@ -333,7 +309,8 @@ class P4Conv2D(keras.layers.Layer):
                 return size
             return (size - self._span()) // self.strides + 1
 
-        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), 4, self.filters)
+        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), ORIENTATIONS,
+                self.filters)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -9,7 +9,7 @@ import keras
 
 from rotkeras import _backend
 from rotkeras import _validation as check
-from rotkeras.layers.p4_conv2d import check_channels_last
+from rotkeras.layers.p4._core import check_channels_last, check_p4_shape
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -90,11 +90,7 @@ class P4BatchNormalization(keras.layers.BatchNormalization):
         self.global_statistics = check.check_bool(synchronized, "synchronized")
 
     def build(self, input_shape: Sequence[int | None]) -> None:
-        if len(input_shape) != 5 or input_shape[3] != 4:
-            raise ValueError(
-                "P4BatchNormalization expects p4 feature maps (batch, height, width, 4, "
-                f"channels); received input of shape {tuple(input_shape)}"
-            )
+        check_p4_shape(input_shape, type(self).__name__)
         super().build(input_shape)
         self.input_spec = keras.InputSpec(ndim=5, axes={-1: input_shape[-1]})
 

@@ -1,4 +1,4 @@
-"""Spatial pooling of p4 feature maps that keeps their rotation equivariance."""
+"""The base of the spatial pooling layers of p4 feature maps (internal)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers.p4_conv2d import check_channels_last
+from rotkeras.layers.p4._core import ORIENTATIONS, check_channels_last, check_p4_shape
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:
@@ -23,43 +23,19 @@ def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str
     return total >= 0 and total % 2 == 0
 
 
-@keras.saving.register_keras_serializable(package="rotkeras")
-class P4Pooling2D(keras.layers.Layer):
-    """Max or average pooling over the spatial axes of p4 feature maps.
+class BaseP4Pooling2D(keras.layers.Layer):
+    """Pooling over the spatial axes of p4 feature maps that keeps their equivariance.
 
     Pools every orientation and channel of `(batch, height, width, 4, channels)` maps
-    like `keras.layers.MaxPooling2D` / `AveragePooling2D` would, and keeps the p4
-    contract of `rotkeras.layers.P4Conv2D`: turning the input by 90 degrees turns the
-    output and moves it one step along the rotation axis.
-
-    That holds exactly only when the pooling windows are placed symmetrically: with
-    `padding="valid"`, `(size - pool_size) % strides == 0` for the height and the
-    width (for the default `strides == pool_size`: sizes divisible by `pool_size`,
-    e.g. even sizes for 2x2 pooling); with `padding="same"`, the total padding
-    `(ceil(size / strides) - 1) * strides + pool_size - size` must be even and not
-    negative (windows smaller than the strides skip the last pixels). The layer raises
-    when it is built or called on a size that breaks this; sizes known only at run time
-    (inside a `tf.function` or `tf.data` graph) are checked when the graph runs.
+    like the Keras pooling layer of the subclass would, and keeps the p4 contract of
+    `rotkeras.layers.P4Conv2D`: turning the input by 90 degrees turns the output and
+    moves it one step along the rotation axis. Subclasses define `_pool`.
 
     Args:
         pool_size: Size of the square pooling window (an integer).
         strides: Step between windows (an integer); defaults to `pool_size`.
         padding: `"valid"` or `"same"`.
-        mode: `"max"` or `"average"`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
-
-    Input shape:
-        `(batch, height, width, 4, channels)`.
-
-    Output shape:
-        `(batch, new_height, new_width, 4, channels)`.
-
-    Examples:
-        >>> import numpy as np
-        >>> from rotkeras.layers import P4Pooling2D
-        >>> maps = np.random.rand(2, 8, 8, 4, 3).astype("float32")
-        >>> tuple(P4Pooling2D(2)(maps).shape)
-        (2, 4, 4, 4, 3)
     """
 
     def __init__(
@@ -67,7 +43,6 @@ class P4Pooling2D(keras.layers.Layer):
         pool_size: int = 2,
         strides: int | None = None,
         padding: str = "valid",
-        mode: str = "max",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -78,19 +53,9 @@ class P4Pooling2D(keras.layers.Layer):
         )
         padding = padding.lower() if isinstance(padding, str) else padding
         self.padding = check.check_choice(padding, "padding", ("valid", "same"))
-        self.mode = check.check_choice(mode, "mode", ("max", "average"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
-        if len(input_shape) != 5 or input_shape[3] != 4:
-            raise ValueError(
-                "P4Pooling2D expects p4 feature maps (batch, height, width, 4, channels); "
-                f"received input of shape {tuple(input_shape)}"
-            )
-        if input_shape[-1] is None:
-            raise ValueError(
-                f"The channel axis (last) must be known; received input of shape "
-                f"{tuple(input_shape)}"
-            )
+        check_p4_shape(input_shape, type(self).__name__)
         for size in input_shape[1:3]:
             if size is not None and not _pool_windows_are_symmetric(
                 size, self.pool_size, self.strides, self.padding
@@ -137,16 +102,19 @@ class P4Pooling2D(keras.layers.Layer):
         total = (out - 1) * strides + pool - size
         return ops.logical_and(total >= 0, ops.equal(ops.mod(total, 2), 0))
 
+    def _pool(self, inputs: Any, pool_size: int, strides: int, padding: str) -> Any:
+        """The pooling op on channels-last `(batch, height, width, channels)` maps."""
+        raise NotImplementedError
+
     def call(self, inputs: Any) -> Any:
         inputs = self._check_at_run_time(inputs)
         shape = ops.shape(inputs)
         channels = int(inputs.shape[-1])
-        flat = ops.reshape(inputs, (shape[0], shape[1], shape[2], 4 * channels))
-        pool = ops.max_pool if self.mode == "max" else ops.average_pool
-        pooled = pool(flat, self.pool_size, strides=self.strides, padding=self.padding,
-                      data_format="channels_last")
+        flat = ops.reshape(inputs, (shape[0], shape[1], shape[2], ORIENTATIONS * channels))
+        pooled = self._pool(flat, self.pool_size, self.strides, self.padding)
         out_shape = ops.shape(pooled)
-        return ops.reshape(pooled, (out_shape[0], out_shape[1], out_shape[2], 4, channels))
+        return ops.reshape(pooled, (out_shape[0], out_shape[1], out_shape[2], ORIENTATIONS,
+                                     channels))
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         self._check_input_shape(input_shape)
@@ -158,7 +126,8 @@ class P4Pooling2D(keras.layers.Layer):
                 return -(-size // self.strides)
             return (size - self.pool_size) // self.strides + 1
 
-        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), 4, input_shape[4])
+        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), ORIENTATIONS,
+                input_shape[4])
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -167,7 +136,6 @@ class P4Pooling2D(keras.layers.Layer):
                 "pool_size": self.pool_size,
                 "strides": self.strides,
                 "padding": self.padding,
-                "mode": self.mode,
             }
         )
         return config

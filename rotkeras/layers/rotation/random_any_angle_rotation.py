@@ -10,7 +10,7 @@ import keras
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseImageRotation
 
 
 def _check_factor(factor: object) -> tuple[float, float]:
@@ -48,7 +48,8 @@ class RandomAnyAngleRotation(BaseImageRotation):
     `[lower * 360, upper * 360]` degrees, counter-clockwise. `factor` follows
     `keras.layers.RandomRotation`: fractions of a full turn (2 pi), a single number
     `f` meaning `(-f, f)`; `factor=0.125` draws from -45 to 45 degrees,
-    `factor=0.5` from the whole circle.
+    `factor=0.5` from the whole circle. (The other rotkeras layers, such as
+    `RandomRightAngleRotation(angles=...)`, take degrees; `factor` keeps Keras' meaning.)
 
     The rotation is `rotkeras.ops.rotate`: the nearest right angle exactly (pixels
     permuted, never interpolated), the residual of at most 45 degrees with bilinear

@@ -10,7 +10,7 @@ import keras
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseImageRotation
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -26,13 +26,18 @@ class RandomRightAngleRotation(BaseImageRotation):
 
     Unlike `keras.layers.RandomRotation`, the layer compiles with the rest of the train
     step (XLA/jit on every backend): it is a transpose and two flips, each selected per
-    sample (`rotkeras.ops.rot90`). It works inside a model on the TensorFlow, JAX and
+    sample (`rotkeras.ops.rotate_quarter_turns`). It works inside a model on the TensorFlow, JAX and
     PyTorch backends and inside `tf.data.Dataset.map` under any backend.
 
     Besides an image tensor, the layer accepts a dict with `"images"` and optional
     `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (a dict with `"boxes"`
     and `"labels"`, in `bounding_box_format`), like Keras' image preprocessing layers:
     masks and boxes are rotated with their image, labels pass through unchanged.
+
+    Units: rotkeras layers take angles in degrees (`RightAngleRotation(angle=90)`, this
+    layer's `angles`); the one exception is `RandomAnyAngleRotation(factor=...)`, which
+    keeps the meaning `factor` has in `keras.layers.RandomRotation` (fractions of a full
+    turn), so that a Keras user's `factor` draws the same angles there.
 
     Args:
         angles: Right angles to draw from, in degrees (multiples of 90, negative
@@ -122,8 +127,10 @@ class RandomRightAngleRotation(BaseImageRotation):
     def transform_images(
         self, images: Any, transformation: dict[str, Any], training: bool = True
     ) -> Any:
-        return rotation_ops.rot90_checked(images, transformation["k"], self.data_format,
-                                          odd_turns=self.requires_square, xp=self.ops)
+        return rotation_ops.rotate_quarter_turns_checked(
+            images, transformation["k"], self.data_format, odd_turns=self.requires_square,
+            xp=self.ops,
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -9,7 +9,8 @@ from keras import ops
 
 from rotkeras import _validation as check
 from rotkeras._backend import TFDataLayer
-from rotkeras.layers import _handwriting_ops as hw
+from rotkeras.layers.handwriting._pipeline import mnist_pipeline, tutorial_pipeline
+from rotkeras.layers.handwriting._pixels import finite_pixels, to_gray, to_unit_range
 
 _MODES = ("mnist", "tutorial")
 _POLARITIES = ("auto", "dark_on_light", "light_on_dark")
@@ -189,13 +190,13 @@ class HandwritingPreprocess(TFDataLayer):
             out = ops.zeros((0, size, size), "float32")
             out = out[..., None] if self.data_format == "channels_last" else out[:, None]
             return out if batched else out[0]
-        images = hw.finite_pixels(images)
+        images = finite_pixels(images)
         if self.mode == "tutorial":
-            gray = hw.to_gray(images, channels, cv2_rounding=True)
-            out = hw.tutorial_pipeline(gray, is_int, self.output_size)
+            gray = to_gray(images, channels, cv2_rounding=True)
+            out = tutorial_pipeline(gray, is_int, self.output_size)
         else:
-            gray = hw.to_unit_range(hw.to_gray(images, channels, cv2_rounding=False), is_int)
-            out = hw.mnist_pipeline(
+            gray = to_unit_range(to_gray(images, channels, cv2_rounding=False), is_int)
+            out = mnist_pipeline(
                 gray,
                 output_size=self.output_size,
                 box_size=self.box_size,

@@ -21,7 +21,7 @@ class OrientationCorrection(TFDataLayer):
     rotated by `c * 360 / num_angles` degrees counter-clockwise", and the layer turns
     the image by the opposite angle. With `num_angles=4` this is exact (a per-sample
     `np.rot90` by `-c`, pixels permuted, never interpolated), so
-    `OrientationCorrection()` exactly undoes `RightAngleRotation(k=c)` when the
+    `OrientationCorrection()` exactly undoes `RightAngleRotation(angle=90 * c)` when the
     prediction is right. With finer bins (e.g. `num_angles=360`, RotNet's 1-degree
     classes) the rotation is `rotkeras.ops.rotate`: the nearest quarter turn exactly,
     the remaining at most 45 degrees with bilinear interpolation (points from outside
@@ -141,8 +141,8 @@ class OrientationCorrection(TFDataLayer):
             # (ONNX exports get those wrong).
             turns = [int(round(a / 90.0)) % 4 for a in self._back_angles]
             k = ops.take(ops.convert_to_tensor(turns, "int32"), classes)
-            return rotation_ops.rot90(images, k, data_format=self.data_format,
-                                      odd_turns=self._needs_square)
+            return rotation_ops.rotate_quarter_turns(images, k, data_format=self.data_format,
+                                                     odd_quarter_turns=self._needs_square)
         angles = ops.take(ops.convert_to_tensor(self._back_angles, "float32"), classes)
         return rotation_ops.rotate(images, angles, fill_value=self.fill_value,
                                    data_format=self.data_format)

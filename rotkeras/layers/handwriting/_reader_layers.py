@@ -20,7 +20,10 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers import _handwriting_ops as hw
+from rotkeras.layers.handwriting._morphology import mass_quantile_bounds
+from rotkeras.layers.handwriting._pipeline import centre_of_mass, resample_to_frame
+from rotkeras.layers.handwriting._pixels import EPSILON
+from rotkeras.layers.handwriting._thresholds import BOX_QUANTILES, STRONG_INK
 from rotkeras.ops import rotate
 
 _PAD = 6  # 28 + 2 * 6 = 40 > 28 * sqrt(2): a turned 20-pixel box stays in the frame
@@ -69,22 +72,16 @@ class Retilt(keras.layers.Layer):
 
 def rebox(ink: Any, output_size: int, box_size: int) -> Any:
     """`(B, H, W)` bright ink -> `(B, S, S)`: box to `box_size`, centre of mass centred."""
-    height, width = int(ink.shape[1]), int(ink.shape[2])
-    strong = ink * ops.cast(ink >= 0.35 * ops.max(ink, axis=(1, 2), keepdims=True), "float32")
-    y0, y1 = hw.mass_quantile_bounds(ops.sum(strong, axis=2), 0.003, 0.997)
-    x0, x1 = hw.mass_quantile_bounds(ops.sum(strong, axis=1), 0.003, 0.997)
+    peak = ops.max(ink, axis=(1, 2), keepdims=True)
+    strong = ink * ops.cast(ink >= STRONG_INK * peak, "float32")
+    y0, y1 = mass_quantile_bounds(ops.sum(strong, axis=2), *BOX_QUANTILES)
+    x0, x1 = mass_quantile_bounds(ops.sum(strong, axis=1), *BOX_QUANTILES)
     box = ops.maximum(y1 - y0 + 1.0, x1 - x0 + 1.0)
     scale = box_size / ops.maximum(box, 1.0)
-    mass = ops.maximum(ops.sum(ink, axis=(1, 2)), hw.EPSILON)
-    cy = ops.sum(ops.sum(ink, axis=2) * ops.arange(height, dtype="float32"), axis=1) / mass
-    cx = ops.sum(ops.sum(ink, axis=1) * ops.arange(width, dtype="float32"), axis=1) / mass
-    target = (output_size - 1) / 2.0
-    rows = hw.resampling_matrix(height, output_size, cy, target, scale)
-    cols = hw.resampling_matrix(width, output_size, cx, target, scale)
-    out = ops.einsum("bih,bhw->biw", rows, ink)
-    out = ops.einsum("biw,bjw->bij", out, cols)
+    cy, cx = centre_of_mass(ink, ops.sum(ink, axis=(1, 2)))
+    out = resample_to_frame(ink, cy, cx, scale, scale, output_size)
     top = ops.max(out, axis=(1, 2), keepdims=True)
-    return ops.clip(out / ops.maximum(top, hw.EPSILON), 0.0, 1.0)
+    return ops.clip(out / ops.maximum(top, EPSILON), 0.0, 1.0)
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")

@@ -11,6 +11,7 @@ from keras import ops
 
 from rotkeras import _backend
 from rotkeras import _validation as check
+from rotkeras.layers.p4._core import ORIENTATIONS, check_p4_shape
 
 
 def _check_prior(prior: Sequence[float] | None) -> tuple[float, ...] | None:
@@ -99,13 +100,8 @@ class P4OrientationHead(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator() if self.dropout else None
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> int:
-        if len(input_shape) != 3 or input_shape[1] != 4 or input_shape[2] is None:
-            raise ValueError(
-                "P4OrientationHead expects p4 feature vectors (batch, 4, channels), e.g. p4 "
-                "maps reduced to one pixel and reshaped; received input of shape "
-                f"{tuple(input_shape)}"
-            )
-        return int(input_shape[2])
+        return check_p4_shape(input_shape, type(self).__name__, ranks=(3,),
+                              hint=" (p4 maps reduced to one pixel, e.g. by P4MaxPooling2D)")
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         channels = self._check_input_shape(input_shape)
@@ -137,7 +133,8 @@ class P4OrientationHead(keras.layers.Layer):
         """
         kernel = ops.cast(ops.convert_to_tensor(self.kernel), self.compute_dtype)
         channels, units = int(kernel.shape[1]), int(kernel.shape[2])
-        bank = ops.stack([ops.roll(kernel, t, axis=0) if t else kernel for t in range(4)], axis=2)
+        turns = range(ORIENTATIONS)
+        bank = ops.stack([ops.roll(kernel, t, axis=0) if t else kernel for t in turns], axis=2)
         bank = ops.reshape(bank, (4 * channels, 4 * units))
         flat = ops.reshape(ops.cast(inputs, self.compute_dtype), (-1, 4 * channels))
         out = ops.reshape(ops.matmul(flat, bank), (-1, 4, units))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,11 +10,12 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers.p4._core import GROUP_AXIS, check_p4_shape
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
 class P4RotationPooling(keras.layers.Layer):
-    """Max or mean over the four orientations of p4 features.
+    """Max or average over the four orientations of p4 features.
 
     Maps p4 feature maps `(batch, height, width, 4, channels)` to ordinary maps
     `(batch, height, width, channels)`, or p4 vectors `(batch, 4, channels)` (p4 maps
@@ -25,7 +27,9 @@ class P4RotationPooling(keras.layers.Layer):
     degrees.
 
     Args:
-        mode: `"max"` or `"mean"`.
+        mode: `"max"` or `"average"` (the word of `keras.layers.AveragePooling2D` and
+            `P4AveragePooling2D`). `"mean"`, its former name, still works and warns with a
+            `DeprecationWarning`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
@@ -44,26 +48,27 @@ class P4RotationPooling(keras.layers.Layer):
 
     def __init__(self, mode: str = "max", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.mode = check.check_choice(mode, "mode", ("max", "mean"))
+        if mode == "mean":
+            warnings.warn(
+                "P4RotationPooling(mode='mean') is deprecated; use mode='average' (the same "
+                "pooling)", DeprecationWarning, stacklevel=2,
+            )
+            mode = "average"
+        self.mode = check.check_choice(mode, "mode", ("max", "average"))
 
     def _check_input_shape(self, input_shape: Sequence[int | None]) -> None:
-        if len(input_shape) not in (3, 5) or input_shape[-2] != 4:
-            raise ValueError(
-                "P4RotationPooling expects p4 feature maps (batch, height, width, 4, channels) "
-                f"or p4 vectors (batch, 4, channels); received input of shape "
-                f"{tuple(input_shape)}"
-            )
+        check_p4_shape(input_shape, type(self).__name__, ranks=(5, 3))
 
     def build(self, input_shape: Sequence[int | None]) -> None:
         self._check_input_shape(input_shape)
 
     def call(self, inputs: Any) -> Any:
         reduce = ops.max if self.mode == "max" else ops.mean
-        return reduce(inputs, axis=-2)
+        return reduce(inputs, axis=GROUP_AXIS)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         self._check_input_shape(input_shape)
-        return (*tuple(input_shape[:-2]), input_shape[-1])
+        return (*tuple(input_shape[:GROUP_AXIS]), input_shape[-1])
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -39,6 +39,16 @@ LONE_SPLIT_RATIO = 1.5
 #: A long component is read as several digits when the mean log-probability of the pieces'
 #: digits exceeds the whole's by this much.
 SPLIT_MARGIN = 0.0
+#: Straight runs of ink this many digit sizes long are ruled lines, form boxes or edges.
+LINE_LENGTH = 2.5
+#: Components smaller than this fraction of the typical digit size are specks.
+SPECK = 0.35
+#: Components flatter than this fraction of the line's height (across the line) are dashes,
+#: dots or fragments; a fragment this close (in line heights) above or below a digit joins it.
+FLAT = 0.35
+FRAGMENT_GAP = 0.3
+#: Thin strokes taller than this many line heights are the sides of boxes, not ones.
+TALL = 1.8
 #: Crops per reader call (a fixed size: one compiled function).
 _BATCH = 8
 #: Expected width of one digit, as a fraction of the line's digit height (MNIST's median).
@@ -326,37 +336,34 @@ def _ink_contrast(gray: np.ndarray, scale: float, polarity: str) -> np.ndarray:
 
 def _digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
     """Boolean masks (full working size) of the digit candidates, before splitting."""
-    import cv2
 
     strongest = float(np.quantile(contrast, 0.998))
     strongest = max(strongest, float(contrast.max()) * 0.5)
     if strongest < min_contrast:
         return []
     ink = (contrast >= max(min_contrast, strongest / 3)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    comps = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        if area >= 6:
-            comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area})
+    comps, labels = _components(ink)
     if not comps:
         return []
-    # Long thin lines (ruled paper, form boxes, the page's edge) are not digits: thin and
-    # more than twice as long as the other components, or across 40 % of the photo.
+    # Straight strokes much longer than a digit (ruled paper, form boxes, a line under the
+    # number, the page's edge) are not digits, and where they touch a digit they would join
+    # it: they are taken out of the ink before the components are found again.
+    height = _digit_size(comps)
+    lines = _straight_lines(ink, max(12, round(LINE_LENGTH * height)))
+    if lines.any():
+        comps, labels = _components(ink & ~lines)
+        if not comps:
+            return []
+        height = _digit_size(comps)
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
     thin = np.array([_thin(c["box"], c["area"]) for c in comps])
-    big = sizes >= 0.25 * sizes.max()
-    typical = float(np.median(sizes[big & ~thin])) if np.any(big & ~thin) else float(
-        np.median(sizes[big]))
     comps = [c for c, size, is_thin in zip(comps, sizes, thin, strict=True)
-             if not (is_thin and (size > 2 * typical or size > 0.4 * max(contrast.shape)))]
+             if not (is_thin and size > 2 * height)]
     if not comps:
         return []
     comps = _merge_fragments(comps)
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
-    if not len(comps):
-        return []
-    keep = [c for c, s in zip(comps, sizes, strict=True) if s >= max(6, 0.25 * sizes.max())]
+    keep = [c for c, s in zip(comps, sizes, strict=True) if s >= max(6, SPECK * height)]
     masks = []
     for comp in keep:
         x0, y0, x1, y1 = comp["box"]
@@ -366,9 +373,55 @@ def _digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
     return masks
 
 
+def _components(ink: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Connected components of the ink (at least 6 pixels) and the label image."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    comps = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if area >= 6:
+            comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area})
+    return comps, labels
+
+
+def _digit_size(comps: list[dict[str, Any]]) -> float:
+    """The size (longer side of the box) of a typical digit: the median over the ink, each
+    component weighted by its area, so that specks and dust barely count; long thin
+    components (lines, but also ones) count only when there is nothing else."""
+    sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps],
+                     np.float64)
+    areas = np.array([c["area"] for c in comps], np.float64)
+    thin = np.array([_elongated(c["box"]) for c in comps])
+    if not thin.all():
+        sizes, areas = sizes[~thin], areas[~thin]
+    order = np.argsort(sizes)
+    cumulative = np.cumsum(areas[order])
+    return float(sizes[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def _straight_lines(ink: np.ndarray, length: int) -> np.ndarray:
+    """The ink of straight horizontal and vertical runs at least `length` pixels long."""
+    import cv2
+
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    lines = (across | down).astype(bool)
+    if lines.any():  # the line's own ragged edge, one pixel either side
+        lines = cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (
+            ink > 0)
+    return lines
+
+
+def _elongated(box: list[int]) -> bool:
+    w, h = box[2] - box[0], box[3] - box[1]
+    return min(w, h) <= 0.12 * max(w, h)
+
+
 def _thin(box: list[int], area: int) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
-    return min(w, h) <= 0.12 * max(w, h) or area <= 0.08 * w * h
+    return _elongated(box) or area <= 0.08 * w * h
 
 
 def _merge_fragments(comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -451,16 +504,12 @@ def _lines(
     `"across"`, `"down"`, or None for a lone digit), and for each component too long for
     one digit the indices of its pieces (appended to `masks`)."""
     boxes = [_box(m) for m in masks]
-    sizes = [max(b[2] - b[0], b[3] - b[1]) for b in boxes]
-    reach = LINE_REACH * float(np.median(sizes))
-    pairs = {0: [], 1: []}
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            for axis in (0, 1):
-                if _neighbours(boxes[i], boxes[j], axis, reach):
-                    pairs[axis].append((i, j))
-    axis = 0 if len(pairs[0]) >= len(pairs[1]) else 1
-    parent = list(range(len(boxes)))
+    alive = list(range(len(boxes)))
+    pairs, axis = _pairs(boxes, alive)
+    if pairs[axis]:
+        alive = _tidy_lines(masks, boxes, pairs[axis], axis)
+        pairs, _ = _pairs(boxes, alive, axis)
+    parent = {i: i for i in alive}
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -471,7 +520,7 @@ def _lines(
     for i, j in pairs[axis]:
         parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
+    for i in alive:
         groups.setdefault(root(i), []).append(i)
     lines = []
     options: dict[int, list[list[int]]] = {}
@@ -489,6 +538,59 @@ def _lines(
             "across" if line_axis == 0 else "down")
         lines.append((members, direction))
     return lines, options
+
+
+def _pairs(boxes: list[tuple[int, ...]], alive: list[int], axis: int | None = None,
+           ) -> tuple[dict[int, list[tuple[int, int]]], int]:
+    """Pairs of neighbouring boxes along each axis, and the axis more pairs agree on (or
+    `axis` when given)."""
+    sizes = [max(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) for i in alive]
+    reach = LINE_REACH * float(np.median(sizes))
+    pairs: dict[int, list[tuple[int, int]]] = {0: [], 1: []}
+    for n, i in enumerate(alive):
+        for j in alive[n + 1 :]:
+            for a in (0, 1):
+                if _neighbours(boxes[i], boxes[j], a, reach):
+                    pairs[a].append((i, j))
+    if axis is None:
+        axis = 0 if len(pairs[0]) >= len(pairs[1]) else 1
+    return pairs, axis
+
+
+def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
+                pairs: list[tuple[int, int]], axis: int) -> list[int]:
+    """Measures the height of the photo's lines of digits (the median extent across the
+    line of the components with a neighbour) and, against it, joins a flat fragment lying
+    just above or below a digit to it (the flag of a 5, the bar of a 7), and drops the
+    other flat components (dashes, dots, bits of ruled lines) and thin strokes much taller
+    than the line (the sides of form boxes). Returns the indices kept."""
+    along = (0, 2) if axis == 0 else (1, 3)
+    across = (1, 3) if axis == 0 else (0, 2)
+    paired = sorted({i for pair in pairs for i in pair})
+    height = float(np.median([boxes[i][across[1]] - boxes[i][across[0]] for i in paired]))
+    flat, kept = [], []
+    for i, b in enumerate(boxes):
+        extent = b[across[1]] - b[across[0]]
+        length = b[along[1]] - b[along[0]]
+        if extent < FLAT * height:
+            flat.append(i)
+        elif extent > TALL * height and length <= 0.2 * extent:
+            continue
+        else:
+            kept.append(i)
+    for i in flat:
+        b = boxes[i]
+        best, best_gap = None, FRAGMENT_GAP * height
+        for j in kept:
+            c = boxes[j]
+            overlap = min(b[along[1]], c[along[1]]) - max(b[along[0]], c[along[0]])
+            gap = max(b[across[0]], c[across[0]]) - min(b[across[1]], c[across[1]])
+            if overlap >= 0.5 * (b[along[1]] - b[along[0]]) and gap <= best_gap:
+                best, best_gap = j, gap
+        if best is not None:
+            masks[best] = masks[best] | masks[i]
+            boxes[best] = _box(masks[best])
+    return kept
 
 
 def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[int],

@@ -45,10 +45,12 @@ LINE_LENGTH = 2.5
 SPECK = 0.35
 #: Components flatter than this fraction of the line's height (across the line) are dashes,
 #: dots or fragments; a fragment this close (in line heights) above or below a digit joins it.
-FLAT = 0.35
+FLAT = 0.6
 FRAGMENT_GAP = 0.3
+#: A component off every line is a speck when smaller than this many line heights.
+LONE = 0.75
 #: Thin strokes taller than this many line heights are the sides of boxes, not ones.
-TALL = 1.8
+TALL = 1.5
 #: Crops per reader call (a fixed size: one compiled function).
 _BATCH = 8
 #: Expected width of one digit, as a fraction of the line's digit height (MNIST's median).
@@ -507,24 +509,14 @@ def _lines(
     alive = list(range(len(boxes)))
     pairs, axis = _pairs(boxes, alive)
     if pairs[axis]:
-        alive = _tidy_lines(masks, boxes, pairs[axis], axis)
+        alive = _tidy_lines(masks, boxes, _groups(alive, pairs[axis]), axis)
+        if not alive:
+            return [], {}
         pairs, _ = _pairs(boxes, alive, axis)
-    parent = {i: i for i in alive}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in pairs[axis]:
-        parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in alive:
-        groups.setdefault(root(i), []).append(i)
+    groups = _groups(alive, pairs[axis])
     lines = []
     options: dict[int, list[list[int]]] = {}
-    for members in groups.values():
+    for members in groups:
         line_axis: int | None = axis if len(members) > 1 else None
         if line_axis is None:
             b = boxes[members[0]]
@@ -557,27 +549,77 @@ def _pairs(boxes: list[tuple[int, ...]], alive: list[int], axis: int | None = No
     return pairs, axis
 
 
+def _groups(alive: list[int], pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """The connected groups of `alive` under `pairs` (union-find), in index order."""
+    parent = {i: i for i in alive}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        if i in parent and j in parent:
+            parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in alive:
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
 def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
-                pairs: list[tuple[int, int]], axis: int) -> list[int]:
-    """Measures the height of the photo's lines of digits (the median extent across the
-    line of the components with a neighbour) and, against it, joins a flat fragment lying
-    just above or below a digit to it (the flag of a 5, the bar of a 7), and drops the
-    other flat components (dashes, dots, bits of ruled lines) and thin strokes much taller
-    than the line (the sides of form boxes). Returns the indices kept."""
+                groups: list[list[int]], axis: int) -> list[int]:
+    """Drops what lies off its line of digits, against the line's height: flat components
+    and those that lie mostly above or below the line (dashes, dots, specks, bits of ruled
+    lines and form boxes) are joined to the digit just above or below them when there is
+    one (the flag of a 5, the bar of a 7) and dropped otherwise; thin strokes much taller
+    than the line (the sides of form boxes) are dropped. The line's band follows its
+    direction, so a tilted line keeps its digits. Returns the indices kept."""
     along = (0, 2) if axis == 0 else (1, 3)
     across = (1, 3) if axis == 0 else (0, 2)
-    paired = sorted({i for pair in pairs for i in pair})
-    height = float(np.median([boxes[i][across[1]] - boxes[i][across[0]] for i in paired]))
+
+    def extent(i: int) -> int:
+        return boxes[i][across[1]] - boxes[i][across[0]]
+
+    def centre(i: int, sides: tuple[int, int]) -> float:
+        return 0.5 * (boxes[i][sides[0]] + boxes[i][sides[1]])
+
+    def tall(i: int, line_height: float) -> bool:  # a thin stroke much taller than the line
+        b = boxes[i]
+        return extent(i) > TALL * line_height and b[along[1]] - b[along[0]] <= 0.2 * extent(i)
+
+    lines = [g for g in groups if len(g) > 1]
+    height = float(np.median([extent(i) for g in lines for i in g]))
     flat, kept = [], []
-    for i, b in enumerate(boxes):
-        extent = b[across[1]] - b[across[0]]
-        length = b[along[1]] - b[along[0]]
-        if extent < FLAT * height:
-            flat.append(i)
-        elif extent > TALL * height and length <= 0.2 * extent:
+    for group in groups:
+        if len(group) == 1:  # off every line: kept only when about as large as a digit
+            b = boxes[group[0]]
+            small = max(extent(group[0]), b[along[1]] - b[along[0]]) < LONE * height
+            if tall(group[0], height):
+                continue
+            (flat if extent(group[0]) < FLAT * height or small else kept).append(group[0])
             continue
-        else:
-            kept.append(i)
+        line_height = float(np.median([extent(i) for i in group]))
+        if line_height < FLAT * height:  # a row of dashes or dots
+            flat.extend(group)
+            continue
+        body = [i for i in group if extent(i) >= FLAT * line_height] or group
+        xs = np.array([centre(i, along) for i in body])
+        ys = np.array([centre(i, across) for i in body])
+        slopes = [(ys[n] - ys[m]) / (xs[n] - xs[m]) for m in range(len(body))
+                  for n in range(m + 1, len(body)) if xs[n] != xs[m]]
+        slope = float(np.clip(np.median(slopes), -1.0, 1.0)) if slopes else 0.0
+        offset = float(np.median(ys - slope * xs))
+        line_height = float(np.median([extent(i) for i in body]))
+        for i in group:
+            b = boxes[i]
+            middle = offset + slope * centre(i, along)
+            inside = min(b[across[1]], middle + line_height / 2) - max(
+                b[across[0]], middle - line_height / 2)
+            if tall(i, line_height):
+                continue
+            (flat if inside < FLAT * line_height else kept).append(i)
     for i in flat:
         b = boxes[i]
         best, best_gap = None, FRAGMENT_GAP * height
@@ -590,7 +632,7 @@ def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
         if best is not None:
             masks[best] = masks[best] | masks[i]
             boxes[best] = _box(masks[best])
-    return kept
+    return sorted(i for i in kept if not tall(i, height))
 
 
 def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[int],

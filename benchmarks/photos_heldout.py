@@ -69,6 +69,8 @@ TILT_SEARCHES: tuple[tuple[tuple[int, ...], float], ...] = (
 #: What the tuning aims at: upright, turned and tilted accuracy (the shortfall below
 #: these is minimised).
 TARGETS = {"upright": 0.97, "turned": 0.96, "tilted": 0.95}
+#: Weights of the reader measured: None for the shipped ones (`--weights` sets it).
+WEIGHTS: dict[str, Any] = {}
 
 
 # ------------------------------------------------------------------------------ data
@@ -175,7 +177,7 @@ def reader_core(prior: float | None, tilts: Sequence[float] = (), tilt_bonus: fl
                               "shift_average": shift_average}
     if tilts:
         kwargs.update(tilts=tuple(tilts), tilt_bonus=tilt_bonus)
-    return digit_reader(**kwargs).get_layer(CORE_NAME)
+    return digit_reader(**kwargs, **WEIGHTS).get_layer(CORE_NAME)
 
 
 def read(core: Any, images: np.ndarray) -> np.ndarray:
@@ -385,7 +387,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="read with the shipped setting only (no tuning)")
     parser.add_argument("--out", default=str(DEFAULT_OUT),
                         help="write the JSON results here; '-' for none")
+    parser.add_argument("--weights", default=None,
+                        help="reader weights to measure (default: the shipped ones)")
     args = parser.parse_args(argv)
+    if args.weights is not None:
+        WEIGHTS["weights"] = args.weights
     output = run(args.photos, args.folds, args.cache, not args.no_tune)
     if args.out != "-":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,13 @@ Measures, in CPU seconds (user + system, of this process or of a child process):
   the TFLite interpreter and in ONNX Runtime, each in batches and, for latency, one photo
   at a time;
 - the accuracy of the ONNX reader on the labelled folder with full-size and reduced-size
-  decoding (what `rotkeras predict` does), and the export file sizes.
+  decoding (what `rotkeras predict` does), and the export file sizes;
+- how many times more CPU time per photo Keras `predict` takes than each runtime, and
+  whether each runtime reads every photo as Keras does (digit and orientation);
+- an off-the-shelf reader on the same photos: Tesseract (`tesseract --psm 10`, one
+  character, digits only, one process per photo as its command line is used), given the
+  same upright 256x256 images the reader reads; skipped, with a message, when the
+  `tesseract` program is not installed.
 
 Every compared path runs in this one run, so load from other processes hits them alike;
 read the ratios more than the seconds on a shared machine.
@@ -26,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,8 +94,10 @@ def stage_costs(files: list[Path]) -> dict[str, Any]:
     }
 
 
-def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dict[str, Any]:
-    """Per-photo CPU seconds of the reader in Keras, TFLite and ONNX Runtime."""
+def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per-photo CPU seconds of the reader in Keras, TFLite and ONNX Runtime, and how the
+    runtimes' readings of all the photos agree with Keras'."""
     import keras
     import onnxruntime
 
@@ -110,12 +119,17 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     n = len(batch)
 
     reader.predict(batch[:2], verbose=0)
-    results["keras_predict_batch32_s"] = timed(lambda: reader.predict(batch, verbose=0))[0] / n
+    # The first call of `predict` on a new batch size also traces the model.
+    results["keras_predict_first_call_batch32_s"] = timed(
+        lambda: reader.predict(batch, verbose=0))[0] / n
+    results["keras_predict_batch32_s"] = timed(
+        lambda: reader.predict(batch, verbose=0), repeat=3)[0] / n
     seen = np.asarray(preprocess(batch))
     results["keras_preprocess_batch32_s"] = timed(lambda: preprocess(batch))[0] / n
     results["keras_network_batch32_s"] = timed(lambda: network(seen))[0] / n
+    reader.predict(batch[:1], verbose=0)
     results["keras_latency_one_photo_s"] = timed(
-        lambda: reader.predict(batch[:1], verbose=0), repeat=5)[0]
+        lambda: reader.predict(batch[:1], verbose=0), repeat=10)[0]
 
     interpreter = Interpreter(model_path=str(tflite_path), num_threads=1)
     runner = interpreter.get_signature_runner()
@@ -123,6 +137,9 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     runner(**{name: batch[:1]})
     results["tflite_latency_one_photo_s"] = timed(lambda: runner(**{name: batch[:1]}),
                                                   repeat=10)[0]
+    # The TFLite file has a fixed batch of one: a batch is read one photo at a time.
+    results["tflite_batch32_s"] = timed(
+        lambda: [runner(**{name: batch[i : i + 1]}) for i in range(n)])[0] / n
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
@@ -137,8 +154,86 @@ def runtime_costs(photos: np.ndarray, tflite_path: Path, onnx_path: Path) -> dic
     assert isinstance(shipped, OnnxReader)
     shipped(batch[:2])
     results["shipped_onnx_reader_batch32_s"] = timed(lambda: shipped(batch))[0] / n
+
+    # Every photo read by each runtime, compared with Keras.
+    want = reader.predict(photos, batch_size=32, verbose=0)
+    tflite = [runner(**{name: photo[None]}) for photo in photos]
+    keys = sorted(tflite[0], key=lambda k: int(k.rsplit("_", 1)[-1]))
+    onnx = [session.run(None, {input_name: photos[i : i + 32]})
+            for i in range(0, len(photos), 32)]
+    got = {"tflite": [np.concatenate([o[k] for o in tflite]) for k in keys],
+           "onnx": [np.concatenate([o[j] for o in onnx]) for j in range(2)]}
     del keras
-    return results
+    return results, {runtime: agreement(outputs, want) for runtime, outputs in got.items()}
+
+
+def agreement(got: list[np.ndarray], want: list[np.ndarray]) -> dict[str, Any]:
+    """How a runtime's (digits, orientation) probabilities compare with Keras'."""
+    return {
+        "photos": len(want[0]),
+        "same_digit": int(np.sum(got[0].argmax(-1) == want[0].argmax(-1))),
+        "same_orientation": int(np.sum(got[1].argmax(-1) == want[1].argmax(-1))),
+        "max_abs_probability_difference": float(max(
+            np.abs(g - w).max() for g, w in zip(got, want, strict=True))),
+    }
+
+
+def keras_ratios(costs: dict[str, float]) -> dict[str, float]:
+    """How many times more CPU time per photo Keras `predict` takes than each runtime."""
+    return {
+        "onnx_batch32": costs["keras_predict_batch32_s"] / costs["shipped_onnx_reader_batch32_s"],
+        "tflite_batch32": costs["keras_predict_batch32_s"] / costs["tflite_batch32_s"],
+        "onnx_one_photo": costs["keras_latency_one_photo_s"] / costs["onnx_latency_one_photo_s"],
+        "tflite_one_photo": (costs["keras_latency_one_photo_s"]
+                             / costs["tflite_latency_one_photo_s"]),
+    }
+
+
+TESSERACT_ARGS = ("--psm", "10", "-c", "tessedit_char_whitelist=0123456789")
+
+
+def tesseract_reader(photos: np.ndarray, labels: np.ndarray,
+                     program: str | None = None) -> dict[str, Any]:
+    """Tesseract on the same upright photos: CPU seconds per photo and accuracy.
+
+    Each photo is written as a PNG (not timed) and read by one `tesseract` process (start,
+    PNG decoding and recognition timed), as `tesseract photo.png stdout --psm 10` reads
+    one character; its answer counts as right when its first character is the label.
+    """
+    program = program or shutil.which("tesseract")
+    if program is None:
+        return {"skipped": "the tesseract program is not installed (e.g. apt-get install "
+                           "tesseract-ocr); the off-the-shelf reader was not measured"}
+    import cv2
+
+    version = subprocess.run([program, "--version"], capture_output=True, text=True,
+                             check=False)
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one thread, as the runtimes above
+    answers, cpu, wall = [], 0.0, 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        for i, photo in enumerate(photos):
+            path = Path(folder) / f"{i}.png"
+            cv2.imwrite(str(path), photo if photo.shape[-1] == 1
+                        else cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+            before, start = _child_cpu(), time.perf_counter()
+            done = subprocess.run([program, str(path), "stdout", *TESSERACT_ARGS],
+                                  capture_output=True, text=True, env=env, check=False)
+            wall += time.perf_counter() - start
+            cpu += _child_cpu() - before
+            if done.returncode != 0:
+                raise RuntimeError(f"tesseract failed ({done.returncode}): {done.stderr[-500:]}")
+            answers.append(done.stdout.strip()[:1])
+    n = len(answers)
+    return {
+        "program": (version.stdout or version.stderr).splitlines()[0],
+        "command": f"tesseract photo.png stdout {' '.join(TESSERACT_ARGS)}",
+        "photos": n,
+        "cpu_s_per_photo": round(cpu / n, 4),
+        "wall_s_per_photo": round(wall / n, 4),
+        "accuracy": float(np.mean([a == str(label) for a, label in zip(answers, labels,
+                                                                      strict=True)])),
+        "no_answer": float(np.mean([a == "" for a in answers])),
+    }
 
 
 def accuracy(photos: dict[str, np.ndarray], labels: np.ndarray) -> dict[str, float]:
@@ -222,8 +317,18 @@ def main(argv: list[str] | None = None) -> int:
                     if path.is_dir() else path.stat().st_size)
             sizes[fmt] = {"bytes": size, "export_wall_s": round(time.perf_counter() - start, 1)}
         result["export"] = sizes
-        costs = runtime_costs(photos["reduced_decode"], paths["tflite"], paths["onnx"])
+        costs, agree = runtime_costs(photos["reduced_decode"], paths["tflite"], paths["onnx"])
     result["runtimes_cpu_s"] = {k: round(v, 5) for k, v in costs.items()}
+    result["agreement_with_keras"] = agree
+    print(json.dumps(agree), flush=True)
+    result["keras_predict_cpu_over_runtime"] = {k: round(v, 2)
+                                                for k, v in keras_ratios(costs).items()}
+    print(json.dumps(result["keras_predict_cpu_over_runtime"]), flush=True)
+    # The same upright photos as the reader's accuracy above (reduced-size decoding).
+    result["off_the_shelf_tesseract"] = tesseract_reader(photos["reduced_decode"], labels)
+    result["off_the_shelf_tesseract"]["rotkeras_accuracy"] = result["accuracy_onnx"][
+        "reduced_decode"]
+    print(json.dumps(result["off_the_shelf_tesseract"]), flush=True)
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=1))
     if args.out:

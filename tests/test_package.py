@@ -117,7 +117,7 @@ def test_any_module_imported_first_registers_the_layers() -> None:
 
 
 def test_layers_ops_and_models_use_only_keras_apis() -> None:
-    # Backend-specific code lives in rotkeras/_backend.py only.
+    # Backend-specific code lives in the rotkeras/_backend/ package only.
     sources = [ROOT / "ops.py", *(ROOT / "layers").glob("*.py"), *(ROOT / "models").glob("*.py")]
     forbidden = re.compile(
         r"keras\.backend\.backend\(\)|^\s*(import|from)\s+(tensorflow|jax|torch)\b", re.M

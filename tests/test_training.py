@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import rotkeras
-from rotkeras import training
+from rotkeras._backend import precision as backend_precision
 from rotkeras.layers import RandomRightAngleRotation
 from rotkeras.training import (
     fit_classifier,
@@ -263,8 +263,8 @@ def cpu(monkeypatch):
     """Sets the CPU that `recommended_dtype_policy` sees: `cpu(machine, flags)`."""
 
     def set_cpu(machine: str, flags: set[str]) -> None:
-        monkeypatch.setattr(training.platform, "machine", lambda: machine)
-        monkeypatch.setattr(training, "_cpu_flags", lambda: set(flags))
+        monkeypatch.setattr(backend_precision.platform, "machine", lambda: machine)
+        monkeypatch.setattr(backend_precision, "_cpu_flags", lambda: set(flags))
 
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     return set_cpu
@@ -304,7 +304,7 @@ def test_recommended_dtype_policy_is_float32_without_native_bfloat16(cpu, monkey
 
 
 def test_cpu_flags_are_read_from_proc_cpuinfo():
-    flags = training._cpu_flags()
+    flags = backend_precision._cpu_flags()
     assert isinstance(flags, set)
     if Path("/proc/cpuinfo").exists() and "flags" in Path("/proc/cpuinfo").read_text():
         assert "fpu" in flags or "sse2" in flags

@@ -28,7 +28,9 @@ END = "<!-- wheel-contents:end -->"
 
 # What a user finds in each folder; a folder without an entry gets an empty cell.
 DESCRIPTIONS = {
-    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, training",
+    "rotkeras/": "top-level modules: `import rotkeras`, version, metrics, rotation ops",
+    "rotkeras/_backend/": "internal: the backend-specific code, one module per topic",
+    "rotkeras/_validation/": "internal: the argument and tensor checks",
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
     "rotkeras/cli/reproduce/": "`rotkeras reproduce`: runner, phase registry, report, figures",
     "rotkeras/cli/reproduce/phases/": "the phases of `rotkeras reproduce`",
@@ -36,6 +38,8 @@ DESCRIPTIONS = {
     "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
     "rotkeras/layers/": "the Keras layers",
     "rotkeras/models/": "model factories and compositions",
+    "rotkeras/reading/": "reading handwritten numbers in photos",
+    "rotkeras/training/": "the recommended training path: fit, pipeline, precision, devices",
     "rotkeras/weights/": "pretrained weights and their checksums",
     ".dist-info/": "package metadata, entry point, file list with hashes",
     ".dist-info/licenses/": "the Apache-2.0 license",

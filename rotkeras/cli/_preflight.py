@@ -2,8 +2,9 @@
 
 Every `rotkeras` command calls these on its paths before it imports Keras, loads data,
 renders, trains or downloads anything: a bad output path or a missing data file costs a
-second, not an hour of training. They import neither Keras nor a backend (nor
-`rotkeras.datasets`, whose package imports Keras), so the refusal comes at once.
+second, not an hour of training. They import neither Keras, a backend nor NumPy, so the
+refusal comes at once; what they know of photos (which files are images, the label a
+photo's path gives it) comes from `rotkeras._paths`, where the library reads it too.
 
 Each check raises `FileNotFoundError` (a path that does not exist), `PermissionError`
 (a path that cannot be read or written) or `ValueError` (a path of the wrong kind), with
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-#: The image extensions `rotkeras.datasets.photos` reads (kept equal by a test).
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+from rotkeras._paths import IMAGE_EXTENSIONS, is_image, label_from_path, list_images
+
 #: The keys of a Keras-format `mnist.npz` (as in `rotkeras.datasets.mnist`).
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 MNIST_ENV_VAR = "ROTKERAS_MNIST"
@@ -46,12 +47,19 @@ def seed_option(text: str) -> int:
 
 def share_option(text: str) -> float:
     """`argparse` type of a share: a number from 0 to 1."""
+    # NaN fails the range check too.
+    return number_option(text, float, lambda value: 0.0 <= value <= 1.0, "a number from 0 to 1")
+
+
+def number_option(text: str, parse: Callable[[str], Any], accept: Callable[[Any], bool],
+                  expected: str) -> Any:
+    """`parse(text)` when it parses and `accept`s it; else `argparse`'s error naming both."""
     try:
-        value = float(text)
+        value = parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:  # NaN fails too
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
 
 
@@ -136,15 +144,6 @@ def mnist_file(path: str | os.PathLike[str] | None, option: str = "--data") -> P
     return target
 
 
-def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
-
-
-def image_files(folder: Path) -> list[Path]:
-    """The image files under `folder`, recursively, sorted (as `datasets.photos.list_images`)."""
-    return sorted(p for p in folder.rglob("*") if _is_image(p))
-
-
 def photo_folder(path: str | os.PathLike[str], option: str = "--photos") -> Path:
     """Checks a folder of labelled digit photos: it holds images with a label.
 
@@ -156,21 +155,15 @@ def photo_folder(path: str | os.PathLike[str], option: str = "--photos") -> Path
         raise FileNotFoundError(f"{option}: no such folder: {target}")
     if not target.is_dir():
         raise ValueError(f"{option}: {target} is a file; give a folder of photos")
-    files = image_files(target)
+    files = list_images(target)
     if not files:
         raise ValueError(f"{option}: no image files ({', '.join(IMAGE_EXTENSIONS)}) in "
                          f"{target}")
-    if not any(_has_label(file, target) for file in files):
+    if not any(label_from_path(file, target) is not None for file in files):
         raise ValueError(f"{option}: none of the {len(files)} image(s) in {target} has a label "
                          "(a folder named 0-9, e.g. 7/photo.jpg, or a file name starting with "
                          "the digit, e.g. 7_anna.png)")
     return target
-
-
-def _has_label(file: Path, root: Path) -> bool:
-    if file.parent != root and re.fullmatch(r"[0-9]", file.parent.name):
-        return True
-    return re.match(r"([0-9])(?![0-9])", file.name) is not None
 
 
 def prediction_inputs(
@@ -187,7 +180,7 @@ def prediction_inputs(
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
-            if any(True for p in path.rglob("*") if _is_image(p)):
+            if any(True for p in path.rglob("*") if is_image(p)):
                 usable.append(str(item))
             else:
                 problems.append((str(path), f"no image files ({', '.join(IMAGE_EXTENSIONS)}) "

@@ -6,29 +6,21 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-FORMATS = ("tf_saved_model", "tflite", "onnx")
-_SUFFIX = {"tflite": ".tflite", "onnx": ".onnx"}
+from rotkeras._paths import EXPORT_FORMATS as FORMATS
+from rotkeras._paths import export_target
+from rotkeras.cli import _preflight
 
 
 def check_export_arguments(
     model_path: str | os.PathLike[str] | None, out: str | os.PathLike[str], output_format: str,
 ) -> Path:
     """Checks the arguments of `rotkeras export` before Keras is imported; returns `out`."""
+    if model_path is not None:
+        _preflight.input_file(model_path, "MODEL")
     if output_format not in FORMATS:
         raise ValueError(f"--format must be one of {FORMATS}; received {output_format!r}")
-    target = Path(out).expanduser()
-    suffix = _SUFFIX.get(output_format)
-    if suffix is not None and target.suffix != suffix:
-        raise ValueError(f"--format {output_format} writes a {suffix} file; received --out {out}")
-    if suffix is None and target.exists() and not target.is_dir():
-        raise ValueError(f"--format tf_saved_model writes a folder; {target} is a file")
-    if model_path is not None:
-        model_file = Path(model_path).expanduser()
-        if not model_file.exists():
-            raise FileNotFoundError(f"model file not found: {model_file}")
-        if model_file.is_dir():
-            raise ValueError(f"expected a .keras model file, got a folder: {model_file}")
-    return target
+    return export_target(out, output_format, format_text=f"--format {output_format}",
+                         path_text=f"--out {out}")
 
 
 def run_export(

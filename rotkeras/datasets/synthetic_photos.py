@@ -262,103 +262,161 @@ def _on_a_table(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     return image * paper + (table + grain) * (1 - paper)
 
 
+#: Where the digit goes in a photo of each kind that frames it on purpose: the range of its
+#: height (a fraction of the photo's shorter side) and how far its centre may stray from
+#: the photo's, down and across (fractions of the height and the width).
+_PLACEMENTS = {
+    "tight": (0.8, 0.92, 0.03, 0.05),
+    "large": (0.97, 1.1, 0.04, 0.04),
+    "strip": (0.25, 0.45, 0.15, 0.05),
+    "object": (0.3, 0.5, 0.1, 0.1),
+}
+
+
 def _render(
     cv2: Any, rng: np.random.Generator, digit: np.ndarray, kind: str, h: int, w: int
 ) -> np.ndarray:
-    short = min(h, w)
-    if kind == "tight":
-        box = int(short * rng.uniform(0.8, 0.92))
-        cy, cx = h / 2 + rng.uniform(-0.03, 0.03) * h, w / 2 + rng.uniform(-0.05, 0.05) * w
-    elif kind == "large":
-        box = int(short * rng.uniform(0.97, 1.1))
-        cy, cx = h / 2 + rng.uniform(-0.04, 0.04) * h, w / 2 + rng.uniform(-0.04, 0.04) * w
-    elif kind == "strip":
-        box = int(short * rng.uniform(0.25, 0.45))
-        cy, cx = h / 2 + rng.uniform(-0.15, 0.15) * h, w / 2 + rng.uniform(-0.05, 0.05) * w
-    elif kind == "object":
-        box = int(short * rng.uniform(0.3, 0.5))
-        cy, cx = h / 2 + rng.uniform(-0.1, 0.1) * h, w / 2 + rng.uniform(-0.1, 0.1) * w
-    else:
-        box = int(short * rng.uniform(0.15, 0.7 if kind != "screen" else 0.8))
-        cy = rng.uniform(0.5 * box + 2, h - 0.5 * box - 2) if h > box + 4 else h / 2
-        cx = rng.uniform(0.4 * box + 2, w - 0.4 * box - 2) if w > 0.8 * box + 4 else w / 2
+    """One photo of `digit`: placed, drawn on a screen or on paper, then through a camera."""
+    box, cy, cx = _placement(rng, kind, h, w)
     alpha = _place(_digit_alpha(cv2, rng, digit, max(box, 8)), h, w, cy, cx)
+    image = _screen(cv2, rng, alpha) if kind == "screen" else _paper(cv2, rng, alpha, kind)
+    return _camera(cv2, rng, image)
 
-    if kind == "screen":
-        background = rng.uniform(0.0, 0.25, 3).astype(np.float32)
-        ink = rng.uniform(0.75, 1.0, 3).astype(np.float32)
-        image = background * (1 - alpha[..., None]) + ink * alpha[..., None]
-        light = 1.0 + rng.uniform(0, 0.3) * _smooth_noise(cv2, rng, h, w, short / 4)[..., None]
-        image = image * light + rng.uniform(0.0, 0.1)
-    else:
-        paper = rng.uniform(0.75, 0.97) + rng.uniform(-0.04, 0.04, 3)
-        texture = 0.02 * _smooth_noise(cv2, rng, h, w, short / 15) + rng.uniform(
-            0.005, 0.03
-        ) * rng.standard_normal((h, w))
-        reflect = paper[None, None, :] + texture[..., None]
-        if kind == "creased":
-            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-            for _ in range(rng.integers(2, 5)):
-                phi = rng.uniform(0, np.pi)
-                offset = rng.uniform(-0.45, 0.45) * short
-                dist = (yy - h / 2) * np.sin(phi) + (xx - w / 2) * np.cos(phi) - offset
-                width = rng.uniform(0.6, 1.8)
-                crease = np.exp(-0.5 * (dist / width) ** 2)
-                # A fold: a dark line with a lighter facet beside it.
-                facet = 0.04 * np.tanh(dist / (short / 20))
-                reflect = reflect * (1 - rng.uniform(0.12, 0.3) * crease[..., None]) + facet[
-                    ..., None]
-            reflect = reflect + 0.05 * _smooth_noise(cv2, rng, h, w, short / 40)[..., None]
-        if kind in ("ruled", "squared"):
-            colour = np.array(
-                [rng.uniform(0.35, 0.7), rng.uniform(0.5, 0.8), rng.uniform(0.7, 0.95)]
-            )
-            coverage = _lines(rng, h, w, 0)
-            if kind == "squared":
-                coverage = np.maximum(coverage, _lines(rng, h, w, 1))
-            coverage *= rng.uniform(0.4, 0.9)
-            reflect = reflect * (1 - coverage[..., None]) + colour * paper * coverage[..., None]
-        pen = rng.uniform()
-        if kind == "faint":
-            ink = paper - rng.uniform(0.1, 0.2)
-            alpha = alpha * rng.uniform(0.6, 0.9)
-        elif kind == "coloured":
-            ink = [np.array([0.75, 0.1, 0.1]), np.array([0.1, 0.55, 0.15]),
-                   np.array([0.45, 0.15, 0.6])][int(rng.integers(3))] * rng.uniform(0.8, 1.1)
-        elif pen < 0.45:
-            ink = np.full(3, rng.uniform(0.02, 0.15))
-        elif pen < 0.8:
-            ink = np.array([rng.uniform(0.05, 0.2), rng.uniform(0.1, 0.25), rng.uniform(0.3, 0.6)])
-        else:  # pencil
-            ink = np.full(3, rng.uniform(0.3, 0.5))
-        reflect = reflect * (1 - alpha[..., None]) + ink * alpha[..., None]
-        if kind == "object":
-            reflect = _second_object(cv2, rng, reflect, alpha)
-        if kind == "strip":
-            reflect = _on_a_table(rng, reflect)
-        # Light: gradient, vignette, shadow.
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        theta = rng.uniform(0, 2 * np.pi)
-        ramp = ((yy - h / 2) * np.sin(theta) + (xx - w / 2) * np.cos(theta)) / short
-        light = 1.0 + rng.uniform(0, 0.5 if kind != "tight" else 0.1) * ramp
-        r2 = ((yy - h / 2) ** 2 + (xx - w / 2) ** 2) / (short / 2) ** 2
-        light = light * (1.0 - rng.uniform(0, 0.25) * r2)
-        if kind == "creased" or (kind != "tight" and rng.uniform() < 0.4):
-            phi = rng.uniform(0, 2 * np.pi)
-            offset = rng.uniform(-0.4, 0.4) * short
-            side = (yy - h / 2) * np.sin(phi) + (xx - w / 2) * np.cos(phi) - offset
-            edge = rng.uniform(1.0, short / 10)
-            shade = 1.0 / (1.0 + np.exp(-side / edge))
-            light = light * (1.0 - rng.uniform(0.25, 0.55) * shade)
-        image = reflect * np.clip(light, 0.2, 1.3)[..., None]
-        if rng.uniform() < 0.5:
-            for _ in range(rng.integers(1, 8)):
-                py, px = rng.uniform(0, h), rng.uniform(0, w)
-                radius = rng.uniform(0.5, 2.0)
-                dist = np.hypot(yy - py, xx - px)
-                speck = np.clip(radius + 0.5 - dist, 0, 1)[..., None]
-                image = image * (1 - speck * rng.uniform(0.3, 0.8))
-    # Camera: blur, noise, exposure, JPEG.
+
+def _placement(rng: np.random.Generator, kind: str, h: int, w: int) -> tuple[int, float, float]:
+    """`(box, cy, cx)`: the digit's height in pixels and its centre."""
+    short = min(h, w)
+    if kind in _PLACEMENTS:
+        low, high, down, across = _PLACEMENTS[kind]
+        box = int(short * rng.uniform(low, high))
+        return (box, h / 2 + rng.uniform(-down, down) * h,
+                w / 2 + rng.uniform(-across, across) * w)
+    box = int(short * rng.uniform(0.15, 0.7 if kind != "screen" else 0.8))
+    cy = rng.uniform(0.5 * box + 2, h - 0.5 * box - 2) if h > box + 4 else h / 2
+    cx = rng.uniform(0.4 * box + 2, w - 0.4 * box - 2) if w > 0.8 * box + 4 else w / 2
+    return box, cy, cx
+
+
+def _screen(cv2: Any, rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
+    """Light strokes on a dark screen, unevenly lit."""
+    h, w = alpha.shape
+    background = rng.uniform(0.0, 0.25, 3).astype(np.float32)
+    ink = rng.uniform(0.75, 1.0, 3).astype(np.float32)
+    image = background * (1 - alpha[..., None]) + ink * alpha[..., None]
+    light = 1.0 + rng.uniform(0, 0.3) * _smooth_noise(cv2, rng, h, w, min(h, w) / 4)[..., None]
+    return image * light + rng.uniform(0.0, 0.1)
+
+
+def _paper(cv2: Any, rng: np.random.Generator, alpha: np.ndarray, kind: str) -> np.ndarray:
+    """Ink on a sheet of paper (creased, ruled or squared by kind), lit, with specks."""
+    h, w = alpha.shape
+    paper = rng.uniform(0.75, 0.97) + rng.uniform(-0.04, 0.04, 3)
+    reflect = _sheet(cv2, rng, paper, kind, h, w)
+    ink, alpha = _ink(rng, paper, alpha, kind)
+    reflect = reflect * (1 - alpha[..., None]) + ink * alpha[..., None]
+    if kind == "object":
+        reflect = _second_object(cv2, rng, reflect, alpha)
+    if kind == "strip":
+        reflect = _on_a_table(rng, reflect)
+    image = reflect * np.clip(_light(rng, kind, h, w), 0.2, 1.3)[..., None]
+    if rng.uniform() < 0.5:
+        image = _specks(rng, image)
+    return image
+
+
+def _sheet(cv2: Any, rng: np.random.Generator, paper: np.ndarray, kind: str, h: int,
+           w: int) -> np.ndarray:
+    """The paper's reflectance before the ink: texture, then creases or printed lines."""
+    short = min(h, w)
+    texture = 0.02 * _smooth_noise(cv2, rng, h, w, short / 15) + rng.uniform(
+        0.005, 0.03
+    ) * rng.standard_normal((h, w))
+    reflect = paper[None, None, :] + texture[..., None]
+    if kind == "creased":
+        reflect = _creases(cv2, rng, reflect)
+    if kind in ("ruled", "squared"):
+        colour = np.array(
+            [rng.uniform(0.35, 0.7), rng.uniform(0.5, 0.8), rng.uniform(0.7, 0.95)]
+        )
+        coverage = _lines(rng, h, w, 0)
+        if kind == "squared":
+            coverage = np.maximum(coverage, _lines(rng, h, w, 1))
+        coverage *= rng.uniform(0.4, 0.9)
+        reflect = reflect * (1 - coverage[..., None]) + colour * paper * coverage[..., None]
+    return reflect
+
+
+def _creases(cv2: Any, rng: np.random.Generator, reflect: np.ndarray) -> np.ndarray:
+    """Two to four folds across the sheet, and the unevenness of handled paper."""
+    h, w = reflect.shape[:2]
+    short = min(h, w)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for _ in range(rng.integers(2, 5)):
+        phi = rng.uniform(0, np.pi)
+        offset = rng.uniform(-0.45, 0.45) * short
+        dist = (yy - h / 2) * np.sin(phi) + (xx - w / 2) * np.cos(phi) - offset
+        width = rng.uniform(0.6, 1.8)
+        crease = np.exp(-0.5 * (dist / width) ** 2)
+        # A fold: a dark line with a lighter facet beside it.
+        facet = 0.04 * np.tanh(dist / (short / 20))
+        reflect = reflect * (1 - rng.uniform(0.12, 0.3) * crease[..., None]) + facet[
+            ..., None]
+    return reflect + 0.05 * _smooth_noise(cv2, rng, h, w, short / 40)[..., None]
+
+
+def _ink(rng: np.random.Generator, paper: np.ndarray, alpha: np.ndarray,
+         kind: str) -> tuple[Any, np.ndarray]:
+    """`(ink colour, alpha)`: a pen, a coloured pen, a pencil or faint ink."""
+    pen = rng.uniform()
+    if kind == "faint":
+        ink = paper - rng.uniform(0.1, 0.2)
+        alpha = alpha * rng.uniform(0.6, 0.9)
+    elif kind == "coloured":
+        ink = [np.array([0.75, 0.1, 0.1]), np.array([0.1, 0.55, 0.15]),
+               np.array([0.45, 0.15, 0.6])][int(rng.integers(3))] * rng.uniform(0.8, 1.1)
+    elif pen < 0.45:
+        ink = np.full(3, rng.uniform(0.02, 0.15))
+    elif pen < 0.8:
+        ink = np.array([rng.uniform(0.05, 0.2), rng.uniform(0.1, 0.25), rng.uniform(0.3, 0.6)])
+    else:  # pencil
+        ink = np.full(3, rng.uniform(0.3, 0.5))
+    return ink, alpha
+
+
+def _light(rng: np.random.Generator, kind: str, h: int, w: int) -> np.ndarray:
+    """How the sheet is lit: a gradient, a vignette, and sometimes a shadow."""
+    short = min(h, w)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    theta = rng.uniform(0, 2 * np.pi)
+    ramp = ((yy - h / 2) * np.sin(theta) + (xx - w / 2) * np.cos(theta)) / short
+    light = 1.0 + rng.uniform(0, 0.5 if kind != "tight" else 0.1) * ramp
+    r2 = ((yy - h / 2) ** 2 + (xx - w / 2) ** 2) / (short / 2) ** 2
+    light = light * (1.0 - rng.uniform(0, 0.25) * r2)
+    if kind == "creased" or (kind != "tight" and rng.uniform() < 0.4):
+        phi = rng.uniform(0, 2 * np.pi)
+        offset = rng.uniform(-0.4, 0.4) * short
+        side = (yy - h / 2) * np.sin(phi) + (xx - w / 2) * np.cos(phi) - offset
+        edge = rng.uniform(1.0, short / 10)
+        shade = 1.0 / (1.0 + np.exp(-side / edge))
+        light = light * (1.0 - rng.uniform(0.25, 0.55) * shade)
+    return light
+
+
+def _specks(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """One to seven dark specks of dust."""
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for _ in range(rng.integers(1, 8)):
+        py, px = rng.uniform(0, h), rng.uniform(0, w)
+        radius = rng.uniform(0.5, 2.0)
+        dist = np.hypot(yy - py, xx - px)
+        speck = np.clip(radius + 0.5 - dist, 0, 1)[..., None]
+        image = image * (1 - speck * rng.uniform(0.3, 0.8))
+    return image
+
+
+def _camera(cv2: Any, rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """The camera: blur, noise, exposure and, most of the time, JPEG compression."""
     image = image.astype(np.float32)
     blur = rng.uniform(0.0, 1.5)
     if blur > 0.3:

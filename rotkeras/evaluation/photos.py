@@ -18,19 +18,14 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
 
-from rotkeras import _io
 from rotkeras.datasets.photos import label_from_path, letterbox, list_images, read_image
 from rotkeras.datasets.tutorial import PHOTO_SIZE, TUTORIAL_ANGLES
-from rotkeras.evaluation._figures import (
-    FIGURE_FONT_SIZE,
-    prediction_labels,
-    prediction_legend,
-)
+from rotkeras.evaluation._figures import before_after_figure, shown_photos
 from rotkeras.evaluation.rotation import class_output
 from rotkeras.layers.handwriting_preprocess import HandwritingPreprocess
 from rotkeras.models.photo_input import takes_photos
@@ -205,47 +200,11 @@ def evaluate_photos(
         raise FileNotFoundError(f"Image folder not found: {root}")
     files, labels_list = _labelled_files(root)
     labels = np.asarray(labels_list, np.int64)
-    photo_models = {name for name, model in models.items() if takes_photos(model)}
-    x28: dict[int, list[np.ndarray]] = {t: [] for t in turns}
-    tutorial: list[np.ndarray] = []
-    predicted: dict[str, dict[int, list[np.ndarray]]] = {
-        name: {t: [] for t in turns} for name in models}
-    shown = _shown_photos(labels, 5)
-    shown_photos: dict[int, np.ndarray] = {}
-    for start in range(0, len(files), chunk):
-        raws = [read_image(f) for f in files[start : start + chunk]]
-        for turn in turns:
-            boxed = np.stack([letterbox(np.ascontiguousarray(np.rot90(raw, (turn // 90) % 4)),
-                                        size) for raw in raws])
-            x28[turn].append(preprocess_photos(boxed, "mnist"))
-            if turn == 0:
-                tutorial.append(preprocess_photos(boxed, "tutorial"))
-                for index in shown:
-                    if start <= index < start + len(raws):
-                        shown_photos[index] = boxed[index - start]
-            for name in photo_models:
-                predicted[name][turn].append(_predict(models[name], boxed))
-        del raws
-    inputs = {t: np.concatenate(parts) for t, parts in x28.items()}
-    tutorial_inputs = np.concatenate(tutorial)
-    accuracy: dict[str, dict[str, float | None]] = {}
-    tutorial_predicted: dict[str, np.ndarray] = {}
-    for name, model in models.items():
-        if name in photo_models:
-            classes = {t: np.concatenate(parts) for t, parts in predicted[name].items()}
-            accuracy[name] = {"tutorial": None}
-        else:
-            classes = {t: _predict(model, inputs[t]) for t in turns}
-            tutorial_predicted[name] = _predict(model, tutorial_inputs)
-            accuracy[name] = {
-                "tutorial": float(np.mean(tutorial_predicted[name] == labels))}
-        accuracy[name]["mnist"] = float(np.mean(classes[0] == labels))
-        predicted[name] = classes  # type: ignore[assignment]
+    shown = shown_photos(labels, 5)
+    photos = _read_turned_photos(files, models, turns, size, chunk, shown)
+    accuracy, predicted, tutorial_predicted = _predict_photos(models, photos, labels, turns)
     kinds = read_kinds(root, [str(f) for f in files])
-    groups = {"all": np.ones(len(labels), bool)}
-    if kinds is not None:
-        for kind in sorted(set(kinds)):
-            groups[kind] = np.asarray([k == kind for k in kinds])
+    groups = _kind_groups(kinds, len(labels))
     turned = {
         name: {group: {_turn_key(t): float(np.mean(predicted[name][t][mask] == labels[mask]))
                        for t in turns}
@@ -254,9 +213,9 @@ def evaluate_photos(
     }
     figure = None
     if figure_dir is not None and shown:
-        figure = _before_after_figure(
-            np.stack([shown_photos[i] for i in shown]),
-            {"tutorial": tutorial_inputs[shown], "mnist": inputs[0][shown]},
+        figure = before_after_figure(
+            np.stack([photos.shown[i] for i in shown]),
+            {"tutorial": photos.tutorial[shown], "mnist": photos.inputs[0][shown]},
             labels[shown],
             {"tutorial": {name: p[shown] for name, p in tutorial_predicted.items()},
              "mnist": {name: np.asarray(predicted[name][0])[shown] for name in models}},
@@ -279,6 +238,95 @@ def evaluate_photos(
     }
     result["report_lines"] = photo_report_lines(result)
     return result
+
+
+class _TurnedPhotos(NamedTuple):
+    """The photos of `evaluate_photos`, read once and turned by every turn."""
+
+    inputs: dict[int, np.ndarray]  # turn -> HandwritingPreprocess output, (N, 28, 28, 1)
+    tutorial: np.ndarray  # the tutorial's preprocessing of the upright photos
+    photo_predictions: dict[str, dict[int, np.ndarray]]  # models of photos: turn -> classes
+    shown: dict[int, np.ndarray]  # index -> letterboxed upright photo, for the figure
+
+
+def _read_turned_photos(
+    files: Sequence[Path],
+    models: Mapping[str, Any],
+    turns: Sequence[int],
+    size: int,
+    chunk: int,
+    shown: Sequence[int],
+) -> _TurnedPhotos:
+    """Reads `chunk` photos at a time, turns and letterboxes each, and preprocesses them.
+
+    Models that take photos themselves predict on the letterboxed photos here, chunk by
+    chunk, so that no more than `chunk` raw photos are in memory at once.
+    """
+    photo_models = [name for name, model in models.items() if takes_photos(model)]
+    x28: dict[int, list[np.ndarray]] = {t: [] for t in turns}
+    tutorial: list[np.ndarray] = []
+    predicted: dict[str, dict[int, list[np.ndarray]]] = {
+        name: {t: [] for t in turns} for name in photo_models}
+    shown_photos: dict[int, np.ndarray] = {}
+    for start in range(0, len(files), chunk):
+        raws = [read_image(f) for f in files[start : start + chunk]]
+        for turn in turns:
+            boxed = np.stack([letterbox(np.ascontiguousarray(np.rot90(raw, (turn // 90) % 4)),
+                                        size) for raw in raws])
+            x28[turn].append(preprocess_photos(boxed, "mnist"))
+            if turn == 0:
+                tutorial.append(preprocess_photos(boxed, "tutorial"))
+                for index in shown:
+                    if start <= index < start + len(raws):
+                        shown_photos[index] = boxed[index - start]
+            for name in photo_models:
+                predicted[name][turn].append(_predict(models[name], boxed))
+        del raws
+    return _TurnedPhotos(
+        inputs={t: np.concatenate(parts) for t, parts in x28.items()},
+        tutorial=np.concatenate(tutorial),
+        photo_predictions={name: {t: np.concatenate(parts) for t, parts in by_turn.items()}
+                           for name, by_turn in predicted.items()},
+        shown=shown_photos,
+    )
+
+
+def _predict_photos(
+    models: Mapping[str, Any], photos: _TurnedPhotos, labels: np.ndarray, turns: Sequence[int]
+) -> tuple[dict[str, dict[str, float | None]], dict[str, dict[int, np.ndarray]],
+           dict[str, np.ndarray]]:
+    """Every model's classes per turn, its upright accuracies, and the tutorial's classes.
+
+    Returns:
+        `(accuracy, predicted, tutorial_predicted)`: `{model: {"tutorial", "mnist"}}`
+        accuracies of the upright photos (`"tutorial"` None for models of photos),
+        `{model: {turn: classes}}`, and `{model: classes}` on the tutorial's preprocessing
+        (28x28 models only).
+    """
+    accuracy: dict[str, dict[str, float | None]] = {}
+    predicted: dict[str, dict[int, np.ndarray]] = {}
+    tutorial_predicted: dict[str, np.ndarray] = {}
+    for name, model in models.items():
+        if name in photos.photo_predictions:
+            classes = photos.photo_predictions[name]
+            accuracy[name] = {"tutorial": None}
+        else:
+            classes = {t: _predict(model, photos.inputs[t]) for t in turns}
+            tutorial_predicted[name] = _predict(model, photos.tutorial)
+            accuracy[name] = {
+                "tutorial": float(np.mean(tutorial_predicted[name] == labels))}
+        accuracy[name]["mnist"] = float(np.mean(classes[0] == labels))
+        predicted[name] = classes
+    return accuracy, predicted, tutorial_predicted
+
+
+def _kind_groups(kinds: list[str] | None, count: int) -> dict[str, np.ndarray]:
+    """Masks of the photos per group: `"all"`, then one per kind (sorted) when there are kinds."""
+    groups = {"all": np.ones(count, bool)}
+    if kinds is not None:
+        for kind in sorted(set(kinds)):
+            groups[kind] = np.asarray([k == kind for k in kinds])
+    return groups
 
 
 def percent(value: float | None) -> str:
@@ -376,49 +424,3 @@ def photo_report_lines(
     for figure in result.get("figures", []):
         lines += ["", f"![photos]({figure})"]
     return lines
-
-
-def _shown_photos(labels: np.ndarray, count: int) -> list[int]:
-    """Indices of up to `count` photos, one per digit first (0, 1, 2, ...), then the rest."""
-    first = [int(np.flatnonzero(labels == d)[0]) for d in np.unique(labels)]
-    rest = [i for i in range(len(labels)) if i not in first]
-    return sorted((first + rest)[:count], key=lambda i: (labels[i], i))
-
-
-def _before_after_figure(images: np.ndarray, inputs: dict[str, np.ndarray], labels: np.ndarray,
-                         predictions: dict[str, dict[str, np.ndarray]], figure_dir: Path,
-                         count: int = 5) -> str | None:
-    """Photos of several digits, what each preprocessing makes of them, each model's answer."""
-    try:  # matplotlib is optional (rotkeras[plot]): no figure without it
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    shown = _shown_photos(np.asarray(labels), min(count, len(images)))
-    titles = {"tutorial": "tutorial's\npreprocessing", "mnist": "Handwriting-\nPreprocess"}
-    fig, axes = plt.subplots(3, len(shown), figsize=(1.8 * len(shown), 7.4), squeeze=False,
-                             gridspec_kw={"hspace": 0.75, "wspace": 0.95})
-    rows = [("photo", images, None)] + [
-        (titles.get(mode, mode), inputs[mode], predictions[mode]) for mode in PREPROCESSING]
-    for r, (title, batch, predicted) in enumerate(rows):
-        for j, index in enumerate(shown):
-            ax = axes[r, j]
-            image = batch[index]
-            ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if j == 0:
-                ax.set_ylabel(title, fontsize=FIGURE_FONT_SIZE)
-            if predicted is None:
-                ax.set_title(f"a {labels[index]}", fontsize=FIGURE_FONT_SIZE + 1)
-            else:
-                prediction_labels(ax, {name: int(p[index]) for name, p in predicted.items()},
-                                  int(labels[index]))
-    prediction_legend(fig)
-    name = "photos_before_after.png"
-    _io.save_atomically(figure_dir / name,
-                        lambda p: fig.savefig(p, dpi=110, bbox_inches="tight"))
-    plt.close(fig)
-    return f"figures/{name}"

@@ -242,8 +242,7 @@ def accuracy(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) -> floa
         >>> import rotkeras
         >>> from rotkeras.evaluation import accuracy
         >>> model = rotkeras.models.mnist_cnn()  # untrained here; pass a trained classifier
-        >>> x, y = np.zeros((8, 28, 28), np.uint8), np.zeros(8, np.int64)
-        >>> 0.0 <= accuracy(model, x, y) <= 1.0
+        >>> 0.0 <= accuracy(model, np.zeros((8, 28, 28), np.uint8), np.zeros(8, np.int64)) <= 1
         True
     """
     return float(np.mean(_correct(model, x, y, batch_size)))
@@ -274,8 +273,8 @@ def accuracy_per_angle(
         >>> import numpy as np
         >>> import rotkeras
         >>> from rotkeras.evaluation import accuracy_per_angle
-        >>> model = rotkeras.models.mnist_cnn()  # untrained here; pass a trained classifier
         >>> x, y = np.zeros((8, 28, 28), np.uint8), np.zeros(8, np.int64)
+        >>> model = rotkeras.models.mnist_cnn()  # untrained here; pass a trained classifier
         >>> list(accuracy_per_angle(model, x, y, angles=(0, 45, 90)))
         [0, 45, 90]
     """
@@ -289,11 +288,7 @@ def accuracy_per_angle(
 
 
 def rotation_robustness(
-    model: keras.Model,
-    x: Any,
-    y: Any,
-    angles: Sequence[int] = TUTORIAL_ANGLES,
-    seed: int = 0,
+    model: keras.Model, x: Any, y: Any, angles: Sequence[int] = TUTORIAL_ANGLES, seed: int = 0,
     batch_size: int = 1024,
 ) -> dict[str, float]:
     """Accuracy on the upright, rotated and combined sets (the tutorial's three numbers).
@@ -306,24 +301,18 @@ def rotation_robustness(
       two predictions above (`predict_rotated_sets`), which is the same as predicting the
       combined set.
 
-    Args:
-        model: A classifier.
-        x: Test images (e.g. MNIST's `x_test`).
-        y: Test labels.
-        angles: Right angles of the rotated copies.
-        seed: Seed drawing the angles.
-        batch_size: Prediction batch size.
+    It is `predict_rotated_sets(model, x, y, angles, seed, batch_size).scores()`, and takes
+    the arguments of `predict_rotated_sets`.
 
     Returns:
         `{"upright": float, "rotated": float, "combined": float}`.
 
     Examples:
         >>> import numpy as np
-        >>> import rotkeras
         >>> from rotkeras.evaluation import rotation_robustness
-        >>> model = rotkeras.models.mnist_cnn()  # untrained here; pass a trained classifier
+        >>> from rotkeras.models import mnist_cnn
         >>> x_test, y_test = np.zeros((8, 28, 28), np.uint8), np.zeros(8, np.int64)
-        >>> scores = rotation_robustness(model, x_test, y_test)
+        >>> scores = rotation_robustness(mnist_cnn(), x_test, y_test)  # pass a trained model
         >>> sorted(scores)
         ['combined', 'rotated', 'upright']
     """

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from keras import ops
 
+from rotkeras._backend import largest_values
+
 EPSILON = 1e-6
 
 # ITU-R BT.601 luma weights, as OpenCV's RGB2GRAY; OpenCV's fixed-point version (`>> 15`)
@@ -227,8 +229,7 @@ def top_mean(x: Any, fraction: float, minimum: int = 4) -> Any:
     n = int(x.shape[1]) * int(x.shape[2])
     k = int(min(n, max(minimum, round(fraction * n))))
     flat = ops.reshape(x, (-1, n))
-    values, _ = ops.top_k(flat, k, sorted=False)
-    return ops.mean(values, axis=1)
+    return ops.mean(largest_values(flat, k), axis=1)
 
 
 def mass_quantile_bounds(profile: Any, low: float, high: float) -> tuple[Any, Any]:

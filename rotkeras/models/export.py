@@ -10,10 +10,10 @@ from typing import Any
 import keras
 
 from rotkeras import _validation as check
+from rotkeras._paths import EXPORT_FORMATS, export_target
 
-#: The formats `export_model` writes, with the file name ending each one needs.
-FORMATS = ("tf_saved_model", "tflite", "onnx")
-_SUFFIX = {"tflite": ".tflite", "onnx": ".onnx"}
+#: The formats `export_model` writes.
+FORMATS = EXPORT_FORMATS
 _DTYPES = ("uint8", "float32")
 
 
@@ -143,7 +143,8 @@ def export_model(
 
     A reader of photos (a model holding a `HandwritingPreprocess`, such as
     `digit_reader()`) takes uint8 photos by default. The SavedModel of such a model
-    takes photos of any size when `input_size` is None, with two endpoints: `serve`
+    takes photos of any size when `input_size` is None (on the TensorFlow backend; on
+    JAX, give `input_size`), with two endpoints: `serve`
     (uint8) and `serve_float` (float32 in `[0, 1]` or `[0, 255]`); with the size known
     only at run time its preprocessing resamples with an anti-aliased bilinear filter, so
     probabilities differ from `predict`'s by up to about 1e-3. TFLite and ONNX need
@@ -168,8 +169,8 @@ def export_model(
 
     Raises:
         TypeError: If an argument has the wrong type.
-        ValueError: If an argument has a bad value, or TFLite/ONNX is asked for a model
-            of free input size without `input_size`.
+        ValueError: If an argument has a bad value, or TFLite/ONNX (or, on JAX, any
+            format) is asked for a model of free input size without `input_size`.
         ImportError: If the converter a format needs is not installed (ONNX needs
             `tf2onnx` and `onnx`: `pip install "rotkeras[export]"`).
 
@@ -198,12 +199,8 @@ def export_model(
     if input_dtype is not None:
         input_dtype = check.check_choice(input_dtype, "input_dtype", _DTYPES)
     check.check_bool(verbose, "verbose")
-    target = Path(path).expanduser()
-    suffix = _SUFFIX.get(format)
-    if suffix is not None and target.suffix != suffix:
-        raise ValueError(f"format={format!r} writes a {suffix} file; received path={str(path)!r}")
-    if suffix is None and target.exists() and not target.is_dir():
-        raise ValueError(f"format={format!r} writes a folder; {target} is a file")
+    target = export_target(path, format, format_text=f"format={format!r}",
+                           path_text=f"path={str(path)!r}")
     if format == "tflite" and batch_size is None:
         batch_size = 1
     shape = serving_input_shape(model, input_size, batch_size)
@@ -219,6 +216,12 @@ def export_model(
             f"format={format!r} cannot be exported on the {keras.config.backend()} backend "
             f"(Keras exports {', '.join(_backend.export_formats())} there); set KERAS_BACKEND="
             "tensorflow or jax for a SavedModel or a TFLite file"
+        )
+    if None in shape[1:] and not _backend.exports_any_image_size():
+        raise ValueError(
+            f"a model that takes images of any size ({tuple(model.inputs[0].shape)}) cannot be "
+            f"exported for any size on the {keras.config.backend()} backend; pass "
+            "input_size=(height, width), e.g. 256, or set KERAS_BACKEND=tensorflow"
         )
     from rotkeras.models.photo_input import embedded_preprocess
 

@@ -53,6 +53,32 @@ def orientation_corrected(
         >>> model.output_shape
         (None, 10)
     """
+    angle_shape, num_angles = _check_models(classifier, angle_model, num_angles)
+    check.check_bool(return_angle, "return_angle")
+
+    inputs = keras.Input(shape=angle_shape[1:], name="image")
+    probabilities = angle_model(inputs)
+    upright = OrientationCorrection(num_angles=num_angles, name="orientation_correction")(
+        [inputs, probabilities]
+    )
+    # float32 probabilities under a mixed precision policy, as Keras' own softmax heads.
+    class_probabilities = keras.layers.Activation(
+        "linear", name="probabilities", dtype="float32"
+    )(classifier(upright))
+    outputs: object = class_probabilities
+    if return_angle:
+        angle = PredictedAngle(num_angles=num_angles, signed=True, name="angle")(probabilities)
+        outputs = {"probabilities": class_probabilities, "angle": angle}
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        _compile(model, return_angle)
+    return model
+
+
+def _check_models(
+    classifier: keras.Model, angle_model: keras.Model, num_angles: int | None
+) -> tuple[tuple[int | None, ...], int]:
+    """Checks that the two models fit together; returns the input shape and `num_angles`."""
     for arg, value in (("classifier", classifier), ("angle_model", angle_model)):
         if not isinstance(value, keras.Model):
             raise check.ArgumentTypeError(
@@ -96,32 +122,19 @@ def orientation_corrected(
             "`classifier` and `angle_model` need different names inside one model; both are "
             f"named {classifier.name!r} (pass `name=` when building one of them)"
         )
-    check.check_bool(return_angle, "return_angle")
+    return angle_shape, num_angles
 
-    inputs = keras.Input(shape=angle_shape[1:], name="image")
-    probabilities = angle_model(inputs)
-    upright = OrientationCorrection(num_angles=num_angles, name="orientation_correction")(
-        [inputs, probabilities]
-    )
-    # float32 probabilities under a mixed precision policy, as Keras' own softmax heads.
-    class_probabilities = keras.layers.Activation(
-        "linear", name="probabilities", dtype="float32"
-    )(classifier(upright))
-    outputs: object = class_probabilities
+
+def _compile(model: keras.Model, return_angle: bool) -> None:
+    """Adam, sparse cross-entropy and accuracy on the class output (none on the angle)."""
     if return_angle:
-        angle = PredictedAngle(num_angles=num_angles, signed=True, name="angle")(probabilities)
-        outputs = {"probabilities": class_probabilities, "angle": angle}
-    model = keras.Model(inputs, outputs, name=name)
-    if compile:
-        if return_angle:
-            model.compile(
-                optimizer=keras.optimizers.Adam(),
-                loss={"probabilities": "sparse_categorical_crossentropy", "angle": None},
-                metrics={"probabilities": ["accuracy"]},
-            )
-            # As compile_classifier does: Adam's slots now, so that saving before training
-            # stores them and loading does not warn about mismatched optimizer variables.
-            model.optimizer.build(model.trainable_variables)
-        else:
-            compile_classifier(model)
-    return model
+        model.compile(
+            optimizer=keras.optimizers.Adam(),
+            loss={"probabilities": "sparse_categorical_crossentropy", "angle": None},
+            metrics={"probabilities": ["accuracy"]},
+        )
+        # As compile_classifier does: Adam's slots now, so that saving before training
+        # stores them and loading does not warn about mismatched optimizer variables.
+        model.optimizer.build(model.trainable_variables)
+    else:
+        compile_classifier(model)

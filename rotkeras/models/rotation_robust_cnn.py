@@ -136,6 +136,48 @@ def rotation_robust_cnn(
         >>> digits.shape, orientation.shape
         ((2, 10), (2, 4))
     """
+    input_shape, num_classes, head, filters, hidden_units = _check_arguments(
+        input_shape, num_classes, head, compile, learning_rate, filters, hidden_units
+    )
+    final = _final_size(input_shape)
+    extra = preprocessing_layers(preprocessing)
+    policy, output_policy = resolve_dtype_policy(dtype)
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for layer in extra:
+        x = layer(x)
+    x = _backbone(x, filters, final, policy)
+    if head == "joint":
+        outputs = _joint_head(x, num_classes, hidden_units, orientation_prior, policy,
+                              output_policy)
+    else:
+        outputs = _invariant_head(x, num_classes, hidden_units, policy, output_policy)
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        if head == "joint":
+            compile_joint(
+                model,
+                learning_rate=learning_rate,
+                orientation_loss_weight=orientation_loss_weight,
+                weight_decay=weight_decay,
+                jit_compile=jit_compile,
+            )
+        else:
+            compile_classifier(model, learning_rate=learning_rate, jit_compile=jit_compile)
+    return model
+
+
+def _check_arguments(
+    input_shape: Sequence[int],
+    num_classes: int,
+    head: str,
+    compile: bool,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+    filters: Sequence[int],
+    hidden_units: int,
+) -> tuple[tuple[int, int, int], int, str, tuple[int, ...], int]:
+    """The arguments of `rotation_robust_cnn` that shape the network, checked."""
     input_shape = check.check_image_shape(input_shape, "input_shape", min_size=12)
     if input_shape[0] != input_shape[1]:
         raise ValueError(
@@ -153,14 +195,13 @@ def rotation_robust_cnn(
         )
     filters = tuple(check.check_positive_int(f, "filters") for f in filters)
     hidden_units = check.check_positive_int(hidden_units, "hidden_units")
-    final = _final_size(input_shape)
-    extra = preprocessing_layers(preprocessing)
-    policy, output_policy = resolve_dtype_policy(dtype)
+    return input_shape, num_classes, head, filters, hidden_units
 
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs
-    for layer in extra:
-        x = layer(x)
+
+def _backbone(
+    x: keras.KerasTensor, filters: Sequence[int], final: int, policy: keras.DTypePolicy
+) -> keras.KerasTensor:
+    """The `BLOCKS` of the network, pooled to one p4 feature vector `(batch, 4, channels)`."""
     for index, pool_size in enumerate(BLOCKS, start=1):
         x = P4Conv2D(filters[index - 1], 3, lifting=index == 1, use_bias=False,
                      name=f"p4conv{index}", dtype=policy)(x)
@@ -170,37 +211,43 @@ def rotation_robust_cnn(
         x = keras.layers.Activation("relu", name=f"relu{index}", dtype=policy)(x)
     if final > 1:
         x = P4Pooling2D(final, name="global_pool", dtype=policy)(x)
-    x = keras.layers.Reshape((4, filters[-1]), name="p4_vector", dtype=policy)(x)
-    if head == "joint":
-        digits, turns = P4OrientationHead(
-            num_classes,
-            hidden_units=hidden_units,
-            orientation_prior=orientation_prior,
-            name="joint_head",
-            dtype=policy,
-        )(x)
-        # Named outputs: Keras names the losses and metrics after them ("digit_accuracy",
-        # "orientation_accuracy"), and float32 probabilities under a mixed policy.
-        outputs = [
-            keras.layers.Activation("linear", name="digit", dtype=output_policy)(digits),
-            keras.layers.Activation("linear", name="orientation", dtype=output_policy)(turns),
-        ]
-    else:
-        x = P4RotationPooling("max", name="rotation_pool", dtype=policy)(x)
-        x = keras.layers.Dense(hidden_units, activation="relu", name="dense", dtype=policy)(x)
-        outputs = keras.layers.Dense(
-            num_classes, activation="softmax", name="probabilities", dtype=output_policy
-        )(x)
-    model = keras.Model(inputs, outputs, name=name)
-    if compile:
-        if head == "joint":
-            compile_joint(
-                model,
-                learning_rate=learning_rate,
-                orientation_loss_weight=orientation_loss_weight,
-                weight_decay=weight_decay,
-                jit_compile=jit_compile,
-            )
-        else:
-            compile_classifier(model, learning_rate=learning_rate, jit_compile=jit_compile)
-    return model
+    return keras.layers.Reshape((4, filters[-1]), name="p4_vector", dtype=policy)(x)
+
+
+def _joint_head(
+    x: keras.KerasTensor,
+    num_classes: int,
+    hidden_units: int,
+    orientation_prior: Sequence[float] | None,
+    policy: keras.DTypePolicy,
+    output_policy: keras.DTypePolicy,
+) -> list[keras.KerasTensor]:
+    """The `"joint"` head: `[digits, orientation]` probabilities from a `P4OrientationHead`."""
+    digits, turns = P4OrientationHead(
+        num_classes,
+        hidden_units=hidden_units,
+        orientation_prior=orientation_prior,
+        name="joint_head",
+        dtype=policy,
+    )(x)
+    # Named outputs: Keras names the losses and metrics after them ("digit_accuracy",
+    # "orientation_accuracy"), and float32 probabilities under a mixed policy.
+    return [
+        keras.layers.Activation("linear", name="digit", dtype=output_policy)(digits),
+        keras.layers.Activation("linear", name="orientation", dtype=output_policy)(turns),
+    ]
+
+
+def _invariant_head(
+    x: keras.KerasTensor,
+    num_classes: int,
+    hidden_units: int,
+    policy: keras.DTypePolicy,
+    output_policy: keras.DTypePolicy,
+) -> keras.KerasTensor:
+    """The `"invariant"` head: max over the four orientations, then a dense classifier."""
+    x = P4RotationPooling("max", name="rotation_pool", dtype=policy)(x)
+    x = keras.layers.Dense(hidden_units, activation="relu", name="dense", dtype=policy)(x)
+    return keras.layers.Dense(
+        num_classes, activation="softmax", name="probabilities", dtype=output_policy
+    )(x)

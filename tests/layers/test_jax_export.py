@@ -49,13 +49,7 @@ def _model(layer: keras.layers.Layer, dense: bool) -> keras.Model:
     return keras.Model(inputs, outputs)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason="jax2tf serialises jax.lax.top_k as a vhlo.composite_v2 op that "
-        "TensorFlow 2.21's XlaCallModule cannot read (JAX 0.10)"))
-     if name == "HandwritingPreprocess" else name for name in sorted(DETERMINISTIC)],
-)
+@pytest.mark.parametrize("name", sorted(DETERMINISTIC))
 def test_export_with_a_deterministic_image_layer_serves_like_predict(name, tmp_path,
                                                                      rng) -> None:
     model = _model(DETERMINISTIC[name](), dense=True)

@@ -12,11 +12,9 @@ import rotkeras
 from rotkeras.models import export_model
 from rotkeras.models.export import serving_input_shape
 
-# Keras writes SavedModels on the TensorFlow and JAX backends; on JAX, models with
-# rotkeras' image layers do not export yet (Keras' JAX export meets their tf.data bridge).
+# Keras writes SavedModels on the TensorFlow and JAX backends, not on PyTorch.
 needs_saved_model = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow",
-    reason="SavedModel exports of rotkeras' image layers are tested on TensorFlow",
+    keras.backend.backend() == "torch", reason="Keras writes no SavedModel from PyTorch"
 )
 
 
@@ -45,7 +43,8 @@ def test_saved_model_of_augmented_cnn_is_deterministic_and_equals_predict(tmp_pa
     assert first.dtype == np.float32
 
 
-@needs_saved_model
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="photos of any size export on TensorFlow (on JAX: the next test)")
 def test_saved_model_reader_takes_uint8_and_float_photos_of_any_size(tmp_path: Path) -> None:
     reader = rotkeras.models.digit_reader(shift_average=False)
     loaded = _load_saved_model(export_model(reader, tmp_path / "reader"))
@@ -64,6 +63,14 @@ def test_saved_model_reader_takes_uint8_and_float_photos_of_any_size(tmp_path: P
             np.testing.assert_allclose(got, want, atol=5e-3)
         as_float = loaded.serve_float(photo.astype("float32") / 255.0)
         np.testing.assert_allclose(np.asarray(as_float["digits"]), served["digits"], atol=1e-4)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="about the JAX backend")
+def test_a_reader_of_any_size_asks_for_a_size_on_jax(tmp_path: Path) -> None:
+    reader = rotkeras.models.digit_reader(weights=None, shift_average=False)
+    with pytest.raises(ValueError, match=r"any size .* on the jax backend; pass input_size"):
+        export_model(reader, tmp_path / "reader")
+    assert not (tmp_path / "reader").exists()
 
 
 def test_serving_input_shape() -> None:

@@ -1,0 +1,244 @@
+"""`read_numbers`: every handwritten number in a photo, one orientation each."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import numpy as np
+
+from rotkeras import _validation as check
+from rotkeras.reading._ink import WORKING_SIZE, crop, digit_masks, ink_contrast, original_box
+from rotkeras.reading._lines import choose_splits, group_lines, reading_direction
+from rotkeras.reading.results import DigitReading, NumberReading
+
+#: Prior of the number's orientation (turns 0, 90, 180, 270): the reader's default.
+ORIENTATION_PRIOR = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0)
+#: Crops per reader call (a fixed size: one compiled function).
+_BATCH = 8
+_POLARITIES = ("auto", "dark_on_light", "light_on_dark")
+_TINY = 1e-12
+
+
+def read_numbers(
+    photo: Any,
+    *,
+    weights: str | os.PathLike[str] = "shipped",
+    polarity: str = "auto",
+    min_contrast: float = 0.08,
+    orientation: str = "number",
+) -> list[NumberReading]:
+    """Reads every handwritten number in a photo, whichever way up it was taken.
+
+    1. Ink: the photo is shrunk so that its longer side is at most 640 pixels, the paper
+       is estimated with a grey closing (opening for light strokes) and subtracted, and
+       the ink is what departs from it by a third of the strongest ink contrast (and at
+       least `min_contrast`).
+    2. Digits: connected components of the ink, once straight runs 2.5 digit sizes long
+       (ruled lines, form boxes) are taken out; a fragment lying mostly inside a larger
+       component's box joins it; specks (smaller than about a third of a typical digit)
+       and long lines are dropped.
+    3. Numbers: digits whose boxes overlap across the line and lie within about one
+       digit of each other form a line; the photo's lines run either across or up and
+       down, whichever more neighbouring digits agree on. Pieces lying mostly off their
+       line's band join the digit next to them or are dropped, as are thin strokes much
+       taller than the line (the sides of form boxes). A component much longer along
+       its line than the line's digits are high (two or more digits that touch) is cut
+       at the thinnest points of its ink profile into as many digits as its length
+       suggests.
+    4. Reading: every digit, cut out cleanly (its own ink only, dark on white, in a square
+       crop), is read by the digit reader in one batch. Each number takes the quarter
+       turn with the largest sum of its digits' orientation log-likelihoods plus a prior
+       (upright half of the time), among upright and 180 degrees for a line running
+       across and 90 and 270 degrees for a line running up and down (any turn for a
+       single digit). Its digits are then read turned upright and ordered along the
+       reading direction.
+
+    Args:
+        photo: `(height, width)` grayscale, or `(height, width, channels)` with 1, 3
+            (RGB) or 4 (RGBA, alpha ignored) channels; uint8, or float in `[0, 1]` or
+            `[0, 255]`; at least 8x8 pixels.
+        weights: `"shipped"` (the reader's shipped weights) or the path of a weights file
+            of `rotkeras.models.digit_reader`.
+        polarity: `"auto"` (dark ink on light paper when the photo's median is light),
+            `"dark_on_light"` or `"light_on_dark"`.
+        min_contrast: Smallest ink contrast (in `[0, 1]` units) that counts as ink.
+        orientation: `"number"` (one orientation per number, as above) or `"digit"`
+            (each digit turned upright by its own most likely turn, for comparison; the
+            number then reports the turn most of its digits took, with the fraction of
+            its digits that took it as the confidence).
+
+    Returns:
+        The numbers found, ordered top to bottom and left to right in the photo; an
+        empty list when the photo holds no ink.
+
+    Raises:
+        TypeError: If `photo` is not a numeric array, or an argument has the wrong type.
+        ValueError: If `photo` has the wrong shape or non-finite values, or an argument
+            is out of range.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.reading import read_numbers
+        >>> photo = np.full((100, 200), 235, np.uint8)  # white paper
+        >>> photo[25:75, 60:66] = 20   # a "1"
+        >>> photo[25:75, 130:136] = 20  # another "1"
+        >>> [number.text for number in read_numbers(photo)]
+        ['11']
+        >>> read_numbers(np.rot90(photo))[0].orientation in (90, 270)  # bars: either way up
+        True
+    """
+    gray = _check_photo(photo)
+    polarity = check.check_choice(polarity, "polarity", _POLARITIES)
+    min_contrast = check.check_number(min_contrast, "min_contrast", low=0.0, high=1.0)
+    per_digit = check.check_choice(orientation, "orientation", ("number", "digit")) == "digit"
+    weights = _check_weights(weights)
+    height, width = gray.shape
+    scale = min(1.0, WORKING_SIZE / max(height, width))
+    contrast = ink_contrast(gray, scale, polarity)
+    masks = digit_masks(contrast, min_contrast)
+    if not masks:
+        return []
+    lines, options = group_lines(masks)  # appends the pieces of long components to `masks`
+    crops = np.stack([crop(contrast, mask) for mask in masks])
+    scorer, reader = _readers(weights)
+    whole_probs, turn_probs = _predict(scorer, crops)
+    log_turns = np.log(np.clip(turn_probs, _TINY, 1.0))
+    log_best = np.log(np.clip(whole_probs.max(axis=1), _TINY, 1.0))
+    lines = [(choose_splits(members, options, log_best), direction)
+             for members, direction in lines]
+    turns, number_turns = _orientations(lines, log_turns, per_digit)
+    upright = np.stack([np.rot90(crop, -int(t)) for crop, t in zip(crops, turns, strict=True)])
+    digit_probs, _ = _predict(reader, upright)
+    boxes = [original_box(mask, scale, height, width) for mask in masks]
+    numbers = [_number(members, turn, turn_conf, digit_probs, boxes)
+               for (members, _), (turn, turn_conf) in zip(lines, number_turns, strict=True)]
+    numbers.sort(key=lambda n: ((n.box[1] + n.box[3]) / 2, (n.box[0] + n.box[2]) / 2))
+    return numbers
+
+
+def _orientations(
+    lines: list[tuple[list[int], str | None]], log_turns: np.ndarray, per_digit: bool,
+) -> tuple[np.ndarray, list[tuple[int, float]]]:
+    """The quarter turn of every digit, and `(turn, confidence)` of every number.
+
+    A number takes the turn with the largest sum of its digits' log-likelihoods plus the
+    prior, among those its line's direction allows; with `per_digit` each digit takes its
+    own and the number the turn most of its digits took.
+    """
+    prior = np.log(np.asarray(ORIENTATION_PRIOR))
+    turns = np.zeros(len(log_turns), np.int64)
+    number_turns = []
+    for members, direction in lines:
+        score = log_turns[members].sum(axis=0) + prior
+        if direction is not None and len(members) > 1:
+            allowed = [0, 2] if direction == "across" else [1, 3]
+            score = np.where(np.isin(np.arange(4), allowed), score, -np.inf)
+        probs = np.exp(score - score.max())
+        probs /= probs.sum()
+        turn = int(np.argmax(probs))
+        turns[members] = turn
+        if per_digit:
+            own = log_turns[members] + prior
+            turns[members] = np.argmax(own, axis=1)
+            turn = int(np.bincount(turns[members], minlength=4).argmax())
+            probs = np.bincount(turns[members], minlength=4) / len(members)
+        number_turns.append((turn, float(probs[turn])))
+    return turns, number_turns
+
+
+def _number(members: list[int], turn: int, turn_conf: float, digit_probs: np.ndarray,
+            boxes: list[tuple[int, ...]]) -> NumberReading:
+    """The number of a line: its digits ordered along the reading direction of its turn."""
+    direction = reading_direction(turn)
+    centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in (boxes[i] for i in members)]
+    order = [members[j] for j in np.argsort(
+        [cx * direction[0] + cy * direction[1] for cx, cy in centres], kind="stable")]
+    digits = tuple(
+        DigitReading(int(np.argmax(digit_probs[i])), float(np.max(digit_probs[i])), boxes[i])
+        for i in order
+    )
+    box = (min(d.box[0] for d in digits), min(d.box[1] for d in digits),
+           max(d.box[2] for d in digits), max(d.box[3] for d in digits))
+    return NumberReading("".join(str(d.digit) for d in digits), digits, 90 * turn, turn_conf,
+                         box)
+
+
+# --------------------------------------------------------------------------- checks
+def _check_photo(photo: Any) -> np.ndarray:
+    """The photo as float64 grayscale in `[0, 1]`."""
+    if isinstance(photo, str | bytes | os.PathLike) or photo is None:
+        raise TypeError(
+            f"`photo` must be an image array (read files with rotkeras.datasets.read_image); "
+            f"received {type(photo).__name__}"
+        )
+    try:
+        array = np.asarray(photo)
+    except Exception as error:  # noqa: BLE001 - e.g. a ragged nested list
+        raise TypeError(f"`photo` must be an image array; received {type(photo).__name__}: "
+                        f"{error}") from None
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
+                                   or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"`photo` must be a numeric image array; received dtype {array.dtype}")
+    if array.ndim == 3 and array.shape[-1] in (1, 3, 4):
+        channels = array.shape[-1]
+    elif array.ndim == 2:
+        channels = 0
+    else:
+        raise ValueError(
+            "`photo` must be (height, width) or (height, width, channels) with 1, 3 or 4 "
+            f"channels; received shape {array.shape}"
+        )
+    if min(array.shape[:2]) < 8:
+        raise ValueError(f"`photo` must be at least 8x8 pixels; received shape {array.shape}")
+    values = array.astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("`photo` holds NaN or infinite values")
+    if np.issubdtype(array.dtype, np.integer) or values.max() > 1.5:
+        values = values / 255.0
+    values = np.clip(values, 0.0, 1.0)
+    if channels == 0:
+        return values
+    if channels == 1:
+        return values[..., 0]
+    return values[..., :3] @ np.array([0.299, 0.587, 0.114])
+
+
+def _check_weights(weights: Any) -> str:
+    if isinstance(weights, str) and weights == "shipped":
+        return weights
+    if not isinstance(weights, str | os.PathLike):
+        raise TypeError(f"`weights` must be 'shipped' or a file path; received {weights!r}")
+    path = os.path.abspath(os.fspath(weights))
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Weights file not found: {path}")
+    return path
+
+
+@functools.lru_cache(maxsize=2)
+def _readers(weights: str) -> tuple[Any, Any]:
+    """The reader with a uniform orientation prior (turn likelihoods), and one that reads
+    digits as they stand (a prior of almost certainly upright)."""
+    from rotkeras.models.digit_reader import digit_reader
+
+    scorer = digit_reader(weights, orientation_prior=None, name="turn_scorer")
+    reader = digit_reader(weights, orientation_prior=(1.0 - 3e-6, 1e-6, 1e-6, 1e-6),
+                          name="upright_reader")
+    return scorer, reader
+
+
+def _predict(model: Any, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The model's two outputs on the crops, in batches of a fixed size (one compiled
+    function whatever the number of digits)."""
+    count = len(crops)
+    padded = -count % _BATCH
+    if padded:
+        crops = np.concatenate([crops, np.full((padded, *crops.shape[1:]), 235, np.uint8)])
+    digits, turns = [], []
+    for start in range(0, len(crops), _BATCH):
+        # predict_on_batch: no input pipeline to build per call, one compiled function.
+        batch_digits, batch_turns = model.predict_on_batch(crops[start : start + _BATCH])
+        digits.append(np.asarray(batch_digits, np.float64))
+        turns.append(np.asarray(batch_turns, np.float64))
+    return np.concatenate(digits)[:count], np.concatenate(turns)[:count]

@@ -112,3 +112,52 @@ def test_blank_photo_holds_no_number() -> None:
 def test_bad_arguments_are_refused(photo, kwargs, error) -> None:
     with pytest.raises(error):
         read_numbers(photo, **kwargs)
+
+
+def turned(photo: np.ndarray, boxes: np.ndarray, turn: int) -> tuple[np.ndarray, np.ndarray]:
+    """The photo turned counter-clockwise by `turn` degrees, and its digits' boxes."""
+    for _ in range(turn // 90):
+        width = photo.shape[1]
+        photo = np.ascontiguousarray(np.rot90(photo))
+        boxes = np.stack([boxes[:, 1], width - boxes[:, 2], boxes[:, 3], width - boxes[:, 0]], 1)
+    return photo, boxes
+
+
+@pytest.mark.parametrize("turn", [0, 90])
+def test_a_ruled_line_touching_the_digits_is_not_read(turn) -> None:
+    photo, boxes = render("3582", seed=6)
+    photo = photo.copy()
+    bottom = int(boxes[:, 3].max())
+    photo[bottom - 2 : bottom + 1, :] = 30  # a rule through the feet of the digits
+    photo[bottom + 12 : bottom + 14, 5:-5] = 30  # and another one below
+    photo, boxes = turned(photo, boxes, turn)
+    assert_reads(photo, boxes, "3582", turn)
+
+
+@pytest.mark.parametrize("turn", [0, 270])
+def test_dashes_specks_and_box_sides_are_not_read(turn) -> None:
+    photo, boxes = render("4619", seed=7)
+    photo = photo.copy()
+    height = int(np.median(boxes[:, 3] - boxes[:, 1]))
+    top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
+    for x0, x1 in zip(boxes[:, 0], boxes[:, 2], strict=True):  # dashes of a form's box
+        photo[top - 6 : top - 5, x0 : x0 + (x1 - x0) // 2] = 40
+        photo[bottom + 5 : bottom + 6, x0 + 2 : x1] = 40
+    right = min(photo.shape[1] - 2, int(boxes[:, 2].max()) + 4)
+    photo[top - height // 3 : bottom + height // 3, right : right + 1] = 40  # the box's side
+    photo[bottom + 2 : bottom + 4, right - 14 : right - 12] = 40  # a speck
+    photo, boxes = turned(photo, boxes, turn)
+    assert_reads(photo, boxes, "4619", turn)
+
+
+@pytest.mark.parametrize("turn", [0, 180])
+def test_a_detached_flag_joins_its_digit(turn) -> None:
+    photo, boxes = render("357", seed=8)
+    photo = photo.copy()
+    x0, y0, x1, y1 = (int(v) for v in boxes[1])  # the 5: cut its flag off
+    cut = y0 + max(3, (y1 - y0) // 4)
+    photo[cut : cut + 2, x0:x1] = np.median(photo[:4, :4], axis=(0, 1)).astype(np.uint8)
+    ink = (photo[y0:y1, x0:x1].min(axis=-1) < 128).astype(np.uint8)
+    assert cv2.connectedComponents(ink, connectivity=8)[0] - 1 >= 2  # really two pieces
+    photo, boxes = turned(photo, boxes, turn)
+    assert_reads(photo, boxes, "357", turn)

@@ -493,6 +493,11 @@ def numbers_results() -> str:
         row(f"real photos ({len(dev['files'])} from {dev['sources']} sources), upright",
             dev["upright"])
         row("real photos, turned by 90, 180 and 270 degrees", dev["turned"])
+        held = dev.get("held_out_sources")
+        if held:
+            row(f"held-out half ({held['photos']} photos from {held['sources']} sources), "
+                "upright", held["upright"])
+            row("held-out half, turned", held["turned"])
         for mode, title in (("number", "one per number"), ("digit", "one per digit")):
             row(f"real photos with a 6 or a 9, all turns, orientation {title}",
                 dev["six_nine"][mode])

@@ -11,6 +11,10 @@ import numpy as np
 WORKING_SIZE = 640
 #: Side of the square crop of each digit that the reader sees.
 CROP_SIZE = 64
+#: Straight runs of ink this many digit sizes long are ruled lines, form boxes or edges.
+LINE_LENGTH = 2.5
+#: Components smaller than this fraction of the typical digit size are specks.
+SPECK = 0.35
 
 
 def ink_contrast(gray: np.ndarray, scale: float, polarity: str) -> np.ndarray:
@@ -33,37 +37,34 @@ def ink_contrast(gray: np.ndarray, scale: float, polarity: str) -> np.ndarray:
 
 def digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
     """Boolean masks (full working size) of the digit candidates, before splitting."""
-    import cv2
 
     strongest = float(np.quantile(contrast, 0.998))
     strongest = max(strongest, float(contrast.max()) * 0.5)
     if strongest < min_contrast:
         return []
     ink = (contrast >= max(min_contrast, strongest / 3)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    comps = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        if area >= 6:
-            comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area})
+    comps, labels = _components(ink)
     if not comps:
         return []
-    # Long thin lines (ruled paper, form boxes, the page's edge) are not digits: thin and
-    # more than twice as long as the other components, or across 40 % of the photo.
+    # Straight strokes much longer than a digit (ruled paper, form boxes, a line under the
+    # number, the page's edge) are not digits, and where they touch a digit they would join
+    # it: they are taken out of the ink before the components are found again.
+    height = _digit_size(comps)
+    lines = _straight_lines(ink, max(12, round(LINE_LENGTH * height)))
+    if lines.any():
+        comps, labels = _components(ink & ~lines)
+        if not comps:
+            return []
+        height = _digit_size(comps)
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
     thin = np.array([_thin(c["box"], c["area"]) for c in comps])
-    big = sizes >= 0.25 * sizes.max()
-    typical = float(np.median(sizes[big & ~thin])) if np.any(big & ~thin) else float(
-        np.median(sizes[big]))
     comps = [c for c, size, is_thin in zip(comps, sizes, thin, strict=True)
-             if not (is_thin and (size > 2 * typical or size > 0.4 * max(contrast.shape)))]
+             if not (is_thin and size > 2 * height)]
     if not comps:
         return []
     comps = _merge_fragments(comps)
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
-    if not len(comps):
-        return []
-    keep = [c for c, s in zip(comps, sizes, strict=True) if s >= max(6, 0.25 * sizes.max())]
+    keep = [c for c, s in zip(comps, sizes, strict=True) if s >= max(6, SPECK * height)]
     masks = []
     for comp in keep:
         x0, y0, x1, y1 = comp["box"]
@@ -73,9 +74,55 @@ def digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
     return masks
 
 
+def _components(ink: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Connected components of the ink (at least 6 pixels) and the label image."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    comps = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if area >= 6:
+            comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area})
+    return comps, labels
+
+
+def _digit_size(comps: list[dict[str, Any]]) -> float:
+    """The size (longer side of the box) of a typical digit: the median over the ink, each
+    component weighted by its area, so that specks and dust barely count; long thin
+    components (lines, but also ones) count only when there is nothing else."""
+    sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps],
+                     np.float64)
+    areas = np.array([c["area"] for c in comps], np.float64)
+    thin = np.array([_elongated(c["box"]) for c in comps])
+    if not thin.all():
+        sizes, areas = sizes[~thin], areas[~thin]
+    order = np.argsort(sizes)
+    cumulative = np.cumsum(areas[order])
+    return float(sizes[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def _straight_lines(ink: np.ndarray, length: int) -> np.ndarray:
+    """The ink of straight horizontal and vertical runs at least `length` pixels long."""
+    import cv2
+
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    lines = (across | down).astype(bool)
+    if lines.any():  # the line's own ragged edge, one pixel either side
+        lines = cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (
+            ink > 0)
+    return lines
+
+
+def _elongated(box: list[int]) -> bool:
+    w, h = box[2] - box[0], box[3] - box[1]
+    return min(w, h) <= 0.12 * max(w, h)
+
+
 def _thin(box: list[int], area: int) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
-    return min(w, h) <= 0.12 * max(w, h) or area <= 0.08 * w * h
+    return _elongated(box) or area <= 0.08 * w * h
 
 
 def _merge_fragments(comps: list[dict[str, Any]]) -> list[dict[str, Any]]:

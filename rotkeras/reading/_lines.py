@@ -19,6 +19,15 @@ LONE_SPLIT_RATIO = 1.5
 #: A long component is read as several digits when the mean log-probability of the pieces'
 #: digits exceeds the whole's by this much.
 SPLIT_MARGIN = 0.0
+#: Components with less than this fraction of the line's height inside the line's band
+#: are dashes, dots or fragments; a fragment this close (in line heights) above or below a
+#: digit joins it.
+FLAT = 0.6
+FRAGMENT_GAP = 0.3
+#: A component off every line is a speck when smaller than this many line heights.
+LONE = 0.75
+#: Thin strokes taller than this many line heights are the sides of boxes, not ones.
+TALL = 1.5
 #: Expected width of one digit, as a fraction of the line's digit height (MNIST's median).
 DIGIT_ASPECT = 0.8
 
@@ -57,31 +66,17 @@ def group_lines(
     `"across"`, `"down"`, or None for a lone digit), and for each component too long for
     one digit the indices of its pieces (appended to `masks`)."""
     boxes = [box_of(m) for m in masks]
-    sizes = [max(b[2] - b[0], b[3] - b[1]) for b in boxes]
-    reach = LINE_REACH * float(np.median(sizes))
-    pairs = {0: [], 1: []}
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            for axis in (0, 1):
-                if _neighbours(boxes[i], boxes[j], axis, reach):
-                    pairs[axis].append((i, j))
-    axis = 0 if len(pairs[0]) >= len(pairs[1]) else 1
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in pairs[axis]:
-        parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
-        groups.setdefault(root(i), []).append(i)
+    alive = list(range(len(boxes)))
+    pairs, axis = _pairs(boxes, alive)
+    if pairs[axis]:
+        alive = _tidy_lines(masks, boxes, _groups(alive, pairs[axis]), axis)
+        if not alive:
+            return [], {}
+        pairs, _ = _pairs(boxes, alive, axis)
+    groups = _groups(alive, pairs[axis])
     lines = []
     options: dict[int, list[list[int]]] = {}
-    for members in groups.values():
+    for members in groups:
         line_axis: int | None = axis if len(members) > 1 else None
         if line_axis is None:
             b = boxes[members[0]]
@@ -95,6 +90,109 @@ def group_lines(
             "across" if line_axis == 0 else "down")
         lines.append((members, direction))
     return lines, options
+
+
+def _pairs(boxes: list[tuple[int, ...]], alive: list[int], axis: int | None = None,
+           ) -> tuple[dict[int, list[tuple[int, int]]], int]:
+    """Pairs of neighbouring boxes along each axis, and the axis more pairs agree on (or
+    `axis` when given)."""
+    sizes = [max(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) for i in alive]
+    reach = LINE_REACH * float(np.median(sizes))
+    pairs: dict[int, list[tuple[int, int]]] = {0: [], 1: []}
+    for n, i in enumerate(alive):
+        for j in alive[n + 1 :]:
+            for a in (0, 1):
+                if _neighbours(boxes[i], boxes[j], a, reach):
+                    pairs[a].append((i, j))
+    if axis is None:
+        axis = 0 if len(pairs[0]) >= len(pairs[1]) else 1
+    return pairs, axis
+
+
+def _groups(alive: list[int], pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """The connected groups of `alive` under `pairs` (union-find), in index order."""
+    parent = {i: i for i in alive}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        if i in parent and j in parent:
+            parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in alive:
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
+                groups: list[list[int]], axis: int) -> list[int]:
+    """Drops what lies off its line of digits, against the line's height: flat components
+    and those that lie mostly above or below the line (dashes, dots, specks, bits of ruled
+    lines and form boxes) are joined to the digit just above or below them when there is
+    one (the flag of a 5, the bar of a 7) and dropped otherwise; thin strokes much taller
+    than the line (the sides of form boxes) are dropped. The line's band follows its
+    direction, so a tilted line keeps its digits. Returns the indices kept."""
+    along = (0, 2) if axis == 0 else (1, 3)
+    across = (1, 3) if axis == 0 else (0, 2)
+
+    def extent(i: int) -> int:
+        return boxes[i][across[1]] - boxes[i][across[0]]
+
+    def centre(i: int, sides: tuple[int, int]) -> float:
+        return 0.5 * (boxes[i][sides[0]] + boxes[i][sides[1]])
+
+    def tall(i: int, line_height: float) -> bool:  # a thin stroke much taller than the line
+        b = boxes[i]
+        return extent(i) > TALL * line_height and b[along[1]] - b[along[0]] <= 0.2 * extent(i)
+
+    lines = [g for g in groups if len(g) > 1]
+    height = float(np.median([extent(i) for g in lines for i in g]))
+    flat, kept = [], []
+    for group in groups:
+        if len(group) == 1:  # off every line: kept only when about as large as a digit
+            b = boxes[group[0]]
+            small = max(extent(group[0]), b[along[1]] - b[along[0]]) < LONE * height
+            if tall(group[0], height):
+                continue
+            (flat if extent(group[0]) < FLAT * height or small else kept).append(group[0])
+            continue
+        line_height = float(np.median([extent(i) for i in group]))
+        if line_height < FLAT * height:  # a row of dashes or dots
+            flat.extend(group)
+            continue
+        body = [i for i in group if extent(i) >= FLAT * line_height] or group
+        xs = np.array([centre(i, along) for i in body])
+        ys = np.array([centre(i, across) for i in body])
+        slopes = [(ys[n] - ys[m]) / (xs[n] - xs[m]) for m in range(len(body))
+                  for n in range(m + 1, len(body)) if xs[n] != xs[m]]
+        slope = float(np.clip(np.median(slopes), -1.0, 1.0)) if slopes else 0.0
+        offset = float(np.median(ys - slope * xs))
+        line_height = float(np.median([extent(i) for i in body]))
+        for i in group:
+            b = boxes[i]
+            middle = offset + slope * centre(i, along)
+            inside = min(b[across[1]], middle + line_height / 2) - max(
+                b[across[0]], middle - line_height / 2)
+            if tall(i, line_height):
+                continue
+            (flat if inside < FLAT * line_height else kept).append(i)
+    for i in flat:
+        b = boxes[i]
+        best, best_gap = None, FRAGMENT_GAP * height
+        for j in kept:
+            c = boxes[j]
+            overlap = min(b[along[1]], c[along[1]]) - max(b[along[0]], c[along[0]])
+            gap = max(b[across[0]], c[across[0]]) - min(b[across[1]], c[across[1]])
+            if overlap >= 0.5 * (b[along[1]] - b[along[0]]) and gap <= best_gap:
+                best, best_gap = j, gap
+        if best is not None:
+            masks[best] = masks[best] | masks[i]
+            boxes[best] = box_of(masks[best])
+    return sorted(i for i in kept if not tall(i, height))
 
 
 def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[int],

@@ -35,12 +35,15 @@ def read_numbers(
        is estimated with a grey closing (opening for light strokes) and subtracted, and
        the ink is what departs from it by a third of the strongest ink contrast (and at
        least `min_contrast`).
-    2. Digits: connected components of the ink; a fragment lying mostly inside a larger
-       component's box joins it; specks (smaller than a quarter of the largest digit)
+    2. Digits: connected components of the ink, once straight runs 2.5 digit sizes long
+       (ruled lines, form boxes) are taken out; a fragment lying mostly inside a larger
+       component's box joins it; specks (smaller than about a third of a typical digit)
        and long lines are dropped.
     3. Numbers: digits whose boxes overlap across the line and lie within about one
        digit of each other form a line; the photo's lines run either across or up and
-       down, whichever more neighbouring digits agree on. A component much longer along
+       down, whichever more neighbouring digits agree on. Pieces lying mostly off their
+       line's band join the digit next to them or are dropped, as are thin strokes much
+       taller than the line (the sides of form boxes). A component much longer along
        its line than the line's digits are high (two or more digits that touch) is cut
        at the thinnest points of its ink profile into as many digits as its length
        suggests.

@@ -518,7 +518,7 @@ def numbers_results() -> str:
 
 HELDOUT = ROOT / "benchmarks" / "results" / "photos_heldout.json"
 HELDOUT_DEFAULT = ROOT / "benchmarks" / "results" / "photos_heldout_default.json"
-HELDOUT_BEFORE = ROOT / "benchmarks" / "results" / "photos_heldout_before.json"
+HELDOUT_UNTILTED = ROOT / "benchmarks" / "results" / "photos_heldout_untilted.json"
 
 
 def _heldout_table(path: Path) -> list[str]:
@@ -580,9 +580,25 @@ def reader_heldout_tuned() -> str:
                                                 _six_nine_line(HELDOUT)])
 
 
-def reader_heldout_before() -> str:
-    """The same table for the reader before its preprocessing and settings were revised."""
-    return "\n".join(_heldout_table(HELDOUT_BEFORE))
+def reader_heldout_untilted() -> str:
+    """The same table for the network shipped before, trained without tilted digits."""
+    return "\n".join(_heldout_table(HELDOUT_UNTILTED) + ["", _six_nine_line(HELDOUT_UNTILTED)])
+
+TILT_CHOICE = ROOT / "benchmarks" / "results" / "reader_tilt_choice.json"
+
+
+def reader_tilt_choice() -> str:
+    """MNIST and the 33 extra photos for each share of tilted training digits."""
+    data = json.loads(TILT_CHOICE.read_text(encoding="utf-8"))
+    lines = ["| tilted share | MNIST upright | MNIST combined | 33 photos upright | turned "
+             "| tilted |", "|---|---:|---:|---:|---:|---:|"]
+    for name, row in data["candidates"].items():
+        mnist, extra = row["mnist"], row["extra_photos"]
+        lines.append(f"| {name} | {_percent(mnist['upright'])} | {_percent(mnist['combined'])} "
+                     f"| {_percent(extra['upright'], 1)} | {_percent(extra['turned'], 1)} "
+                     f"| {_percent(extra['tilted'], 1)} |")
+    return "\n".join(lines)
+
 
 def _deploy() -> dict[str, Any]:
     return json.loads(DEPLOY.read_text(encoding="utf-8"))
@@ -731,7 +747,8 @@ def generators() -> dict[str, Callable[[], str]]:
 
         "reader-heldout": reader_heldout,
         "reader-heldout-tuned": reader_heldout_tuned,
-        "reader-heldout-before": reader_heldout_before,
+        "reader-heldout-untilted": reader_heldout_untilted,
+        "reader-tilt-choice": reader_tilt_choice,
         "deploy-runtimes": deploy_runtimes,
         "deploy-predict": deploy_predict,
         "deploy-cost": deploy_cost,

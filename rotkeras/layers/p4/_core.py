@@ -56,3 +56,20 @@ def check_channels_last(layer: str) -> None:
             "keras.config.set_image_data_format('channels_last') before building the model "
             "(and give it channels-last images)"
         )
+
+
+def sliding_output_shape(
+    input_shape: Sequence[int | None], window: int, strides: int, padding: str, channels: int
+) -> tuple[int | None, ...]:
+    """The p4 map shape `(batch, rows, cols, 4, channels)` after a `window` that slides by
+    `strides` over the rows and columns of `input_shape` with `padding` (`"valid"` or
+    `"same"`); unknown sizes stay unknown."""
+
+    def out(size: int | None) -> int | None:
+        if size is None:
+            return None
+        if padding == "same":
+            return -(-size // strides)
+        return (size - window) // strides + 1
+
+    return (input_shape[0], out(input_shape[1]), out(input_shape[2]), ORIENTATIONS, channels)

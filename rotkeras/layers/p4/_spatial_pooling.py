@@ -9,7 +9,12 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers.p4._core import ORIENTATIONS, check_channels_last, check_p4_shape
+from rotkeras.layers.p4._core import (
+    ORIENTATIONS,
+    check_channels_last,
+    check_p4_shape,
+    sliding_output_shape,
+)
 
 
 def _pool_windows_are_symmetric(size: int, pool: int, strides: int, padding: str) -> bool:
@@ -118,16 +123,8 @@ class BaseP4Pooling2D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         self._check_input_shape(input_shape)
-
-        def out(size: int | None) -> int | None:
-            if size is None:
-                return None
-            if self.padding == "same":
-                return -(-size // self.strides)
-            return (size - self.pool_size) // self.strides + 1
-
-        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), ORIENTATIONS,
-                input_shape[4])
+        return sliding_output_shape(input_shape, self.pool_size, self.strides, self.padding,
+                                    input_shape[4])
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -9,7 +9,12 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.layers.p4._core import ORIENTATIONS, check_channels_last, check_p4_shape
+from rotkeras.layers.p4._core import (
+    ORIENTATIONS,
+    check_channels_last,
+    check_p4_shape,
+    sliding_output_shape,
+)
 
 
 def _square_kernel_size(value: object) -> int:
@@ -301,16 +306,9 @@ class P4Conv2D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         self._check_input_shape(input_shape)
-
-        def out(size: int | None) -> int | None:
-            if size is None:
-                return None
-            if self.padding == "same":
-                return size
-            return (size - self._span()) // self.strides + 1
-
-        return (input_shape[0], out(input_shape[1]), out(input_shape[2]), ORIENTATIONS,
-                self.filters)
+        # `padding="same"` comes with `strides=1` here (checked in `__init__`).
+        return sliding_output_shape(input_shape, self._span(), self.strides, self.padding,
+                                    self.filters)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

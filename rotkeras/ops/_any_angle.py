@@ -12,7 +12,15 @@ import numpy as np
 from keras import ops
 
 from rotkeras import _validation as check
-from rotkeras.ops._common import FILL_MODES, INTERPOLATIONS, MAX_FLOAT32_ANGLE, _cos_sin
+from rotkeras.ops._common import (
+    FILL_MODES,
+    INTERPOLATIONS,
+    MAX_FLOAT32_ANGLE,
+    _cast_resampled,
+    _compute_dtype,
+    _rotation_terms,
+    _Sampling,
+)
 from rotkeras.ops._quarter_turns import _quarter_turns_fixed, _quarter_turns_per_sample
 from rotkeras.ops._resample import _resample
 
@@ -113,68 +121,53 @@ def rotate_checked(
     # Quarter turns keep the frame only on square images; elsewhere half turns.
     square = height is not None and height == width
     step = 90.0 if square else 180.0
-    resample = {"interpolation": interpolation, "fill_mode": fill_mode,
-                "fill_value": fill_value, "data_format": data_format, "xp": xp}
+    sampling = _Sampling(interpolation, fill_mode, fill_value, data_format, xp)
     fused = (fused and fill_mode != "wrap"
              and keras.backend.standardize_dtype(images.dtype) != "float64")
     if fused:
         # One affine transform over the whole angle: at multiples of 90 degrees (180 on
         # non-square images) cosine and sine are exactly 0 and +-1 (`_cos_sin`), so every
         # pixel reads one input pixel at integer coordinates, with weight exactly 1.
-        out = _affine_resample(batch, angles, **resample)
+        out = _affine_resample(batch, angles, sampling)
         return out if rank == 4 else out[0]
     if isinstance(angles, float):
         turns = round(angles / step)
         residual = angles - step * turns
         out = _quarter_turns_fixed(batch, int(turns * step // 90), h_axis, w_axis, xp)
         if residual != 0.0:
-            out = _resample(out, residual, **resample)
+            out = _resample(out, residual, sampling)
     else:
         turns = xp.round(angles / step)
         residual = angles - step * turns
         k = xp.cast(turns, "int32") * int(step // 90)
         exact = _quarter_turns_per_sample(batch, k, h_axis, w_axis, square, xp)
-        rotated = _resample(exact, residual, **resample)
+        rotated = _resample(exact, residual, sampling)
         out = xp.where(xp.reshape(xp.equal(residual, 0.0), (-1, 1, 1, 1)), exact, rotated)
     return out if rank == 4 else out[0]
 
 
-def _affine_resample(
-    images: Any,
-    angles: Any,
-    *,
-    interpolation: str,
-    fill_mode: str,
-    fill_value: float,
-    data_format: str,
-    xp: Any,
-) -> Any:
+def _affine_resample(images: Any, angles: Any, sampling: _Sampling) -> Any:
     """Resamples a rank-4 batch rotated by `angles` with `keras.ops.image.affine_transform`
     (the same source coordinates as `_source_coordinates`)."""
+    interpolation, fill_mode, fill_value, data_format, xp = sampling
     h_axis, w_axis = check.spatial_axes(4, data_format)
     shape = xp.shape(images)
     height = images.shape[h_axis] if images.shape[h_axis] is not None else shape[h_axis]
     width = images.shape[w_axis] if images.shape[w_axis] is not None else shape[w_axis]
     if isinstance(angles, float):
         angles = xp.zeros((shape[0],), "float32") + angles
-    cos, sin = _cos_sin(angles, xp)
-    cy = (xp.cast(height, "float32") - 1.0) / 2.0
-    cx = (xp.cast(width, "float32") - 1.0) / 2.0
+    cos, sin, cy, cx = _rotation_terms(angles, height, width, xp)
     zeros = xp.zeros_like(cos)
     transform = xp.stack(
         [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, zeros, zeros],
         axis=-1,
     )
     dtype = keras.backend.standardize_dtype(images.dtype)
-    compute = dtype if dtype in ("float32", "float64") else "float32"
     out = xp.image.affine_transform(
-        xp.cast(images, compute), transform, interpolation=interpolation,
+        xp.cast(images, _compute_dtype(dtype)), transform, interpolation=interpolation,
         fill_mode=fill_mode, fill_value=fill_value, data_format=data_format,
     )
-    if "int" in dtype:
-        info = np.iinfo(dtype)
-        out = xp.clip(xp.round(out), float(info.min), float(info.max))
-    return xp.cast(out, dtype)
+    return _cast_resampled(out, dtype, xp)
 
 
 def _angles_tensor(angles: Any, batch: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from keras import ops
@@ -40,6 +40,42 @@ def _cos_sin(angles: Any, xp: Any = ops) -> tuple[Any, Any]:
     cos_q = xp.take(xp.convert_to_tensor([1.0, 0.0, -1.0, 0.0]), index)
     sin_q = xp.take(xp.convert_to_tensor([0.0, 1.0, 0.0, -1.0]), index)
     return cos_q * cos_r - sin_q * sin_r, sin_q * cos_r + cos_q * sin_r
+
+
+class _Sampling(NamedTuple):
+    """How a rotation resamples: the options of `rotate` and the ops namespace `xp`
+    (`keras.ops`, or TensorFlow's inside `tf.data`)."""
+
+    interpolation: str
+    fill_mode: str
+    fill_value: float
+    data_format: str
+    xp: Any = ops
+
+
+def _rotation_terms(
+    angles: Any, height: Any, width: Any, xp: Any = ops
+) -> tuple[Any, Any, Any, Any]:
+    """`(cos, sin, cy, cx)` of a rotation by `angles` degrees about the centre `(cy, cx)`
+    of a `height` x `width` image (pixel centres, float32)."""
+    cos, sin = _cos_sin(angles, xp)
+    cy = (xp.cast(height, "float32") - 1.0) / 2.0
+    cx = (xp.cast(width, "float32") - 1.0) / 2.0
+    return cos, sin, cy, cx
+
+
+def _compute_dtype(dtype: str) -> str:
+    """The float dtype resampling computes in for images of `dtype`."""
+    return dtype if dtype in ("float32", "float64") else "float32"
+
+
+def _cast_resampled(out: Any, dtype: str, xp: Any = ops) -> Any:
+    """Resampled values `out` back in the images' `dtype` (integers rounded and clipped to
+    the dtype's range)."""
+    if "int" in dtype:
+        info = np.iinfo(dtype)
+        out = xp.clip(xp.round(out), float(info.min), float(info.max))
+    return xp.cast(out, dtype)
 
 
 def finite_argmax(scores: Any) -> Any:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
-from rotkeras.ops._common import _cos_sin
+from rotkeras.ops._common import _cast_resampled, _compute_dtype, _rotation_terms, _Sampling
 
 
 def _source_coordinates(
@@ -20,10 +19,8 @@ def _source_coordinates(
     `(cos x - sin y + cx - cos cx + sin cy, sin x + cos y + cy - sin cx - cos cy)`, as
     the rows of `keras.xp.image.affine_transform`'s transforms.
     """
-    cos, sin = _cos_sin(angles, xp)
+    cos, sin, cy, cx = _rotation_terms(angles, height, width, xp)
     cos, sin = cos[..., None, None], sin[..., None, None]
-    cy = (xp.cast(height, "float32") - 1.0) / 2.0
-    cx = (xp.cast(width, "float32") - 1.0) / 2.0
     rows = xp.arange(height, dtype="float32")[:, None] - cy
     cols = xp.arange(width, dtype="float32")[None, :] - cx
     return sin * cols + cos * rows + cy, cos * cols - sin * rows + cx
@@ -42,21 +39,12 @@ def _fill_index(index: Any, size: int, fill_mode: str, xp: Any = ops) -> tuple[A
     return index, inside
 
 
-def _resample(
-    images: Any,
-    angles: Any,
-    *,
-    interpolation: str,
-    fill_mode: str,
-    fill_value: float,
-    data_format: str,
-    xp: Any = ops,
-) -> Any:
+def _resample(images: Any, angles: Any, sampling: _Sampling) -> Any:
     """Resamples a rank-4 batch rotated by `angles` (a Python number or `(batch,)`)."""
+    interpolation, fill_mode, fill_value, data_format, xp = sampling
     if data_format == "channels_first":
         out = _resample(xp.transpose(images, (0, 2, 3, 1)), angles,
-                        interpolation=interpolation, fill_mode=fill_mode,
-                        fill_value=fill_value, data_format="channels_last", xp=xp)
+                        sampling._replace(data_format="channels_last"))
         return xp.transpose(out, (0, 3, 1, 2))
     height, width, channels = images.shape[1], images.shape[2], images.shape[3]
     shape = xp.shape(images)
@@ -98,16 +86,12 @@ def _resample(
             fill = xp.cast(xp.convert_to_tensor(fill_value), dtype)
             values = xp.where(inside, values, fill)
         return values[:, 0]
-    compute = dtype if dtype in ("float32", "float64") else "float32"
+    compute = _compute_dtype(dtype)
     values = xp.cast(values, compute)
     if fill_mode == "constant":
         values = xp.where(inside, values, xp.cast(fill_value, compute))
     weight = xp.cast(xp.stack(weights, axis=-3)[..., None], compute)
     if shared:
         weight = weight[None]
-    out = xp.sum(values * weight, axis=1)
-    if "int" in dtype:
-        info = np.iinfo(dtype)
-        out = xp.clip(xp.round(out), float(info.min), float(info.max))
-    return xp.cast(out, dtype)
+    return _cast_resampled(xp.sum(values * weight, axis=1), dtype, xp)
 

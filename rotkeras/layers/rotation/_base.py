@@ -207,3 +207,48 @@ class BaseImageRotation(TFDataLayer):
             {"data_format": self.data_format, "bounding_box_format": self.bounding_box_format}
         )
         return config
+
+
+class BaseRandomImageRotation(BaseImageRotation):
+    """Base class of the random rotation layers: the seed and its generator, the identity
+    when not training, and `seed` in the config.
+
+    Subclasses implement `draw_transformation(batch_size, seed)`.
+
+    Args:
+        seed: Integer seed for reproducible rotations.
+        data_format: `"channels_last"` or `"channels_first"`; defaults to
+            `keras.config.image_data_format()`.
+        bounding_box_format: Format of `bounding_boxes` in dict inputs (e.g. `"xyxy"`).
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        data_format: str | None = None,
+        bounding_box_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
+                         **kwargs)
+        self.seed = check.check_seed(seed)
+        self.generator = keras.random.SeedGenerator(self.seed)
+
+    def get_random_transformation(
+        self, data: dict[str, Any], training: bool = True, seed: Any = None
+    ) -> dict[str, Any] | None:
+        """Draws the rotation of every sample; `None` (no rotation) when not training."""
+        if not training:
+            return None
+        seed = self.seed_generator_for(self.generator) if seed is None else seed
+        return self.draw_transformation(self.batch_size(data["images"]), seed)
+
+    def draw_transformation(self, batch_size: Any, seed: Any) -> dict[str, Any]:
+        """The transformation of `batch_size` samples drawn with the seed `seed`."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["seed"] = self.seed
+        return config

@@ -10,7 +10,7 @@ import keras
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers.rotation._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseRandomImageRotation
 
 
 def _check_factor(factor: object) -> tuple[float, float]:
@@ -41,7 +41,7 @@ def _check_factor(factor: object) -> tuple[float, float]:
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class RandomAnyAngleRotation(BaseImageRotation):
+class RandomAnyAngleRotation(BaseRandomImageRotation):
     """Rotates each image of a batch by a random angle during training.
 
     Every sample independently gets an angle drawn uniformly from
@@ -90,7 +90,8 @@ class RandomAnyAngleRotation(BaseImageRotation):
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `keras.config.image_data_format()`.
         bounding_box_format: Format of `bounding_boxes` (e.g. `"xyxy"`), needed only
-            when boxes are passed.
+            when boxes are passed; a turned box becomes the axis-aligned box around its
+            corners.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
@@ -128,26 +129,18 @@ class RandomAnyAngleRotation(BaseImageRotation):
         bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
-                         **kwargs)
+        super().__init__(seed=seed, data_format=data_format,
+                         bounding_box_format=bounding_box_format, **kwargs)
         self.lower, self.upper = _check_factor(factor)
         self.factor = factor if check._is_real(factor) else (self.lower, self.upper)
         self.fill_mode = check.check_choice(fill_mode, "fill_mode", rotation_ops.FILL_MODES)
         self.interpolation = check.check_choice(interpolation, "interpolation",
                                                 rotation_ops.INTERPOLATIONS)
         self.fill_value = check.check_number(fill_value, "fill_value")
-        self.seed = check.check_seed(seed)
-        self.generator = keras.random.SeedGenerator(self.seed)
 
-    def get_random_transformation(
-        self, data: dict[str, Any], training: bool = True, seed: Any = None
-    ) -> dict[str, Any] | None:
-        """Draws the angle of every sample; `None` (no rotation) when not training."""
-        if not training:
-            return None
+    def draw_transformation(self, batch_size: Any, seed: Any) -> dict[str, Any]:
+        """Draws the angle of every sample."""
         xp = self.ops
-        batch_size = self.batch_size(data["images"])
-        seed = self.seed_generator_for(self.generator) if seed is None else seed
         if self.lower == self.upper:
             angles = xp.zeros((batch_size,), "float32") + 360.0 * self.lower
         else:
@@ -192,7 +185,6 @@ class RandomAnyAngleRotation(BaseImageRotation):
                 "fill_mode": self.fill_mode,
                 "interpolation": self.interpolation,
                 "fill_value": self.fill_value,
-                "seed": self.seed,
             }
         )
         return config

@@ -10,11 +10,11 @@ import keras
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
-from rotkeras.layers.rotation._base import BaseImageRotation
+from rotkeras.layers.rotation._base import BaseRandomImageRotation
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
-class RandomRightAngleRotation(BaseImageRotation):
+class RandomRightAngleRotation(BaseRandomImageRotation):
     """Rotates each image of a batch by a random multiple of 90 degrees during training.
 
     Every sample independently gets one of `angles` (degrees, counter-clockwise, like
@@ -85,24 +85,16 @@ class RandomRightAngleRotation(BaseImageRotation):
         bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format,
-                         **kwargs)
+        super().__init__(seed=seed, data_format=data_format,
+                         bounding_box_format=bounding_box_format, **kwargs)
         self._ks = check.right_angles_to_ks(angles, "angles")
         self.angles = tuple(int(a) for a in angles)
         self.probabilities = check.check_probabilities(probabilities, len(self.angles))
-        self.seed = check.check_seed(seed)
-        self.generator = keras.random.SeedGenerator(self.seed)
         self.requires_square = any(k % 2 for k in self._ks)
 
-    def get_random_transformation(
-        self, data: dict[str, Any], training: bool = True, seed: Any = None
-    ) -> dict[str, Any] | None:
-        """Draws the quarter turns of every sample; `None` (no rotation) when not training."""
-        if not training:
-            return None
+    def draw_transformation(self, batch_size: Any, seed: Any) -> dict[str, Any]:
+        """Draws the quarter turns of every sample."""
         xp = self.ops
-        batch_size = self.batch_size(data["images"])
-        seed = self.seed_generator_for(self.generator) if seed is None else seed
         table = xp.convert_to_tensor(self._ks, dtype="int32")
         if len(self._ks) == 1:
             k = xp.zeros((batch_size,), dtype="int32") + table[0]
@@ -138,7 +130,6 @@ class RandomRightAngleRotation(BaseImageRotation):
             {
                 "angles": list(self.angles),
                 "probabilities": None if self.probabilities is None else list(self.probabilities),
-                "seed": self.seed,
             }
         )
         return config

@@ -204,25 +204,7 @@ def export_model(
     if format == "tflite" and batch_size is None:
         batch_size = 1
     shape = serving_input_shape(model, input_size, batch_size)
-    if format != "tf_saved_model" and None in shape[1:]:
-        raise ValueError(
-            f"format={format!r} needs a fixed input size: the model takes images of any size "
-            f"({tuple(model.inputs[0].shape)}); pass input_size=(height, width), e.g. 256"
-        )
-    from rotkeras import _backend
-
-    if format not in _backend.export_formats():
-        raise ValueError(
-            f"format={format!r} cannot be exported on the {keras.config.backend()} backend "
-            f"(Keras exports {', '.join(_backend.export_formats())} there); set KERAS_BACKEND="
-            "tensorflow or jax for a SavedModel or a TFLite file"
-        )
-    if None in shape[1:] and not _backend.exports_any_image_size():
-        raise ValueError(
-            f"a model that takes images of any size ({tuple(model.inputs[0].shape)}) cannot be "
-            f"exported for any size on the {keras.config.backend()} backend; pass "
-            "input_size=(height, width), e.g. 256, or set KERAS_BACKEND=tensorflow"
-        )
+    _check_exportable(model, format, shape)
     from rotkeras.models.photo_input import embedded_preprocess
 
     photos = embedded_preprocess(model) is not None
@@ -248,6 +230,31 @@ def export_model(
     serving.export(str(target), format="litert" if format == "tflite" else "onnx",
                    input_signature=[spec], verbose=verbose)
     return target
+
+
+def _check_exportable(model: keras.Model, format: str, shape: tuple[int | None, ...]) -> None:
+    """Raises `ValueError` unless this backend can export `model` in `format` with the
+    serving input `shape` (TFLite and ONNX need a fixed size; some backends export no
+    SavedModel, or none of any image size)."""
+    if format != "tf_saved_model" and None in shape[1:]:
+        raise ValueError(
+            f"format={format!r} needs a fixed input size: the model takes images of any size "
+            f"({tuple(model.inputs[0].shape)}); pass input_size=(height, width), e.g. 256"
+        )
+    from rotkeras import _backend
+
+    if format not in _backend.export_formats():
+        raise ValueError(
+            f"format={format!r} cannot be exported on the {keras.config.backend()} backend "
+            f"(Keras exports {', '.join(_backend.export_formats())} there); set KERAS_BACKEND="
+            "tensorflow or jax for a SavedModel or a TFLite file"
+        )
+    if None in shape[1:] and not _backend.exports_any_image_size():
+        raise ValueError(
+            f"a model that takes images of any size ({tuple(model.inputs[0].shape)}) cannot be "
+            f"exported for any size on the {keras.config.backend()} backend; pass "
+            "input_size=(height, width), e.g. 256, or set KERAS_BACKEND=tensorflow"
+        )
 
 
 def _check_onnx_converter() -> None:

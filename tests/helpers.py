@@ -333,6 +333,20 @@ def fit_under_jit(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: 
     return history
 
 
+def fit_layer_under_jit(
+    layer: keras.layers.Layer, rng: np.random.Generator, *, size: int, samples: int,
+    batch_size: int,
+) -> Any:
+    """`fit_under_jit` of a small classifier, `layer` then a flatten and a two-class softmax
+    dense layer, on `samples` random `size` x `size` grey images."""
+    model = keras.Sequential(
+        [keras.Input((size, size, 1)), layer, keras.layers.Flatten(),
+         keras.layers.Dense(2, activation="softmax")]
+    )
+    x = rng.random((samples, size, size, 1), dtype=np.float32)
+    return fit_under_jit(model, x, rng.integers(0, 2, samples), batch_size)
+
+
 def property_settings(max_examples: int = 20) -> Any:
     """Hypothesis settings of the suite's property tests: few examples, derandomized (the
     same examples on every run and machine), no deadline (backends warm up at first call)."""

@@ -7,7 +7,7 @@ import pytest
 from rotkeras.layers import RandomRightAngleRotation
 from tests.helpers import (
     assert_config_round_trip,
-    fit_under_jit,
+    fit_layer_under_jit,
     jit_train_step_tests,
     map_with_tf_data,
     run_layer_test,
@@ -172,11 +172,7 @@ def test_config_round_trip() -> None:
 
 
 def _train_with_jit(rng) -> None:
-    model = keras.Sequential(
-        [keras.Input((6, 6, 1)), RandomRightAngleRotation(seed=0), keras.layers.Flatten(),
-         keras.layers.Dense(2, activation="softmax")]
-    )
-    fit_under_jit(model, rng.random((64, 6, 6, 1), dtype=np.float32), rng.integers(0, 2, 64), 16)
+    fit_layer_under_jit(RandomRightAngleRotation(seed=0), rng, size=6, samples=64, batch_size=16)
 
 
 test_train_step_under_jit, test_train_step_under_torch_compile = jit_train_step_tests(

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 
 from rotkeras.layers import RandomStrokeWidth
-from tests.helpers import fit_under_jit, jit_train_step_tests, run_layer_test, to_numpy
+from tests.helpers import fit_layer_under_jit, jit_train_step_tests, run_layer_test, to_numpy
 
 
 def _stroke(size: int = 9) -> np.ndarray:
@@ -84,13 +83,7 @@ def test_layer_contract(tmp_path, rng) -> None:
 
 
 def _train_with_jit(rng) -> None:
-    model = keras.Sequential([
-        keras.Input((8, 8, 1)),
-        RandomStrokeWidth(0.5, seed=0),
-        keras.layers.Flatten(),
-        keras.layers.Dense(2, activation="softmax"),
-    ])
-    fit_under_jit(model, rng.random((16, 8, 8, 1), dtype=np.float32), rng.integers(0, 2, 16), 8)
+    fit_layer_under_jit(RandomStrokeWidth(0.5, seed=0), rng, size=8, samples=16, batch_size=8)
 
 
 test_train_step_under_jit, test_train_step_under_torch_compile = jit_train_step_tests(

@@ -1,4 +1,5 @@
-"""The package's shape: its import graph has no circle, and the library never imports the CLI.
+"""The package's shape: its import graph has no circle, the library never imports the CLI,
+and no file or function outgrows the size limits.
 
 The graph is built from the source (`ast`), so it holds every import, those inside
 functions included: a circle that works only because one of its imports is deferred is
@@ -133,3 +134,52 @@ def test_the_checks_see_circles_and_deferred_imports() -> None:
     assert f"{PACKAGE}.cli.reproduce" in graph[f"{PACKAGE}.cli._commands"]  # inside a function
     assert f"{PACKAGE}.cli.reproduce.runner" not in graph[f"{PACKAGE}.cli.reproduce.registry"]
     assert f"{PACKAGE}.evaluation.rotation" in graph[f"{PACKAGE}.evaluation"]
+
+
+#: Size limits of the package's code: a file longer than this is split along its seams,
+#: a function body longer than this into named steps.
+MAX_FILE_LINES = 450
+MAX_BODY_LINES = 60
+
+
+def _body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function's body, its docstring left out."""
+    body = function.body
+    if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        body = body[1:]
+    if not body:
+        return 0
+    return body[-1].end_lineno - body[0].lineno + 1
+
+
+def _oversized(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(root.parent).as_posix()
+        if len(text.splitlines()) > MAX_FILE_LINES:
+            found.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if _body_lines(node) > MAX_BODY_LINES:
+                    found.append(f"{name}:{node.lineno} {node.name}: body of "
+                                 f"{_body_lines(node)} lines")
+    return found
+
+
+def test_no_file_or_function_is_too_long() -> None:
+    assert _oversized(ROOT) == []
+
+
+def test_the_size_check_sees_long_files_and_functions(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_BODY_LINES + 1))
+    (package / "long_function.py").write_text(f'def f():\n    """Doc."""\n{body}\n')
+    (package / "long_file.py").write_text("x = 1\n" * (MAX_FILE_LINES + 1))
+    (package / "fine.py").write_text('def g():\n    """Doc."""\n    return 1\n')
+    found = _oversized(package)
+    assert len(found) == 2, found
+    assert any("long_file.py: 451 lines" in f for f in found)
+    assert any("long_function.py:1 f: body of 61 lines" in f for f in found)

@@ -42,7 +42,8 @@ def start_backend_quietly() -> None:
     error as it loads and as it first looks for devices, whatever `TF_CPP_MIN_LOG_LEVEL`
     says; a command's user did not ask for them. Standard error is set aside at the file
     descriptor level meanwhile and shown only if the start fails (or with
-    `ROTKERAS_BACKEND_LOGS=1`). Does nothing once Keras is imported.
+    `ROTKERAS_BACKEND_LOGS=1`). TensorFlow's Python logger is then set to errors only.
+    Does nothing once Keras is imported.
     """
     import os
     import tempfile
@@ -68,3 +69,8 @@ def start_backend_quietly() -> None:
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
+    # TensorFlow's Python warnings (e.g. "WARNING:tensorflow:... triggered tf.function
+    # retracing") are about Keras' internals, not the command's work.
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)

@@ -45,3 +45,21 @@ def test_commands_keep_the_backends_start_up_lines_off_the_terminal() -> None:
     noise = [line for line in done.stderr.splitlines()
              if "absl" in line or line[:5] in ("I0000", "W0000", "E0000")]
     assert not noise, done.stderr
+
+
+def test_commands_keep_tensorflows_python_warnings_off_the_terminal() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ROTKERAS_BACKEND_LOGS"}
+    env["KERAS_BACKEND"] = "tensorflow"
+    code = ("import logging; from rotkeras.cli import _terminal; "
+            "_terminal.start_backend_quietly(); "
+            "logging.getLogger('tensorflow').warning('retracing'); "
+            "print(logging.getLogger('tensorflow').level)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(40)  # logging.ERROR
+    assert "retracing" not in done.stderr

@@ -152,8 +152,8 @@ def test_digit_reader_names_a_weights_file_of_another_model(tmp_path) -> None:
 
 
 def test_p4_conv_gives_an_empty_batch_of_the_right_shape() -> None:
-    from rotkeras.layers import P4Conv2D, P4Pooling2D
+    from rotkeras.layers import P4Conv2D, P4MaxPooling2D
 
     y = P4Conv2D(4, 3, lifting=True)(np.zeros((0, 28, 28, 1), "float32"))
     assert tuple(y.shape) == (0, 26, 26, 4, 4)  # TensorFlow's conv kept 28x28
-    assert tuple(P4Pooling2D(2)(y).shape) == (0, 13, 13, 4, 4)
+    assert tuple(P4MaxPooling2D(2)(y).shape) == (0, 13, 13, 4, 4)

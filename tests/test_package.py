@@ -57,10 +57,11 @@ def test_import_rotkeras_is_lazy_and_submodules_load_on_use() -> None:
     out = _run(
         "import sys, rotkeras\n"
         f"print([m for m in {BACKEND_MODULES!r} if m in sys.modules])\n"
-        "print(rotkeras.layers.RightAngleRotation.__name__, rotkeras.ops.rot90.__name__)\n"
+        "print(rotkeras.layers.RightAngleRotation.__name__,"
+        " rotkeras.ops.rotate_quarter_turns.__name__)\n"
     )
     assert out.returncode == 0, out.stderr[-1500:]
-    assert out.stdout.splitlines() == ["[]", "RightAngleRotation rot90"]
+    assert out.stdout.splitlines() == ["[]", "RightAngleRotation rotate_quarter_turns"]
 
 
 @pytest.mark.parametrize("imports", ["import rotkeras, keras", "import keras, rotkeras"])

@@ -20,13 +20,14 @@ def channels_first():
     "build",
     [
         lambda: rotkeras.layers.P4Conv2D(4, 3, lifting=True),
-        lambda: rotkeras.layers.P4Pooling2D(2),
+        lambda: rotkeras.layers.P4MaxPooling2D(2),
+        lambda: rotkeras.layers.P4AveragePooling2D(2),
         lambda: rotkeras.layers.P4BatchNormalization(),
         lambda: rotkeras.models.rotation_robust_cnn(),
         lambda: rotkeras.models.digit_reader(weights=None),
     ],
-    ids=["P4Conv2D", "P4Pooling2D", "P4BatchNormalization", "rotation_robust_cnn",
-         "digit_reader"],
+    ids=["P4Conv2D", "P4MaxPooling2D", "P4AveragePooling2D", "P4BatchNormalization",
+         "rotation_robust_cnn", "digit_reader"],
 )
 def test_channels_first_is_refused_clearly(channels_first, build) -> None:
     with pytest.raises(ValueError, match="channels-last.*'channels_first'.*set_image_data_format"):

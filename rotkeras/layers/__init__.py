@@ -27,18 +27,13 @@ from rotkeras.layers.rotation import (
 )
 
 __all__ = [
-    "HandwritingPreprocess",
-    "OrientationCorrection",
-    "P4AveragePooling2D",
-    "P4BatchNormalization",
-    "P4Conv2D",
-    "P4MaxPooling2D",
-    "P4OrientationHead",
-    "P4Pooling2D",
-    "P4RotationPooling",
-    "PredictedAngle",
-    "RandomAnyAngleRotation",
-    "RandomRightAngleRotation",
-    "RandomStrokeWidth",
-    "RightAngleRotation",
+    # handwriting
+    "HandwritingPreprocess", "RandomStrokeWidth",
+    # orientation
+    "OrientationCorrection", "PredictedAngle",
+    # p4
+    "P4AveragePooling2D", "P4BatchNormalization", "P4Conv2D", "P4MaxPooling2D",
+    "P4OrientationHead", "P4Pooling2D", "P4RotationPooling",
+    # rotation
+    "RandomAnyAngleRotation", "RandomRightAngleRotation", "RightAngleRotation",
 ]

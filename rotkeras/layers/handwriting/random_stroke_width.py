@@ -67,7 +67,8 @@ class RandomStrokeWidth(TFDataLayer):
         (channels first with `data_format="channels_first"`), float.
 
     Output shape:
-        Same as the input.
+        Same as the input, in the layer's compute dtype (float32 unless a dtype policy
+        says otherwise).
 
     Examples:
         >>> from keras.ops import convert_to_numpy as to_numpy

@@ -69,8 +69,6 @@ TILT_SEARCHES: tuple[tuple[tuple[int, ...], float], ...] = (
 #: What the tuning aims at: upright, turned and tilted accuracy (the shortfall below
 #: these is minimised).
 TARGETS = {"upright": 0.97, "turned": 0.96, "tilted": 0.95}
-#: Weights of the reader measured: None for the shipped ones (`--weights` sets it).
-WEIGHTS: dict[str, Any] = {}
 
 
 # ------------------------------------------------------------------------------ data
@@ -167,8 +165,11 @@ def preprocessed_views(data: dict[str, Any], preprocess: Any, views: Sequence[st
 
 # --------------------------------------------------------------------------- reading
 def reader_core(prior: float | None, tilts: Sequence[float] = (), tilt_bonus: float = 0.0,
-                shift_average: bool = True) -> Any:
-    """The shipped reader's network on 28x28 images, with one candidate setting."""
+                shift_average: bool = True, weights: str | None = None) -> Any:
+    """The reader's network on 28x28 images, with one candidate setting.
+
+    `weights`: a weights file of the reader, or None for the shipped ones.
+    """
     from rotkeras.models.digit_reader import CORE_NAME, digit_reader
 
     orientation_prior = None if prior is None else (prior, *(((1.0 - prior) / 3.0,) * 3))
@@ -176,7 +177,9 @@ def reader_core(prior: float | None, tilts: Sequence[float] = (), tilt_bonus: fl
                               "shift_average": shift_average}
     if tilts:
         kwargs.update(tilts=tuple(tilts), tilt_bonus=tilt_bonus)
-    return digit_reader(**kwargs, **WEIGHTS).get_layer(CORE_NAME)
+    if weights is not None:
+        kwargs["weights"] = weights
+    return digit_reader(**kwargs).get_layer(CORE_NAME)
 
 
 def read(core: Any, images: np.ndarray) -> np.ndarray:
@@ -198,7 +201,8 @@ def retilted(images: np.ndarray, angle: float) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(Retilt(angle)(images)))
 
 
-def fast_readings(images: dict[str, np.ndarray], angles: Sequence[float]) -> dict[str, Any]:
+def fast_readings(images: dict[str, np.ndarray], angles: Sequence[float],
+                  weights: str | None = None) -> dict[str, Any]:
     """What tuning needs, from one pass of the network (no shift average) per image.
 
     For every view and angle: the uniform-prior digit and turn probabilities and the
@@ -206,8 +210,8 @@ def fast_readings(images: dict[str, np.ndarray], angles: Sequence[float]) -> dic
     any orientation prior follows exactly: with prior `(p0, q, q, q)`, the digit
     probabilities are proportional to `(p0 - q) joint_upright + q digits_uniform`.
     """
-    uniform = reader_core(None, shift_average=False)
-    peaked = reader_core(1.0 - 3e-6, shift_average=False)
+    uniform = reader_core(None, shift_average=False, weights=weights)
+    peaked = reader_core(1.0 - 3e-6, shift_average=False, weights=weights)
     out: dict[str, Any] = {}
     for angle in angles:
         for view, x in images.items():
@@ -291,7 +295,7 @@ def table(data: dict[str, Any], predictions: dict[str, np.ndarray]) -> dict[str,
 
 
 def run(photos: str, folds: int = 5, cache: str | None = None, tune: bool = True,
-        seed: int = 0) -> dict[str, Any]:
+        seed: int = 0, weights: str | None = None) -> dict[str, Any]:
     from rotkeras.models.digit_reader import digit_reader
 
     start = time.time()
@@ -305,7 +309,7 @@ def run(photos: str, folds: int = 5, cache: str | None = None, tune: bool = True
     chosen = []
     if tune:
         angles = sorted({0, *(a for tilts, _ in TILT_SEARCHES for a in tilts)})
-        readings = fast_readings(images, angles)
+        readings = fast_readings(images, angles, weights)
         fast = [{v: fast_read(readings, v, c["prior"], c["tilts"], c["tilt_bonus"]) == labels
                  for v in VIEWS} for c in candidates]
     for k in range(folds):
@@ -323,7 +327,8 @@ def run(photos: str, folds: int = 5, cache: str | None = None, tune: bool = True
     distinct = {json.dumps(c["setting"], sort_keys=True) for c in chosen}
     for key in sorted(distinct):
         setting = json.loads(key)
-        core = reader_core(setting["prior"], setting["tilts"], setting["tilt_bonus"])
+        core = reader_core(setting["prior"], setting["tilts"], setting["tilt_bonus"],
+                           weights=weights)
         mask = np.isin(fold, [c["fold"] for c in chosen
                               if json.dumps(c["setting"], sort_keys=True) == key])
         for view, x in images.items():
@@ -389,9 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights", default=None,
                         help="reader weights to measure (default: the shipped ones)")
     args = parser.parse_args(argv)
-    if args.weights is not None:
-        WEIGHTS["weights"] = args.weights
-    output = run(args.photos, args.folds, args.cache, not args.no_tune)
+    output = run(args.photos, args.folds, args.cache, not args.no_tune, weights=args.weights)
     if args.out != "-":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, "w") as f:

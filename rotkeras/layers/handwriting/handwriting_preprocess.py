@@ -9,6 +9,7 @@ from keras import ops
 
 from rotkeras import _validation as check
 from rotkeras._backend import TFDataLayer
+from rotkeras.layers._config import with_attributes
 from rotkeras.layers.handwriting._pipeline import mnist_pipeline, tutorial_pipeline
 from rotkeras.layers.handwriting._pixels import finite_pixels, to_gray, to_unit_range
 
@@ -225,19 +226,7 @@ class HandwritingPreprocess(TFDataLayer):
         return keras.KerasTensor(shape, dtype="float32")
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "output_size": self.output_size,
-                "box_size": self.box_size,
-                "mode": self.mode,
-                "polarity": self.polarity,
-                "working_size": self.working_size,
-                "remove_lines": self.remove_lines,
-                "threshold": self.threshold,
-                "min_contrast": self.min_contrast,
-                "thicken": self.thicken,
-                "data_format": self.data_format,
-            }
+        return with_attributes(
+            super().get_config(), self, "output_size", "box_size", "mode", "polarity",
+            "working_size", "remove_lines", "threshold", "min_contrast", "thicken", "data_format",
         )
-        return config

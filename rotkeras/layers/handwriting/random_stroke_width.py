@@ -13,6 +13,7 @@ from keras import ops
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras._backend import TFDataLayer
+from rotkeras.layers._config import with_attributes
 
 
 def _check_factor(factor: object) -> tuple[float, float]:
@@ -129,13 +130,6 @@ class RandomStrokeWidth(TFDataLayer):
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "ink": self.ink,
-                "seed": self.seed,
-                "data_format": self.data_format,
-            }
-        )
+        config = with_attributes(super().get_config(), self, "ink", "seed", "data_format")
+        config["factor"] = list(self.factor)
         return config

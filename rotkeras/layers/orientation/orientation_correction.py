@@ -10,6 +10,7 @@ from keras import ops
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
 from rotkeras._backend import TFDataLayer
+from rotkeras.layers._config import with_attributes
 
 
 @keras.saving.register_keras_serializable(package="rotkeras")
@@ -158,12 +159,5 @@ class OrientationCorrection(TFDataLayer):
         return keras.KerasTensor(images.shape, dtype=images.dtype)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "num_angles": self.num_angles,
-                "fill_value": self.fill_value,
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return with_attributes(super().get_config(), self, "num_angles", "fill_value",
+                               "data_format")

@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers._config import with_attributes
 from rotkeras.layers.p4._core import (
     ORIENTATIONS,
     check_channels_last,
@@ -127,12 +128,4 @@ class BaseP4Pooling2D(keras.layers.Layer):
                                     input_shape[4])
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "pool_size": self.pool_size,
-                "strides": self.strides,
-                "padding": self.padding,
-            }
-        )
-        return config
+        return with_attributes(super().get_config(), self, "pool_size", "strides", "padding")

@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from rotkeras import _validation as check
+from rotkeras.layers._config import with_attributes
 from rotkeras.layers.p4._core import (
     ORIENTATIONS,
     check_channels_last,
@@ -311,17 +312,11 @@ class P4Conv2D(keras.layers.Layer):
                                     self.filters)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
+        config = with_attributes(super().get_config(), self, "filters", "kernel_size", "lifting",
+                                 "strides", "padding", "dilation_rate", "use_bias")
         config.update(
             {
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "lifting": self.lifting,
-                "strides": self.strides,
-                "padding": self.padding,
-                "dilation_rate": self.dilation_rate,
                 "activation": keras.activations.serialize(self.activation),
-                "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),

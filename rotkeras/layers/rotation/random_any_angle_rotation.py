@@ -10,6 +10,7 @@ import keras
 from rotkeras import _backend
 from rotkeras import _validation as check
 from rotkeras import ops as rotation_ops
+from rotkeras.layers._config import with_attributes
 from rotkeras.layers.rotation._base import BaseRandomImageRotation
 
 
@@ -89,10 +90,10 @@ class RandomAnyAngleRotation(BaseRandomImageRotation):
         seed: Integer seed for reproducible rotations.
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `keras.config.image_data_format()`.
-        bounding_box_format: Format of `bounding_boxes` (e.g. `"xyxy"`), needed only
-            when boxes are passed; a turned box becomes the axis-aligned box around its
-            corners.
-        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: Base layer keyword arguments, such as `name`, `dtype` and
+            `bounding_box_format` (the format of `bounding_boxes`, e.g. `"xyxy"`, needed
+            only when boxes are passed; a turned box becomes the axis-aligned box around
+            its corners).
 
     Input shape:
         3D (unbatched) `(height, width, channels)` or 4D `(batch, height, width,
@@ -126,11 +127,9 @@ class RandomAnyAngleRotation(BaseRandomImageRotation):
         fill_value: float = 0.0,
         seed: int | None = None,
         data_format: str | None = None,
-        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format,
-                         bounding_box_format=bounding_box_format, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.lower, self.upper = _check_factor(factor)
         self.factor = factor if check._is_real(factor) else (self.lower, self.upper)
         self.fill_mode = check.check_choice(fill_mode, "fill_mode", rotation_ops.FILL_MODES)
@@ -178,13 +177,7 @@ class RandomAnyAngleRotation(BaseRandomImageRotation):
         return self._rotate(segmentation_masks, transformation, "nearest")
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "factor": self.factor if check._is_real(self.factor) else list(self.factor),
-                "fill_mode": self.fill_mode,
-                "interpolation": self.interpolation,
-                "fill_value": self.fill_value,
-            }
-        )
+        config = with_attributes(super().get_config(), self, "fill_mode", "interpolation",
+                                 "fill_value")
+        config["factor"] = self.factor if check._is_real(self.factor) else list(self.factor)
         return config

@@ -47,9 +47,9 @@ class RandomRightAngleRotation(BaseRandomImageRotation):
         seed: Integer seed for reproducible rotations.
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `keras.config.image_data_format()`.
-        bounding_box_format: Format of `bounding_boxes` (e.g. `"xyxy"`), needed only
-            when boxes are passed.
-        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: Base layer keyword arguments, such as `name`, `dtype` and
+            `bounding_box_format` (the format of `bounding_boxes`, e.g. `"xyxy"`, needed
+            only when boxes are passed).
 
     Input shape:
         3D (unbatched) `(height, width, channels)` or 4D `(batch, height, width,
@@ -82,11 +82,9 @@ class RandomRightAngleRotation(BaseRandomImageRotation):
         probabilities: Sequence[float] | None = None,
         seed: int | None = None,
         data_format: str | None = None,
-        bounding_box_format: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(seed=seed, data_format=data_format,
-                         bounding_box_format=bounding_box_format, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
         self._ks = check.right_angles_to_ks(angles, "angles")
         self.angles = tuple(int(a) for a in angles)
         self.probabilities = check.check_probabilities(probabilities, len(self.angles))

@@ -13,7 +13,6 @@ from rotkeras.layers.handwriting._morphology import (
     mass_quantile_bounds,
     odd,
     opening,
-    safe_box_blur,
     top_mean,
 )
 from rotkeras.layers.handwriting._pixels import EPSILON
@@ -95,7 +94,7 @@ def main_component(ink: Any, longest: int, block: int = 3) -> Any:
     cols = cv2_area_matrix(width, cells_w).astype("float32")
     coarse_ink = resize_with_matrices(ink * mask, rows, cols)
     coarse = ops.cast(coarse_ink > 1e-3, "float32")
-    density = safe_box_blur(coarse_ink, odd(max(cells_h, cells_w) / COMPONENT_WINDOW, 3))
+    density = box_blur(coarse_ink, odd(max(cells_h, cells_w) / COMPONENT_WINDOW, 3))
     top = ops.max(density, axis=(1, 2), keepdims=True)
     seed = ops.cast(density >= top * SEED_LEVEL, "float32") * coarse
     bridged = dilate(coarse, (3, 3))

@@ -5,24 +5,53 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from keras import ops
 
 from rotkeras._backend import largest_values
 from rotkeras.layers.handwriting._pixels import EPSILON
 
 
-def _pool(x: Any, size: tuple[int, int]) -> Any:
-    return ops.max_pool(
-        x[..., None], size, strides=(1, 1), padding="same", data_format="channels_last"
-    )[..., 0]
+def _shift_max(x: Any, axis: int, size: int) -> Any:
+    """Centred moving max of non-negative `(B, H, W)` values over `size` along
+    `axis`, zeros beyond the edges: equal to `max_pool` with `"same"` padding.
+
+    The max over `[i, i + 2n)` is the max of those over `[i, i + n)` and `[i + n,
+    i + 2n)`; two overlapping power-of-two windows then cover any length.
+    """
+    n = int(x.shape[axis])
+    half = (size - 1) // 2  # as `max_pool`'s "same" padding, for even sizes too
+    total = n + half
+
+    def part(v: Any, start: int, stop: int) -> Any:
+        return v[:, start:stop] if axis == 1 else v[:, :, start:stop]
+
+    def pad(v: Any, before: int, after: int) -> Any:
+        widths = [(0, 0)] * 3
+        widths[axis] = (before, after)
+        return ops.pad(v, widths)
+
+    def shifted(v: Any, offset: int) -> Any:
+        """`v[i + offset]` along `axis`, zero where that lies past the end."""
+        return ops.zeros_like(v) if offset >= total else pad(part(v, offset, total), 0, offset)
+
+    # With `half` zeros in front, the window `[i, i + size)` is the one centred on `i`
+    # (the zeros act as `max_pool`'s ignored padding, as the values are >= 0).
+    span, out = 1, pad(x, half, 0)
+    while 2 * span <= size:
+        out = ops.maximum(out, shifted(out, span))
+        span *= 2
+    if span < size:
+        out = ops.maximum(out, shifted(out, size - span))
+    return part(out, 0, n)
 
 
 def dilate(x: Any, size: tuple[int, int]) -> Any:
     """Grey dilation (moving max) of `(B, H, W)` values in `[0, 1]` with a rectangle."""
     if size[0] > 1:
-        x = _pool(x, (size[0], 1))
+        x = _shift_max(x, 1, size[0])
     if size[1] > 1:
-        x = _pool(x, (1, size[1]))
+        x = _shift_max(x, 2, size[1])
     return x
 
 
@@ -36,29 +65,37 @@ def opening(x: Any, size: tuple[int, int]) -> Any:
     return dilate(erode(x, size), size)
 
 
+def _moving_mean(x: Any, axis: int, size: int) -> Any:
+    """Centred moving mean of `(B, H, W)` over `size` along `axis`, over the part of the
+    window inside the image: `average_pool` with `"same"` padding, from one cumulative sum
+    (its cost does not grow with the window)."""
+    n = int(x.shape[axis])
+    before = (size - 1) // 2
+    widths = [(0, 0)] * 3
+    widths[axis] = (before + 1, size - 1 - before)
+    sums = ops.cumsum(ops.pad(x, widths), axis=axis)
+    if axis == 1:
+        window = sums[:, size:] - sums[:, :n]
+    else:
+        window = sums[:, :, size:] - sums[:, :, :n]
+    i = np.arange(n)
+    inside = np.minimum(i + size - before, n) - np.maximum(i - before, 0)
+    shape = (1, n, 1) if axis == 1 else (1, 1, n)
+    return window / ops.convert_to_tensor(inside.reshape(shape).astype("float32"))
+
+
 def box_blur(x: Any, size: int) -> Any:
-    """Moving average of `(B, H, W)` with a `size x size` window (separable)."""
+    """Moving average of `(B, H, W)` with a `size x size` window (separable), over the
+    part of the window inside the image."""
     if size <= 1:
         return x
-    out = x[..., None]
-    for window in ((size, 1), (1, size)):
-        out = ops.average_pool(
-            out, window, strides=(1, 1), padding="same", data_format="channels_last"
-        )
-    return out[..., 0]
+    return _moving_mean(_moving_mean(x, 1, size), 2, size)
 
 
 def odd(value: float, minimum: int = 1) -> int:
     """The odd integer nearest to `value`, at least `minimum`."""
     n = max(int(round(value)), minimum)
     return n if n % 2 else n + 1
-
-
-def safe_box_blur(x: Any, size: int) -> Any:
-    """Box blur normalised by the window's in-image area (no darkening at the borders)."""
-    ones = ops.ones_like(x[:1])
-    return box_blur(x, size) / ops.maximum(box_blur(ones, size), EPSILON)
-
 
 
 def border_sides(x: Any, width: int) -> list[Any]:

@@ -31,7 +31,6 @@ from rotkeras.layers.handwriting._morphology import (
     odd,
     opening,
     resampling_matrix,
-    safe_box_blur,
     top_mean,
 )
 from rotkeras.layers.handwriting._pixels import EPSILON
@@ -191,7 +190,7 @@ def ink_is_dark(work: Any, geometry: _Geometry, polarity: str, paper: Any,
     departs from its neighbourhood both ways.
     """
     smooth = box_blur(work, 3)
-    local = safe_box_blur(work, odd(geometry.longest / LOCAL_WINDOW, 3))
+    local = box_blur(work, odd(geometry.longest / LOCAL_WINDOW, 3))
     dark_score = top_mean(local - smooth, EXTREME_FRACTION)
     light_score = top_mean(smooth - local, EXTREME_FRACTION)
     if polarity == "auto":
@@ -251,7 +250,7 @@ def soft_threshold(ink: Any, geometry: _Geometry, threshold: float,
     digit and low on isolated specks and line remnants. Returns the thresholded ink in
     `[0, 1]`, the density (max 1) and `(B,)` 1 where the ink has `min_contrast`.
     """
-    density = safe_box_blur(ink, odd(geometry.longest / DENSITY_WINDOW, 3))
+    density = box_blur(ink, odd(geometry.longest / DENSITY_WINDOW, 3))
     density = density / ops.maximum(ops.max(density, axis=(1, 2), keepdims=True), EPSILON)
     region = ops.cast(density >= DIGIT_REGION, "float32")
     peak = top_mean(box_blur(ink, 3) * region, PEAK_FRACTION, PEAK_MINIMUM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import subprocess
 import sys
@@ -106,14 +107,16 @@ def test_any_module_imported_first_registers_the_layers() -> None:
     assert listing.returncode == 0, listing.stderr[-1500:]
     modules = [*listing.stdout.split(), "rotkeras.cli.reproduce.report"]
     assert "rotkeras._backend" in modules
+    # One fresh process per module, two at a time (the processes mostly wait on imports).
     failures = {}
-    for first in modules:
-        out = _run(
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        runs = pool.map(lambda first: (first, _run(
             f"import {first}, keras\n"
             "print(keras.saving.get_registered_object('rotkeras>P4Conv2D').__name__)\n"
-        )
-        if out.returncode != 0 or not out.stdout.strip().endswith("P4Conv2D"):
-            failures[first] = out.stderr[-600:]
+        )), modules)
+        for first, out in runs:
+            if out.returncode != 0 or not out.stdout.strip().endswith("P4Conv2D"):
+                failures[first] = out.stderr[-600:]
     assert not failures, failures
 
 

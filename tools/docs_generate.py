@@ -434,6 +434,14 @@ def equivariant_results() -> str:
 # ----------------------------------------------------------------- the shipped reader
 PHOTOS = ROOT / "benchmarks" / "results" / "photos.json"
 DEPLOY = ROOT / "benchmarks" / "results" / "deploy.json"
+
+
+def _sharing(load: float) -> str:
+    """How busy the machine was: a load above 1.5 on the benchmark's own single job means
+    other jobs ran beside it."""
+    return " shared with other jobs" if load > 1.5 else ""
+
+
 READER = "shipped_reader"
 KIND_TITLES = {"all": "all", "photo": "photo", "scan": "scan",
                "drawn-on-screen": "drawn on screen"}
@@ -646,7 +654,8 @@ def deploy_runtimes() -> str:
     return "\n".join(lines) + (
         f"\n\nCPU time (user + system) of the shipped reader on 256x256 photos letterboxed from "
         f"`{result['photos_dir']}`, measured by `python -m benchmarks.deploy` in one run on a "
-        f"{machine['cpus']}-core CPU shared with other jobs (load average {load}). The last "
+        f"{machine['cpus']}-core CPU{_sharing(machine['loadavg_at_start'][0])} (load average "
+        f"{load}). The last "
         "column says how many times more CPU time per photo Keras `predict` took than the "
         "runtime (one photo at a time; in batches of 32, which the TFLite file, of batch size "
         "one, reads one photo at a time). Keras `predict` is timed after its first call "
@@ -716,7 +725,8 @@ def deploy_cost() -> str:
         f"photos with {fast['cpu_s_per_photo']:.3f} s of CPU time per photo end to end "
         "(process start, decoding, letterboxing to 256x256, preprocessing and network in ONNX "
         f"Runtime), and one photo in {e2e['onnx_one_photo']['wall_s']:.1f} s wall time, on a "
-        f"{result['machine']['cpus']}-core CPU shared with other jobs (load average "
+        f"{result['machine']['cpus']}-core CPU{_sharing(result['machine']['loadavg_at_start'][0])}"
+        " (load average "
         f"{round(result['machine']['loadavg_at_start'][0])}). In Keras, in batches of "
         f"32, `HandwritingPreprocess` (160x160 working size) took "
         f"{_ms(costs['keras_preprocess_batch32_s'])} and the network (nine passes of the "

@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
         print(f"=== pytest on the {backend} backend ===", flush=True)
         start = time.perf_counter()
-        code = subprocess.call([sys.executable, "-m", "pytest", "-q", *pytest_args], env=env)
+        # The slowest tests of each backend are listed, to see where the time goes.
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", "--durations=15",
+                                *pytest_args], env=env)
         results[backend] = (code, time.perf_counter() - start)
     print("=== summary ===")
     for backend, (code, seconds) in results.items():

@@ -290,8 +290,28 @@ def _augmentation_table() -> str:
                      + " | ".join(_ratio(backends[b]["ratios"][key]) for b in names) + " |")
     machine = results["backends"][names[0]]["machine"]
     lines += ["", f"Measured by `{results['command']}` on {results['date']}, on "
-              f"{machine['cpu']}, {machine['cpus']} CPU cores shared with other jobs (read the "
-              f"ratios more than the rates), Keras {machine['keras']}."]
+              f"{machine['cpu']}, {machine['cpus']} CPU cores (the ratios, measured side by "
+              f"side in one process, hold better than the rates), Keras {machine['keras']}."]
+    return "\n".join(lines)
+
+
+def _any_angle_ratios() -> str:
+    """RandomAnyAngleRotation / keras.layers.RandomRotation per backend and mode, from the
+    run of the augmentation suite alone (the Performance page's table)."""
+    results = json.loads(AUGMENTATION.read_text(encoding="utf-8"))
+    ratios = {b: out["augmentation"]["ratios"] for b, out in results["backends"].items()}
+    names = list(ratios)
+    lines = ["| mode | " + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for title, key in [("eager, on the NumPy batch", "any_angle_eager_vs_keras_eager"),
+                       ("eager, on a backend tensor", "any_angle_tensor_vs_keras_tensor"),
+                       ("`tf.data` map", "any_angle_tf_data_vs_keras_tf_data"),
+                       ("train step (`jit_compile=True`)",
+                        "any_angle_train_step_vs_keras_train_step")]:
+        lines.append(f"| {title} | " + " | ".join(_ratio(ratios[b][key]) for b in names) + " |")
+    machine = results["backends"][names[0]]["machine"]
+    lines += ["", f"Measured by `{results['command']}` on {results['date']}, on "
+              f"{machine['cpu']}, {machine['cpus']} CPU cores, Keras {machine['keras']}."]
     return "\n".join(lines)
 
 
@@ -748,6 +768,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "augmentation-overhead": augmentation_overhead,
         "performance-inference": _inference_table,
         "performance-augmentation": _augmentation_table,
+        "any-angle-ratios": _any_angle_ratios,
         "cli:rotkeras": cli_reference("rotkeras"),
         "equivariant-results": equivariant_results,
         "reader-mnist": reader_mnist,

@@ -94,6 +94,7 @@ def test_training_quick(no_mnist):
         assert "cpu_float32_aug_vs_tutorial_fit" in result["ratios"]
 
 
+@pytest.mark.backend_independent  # a tool on top of the reader and evaluation
 def test_photos_benchmark_measures_saved_models(tmp_path, capsys, monkeypatch):
     import json
     import sys
@@ -127,6 +128,7 @@ def test_photos_benchmark_measures_saved_models(tmp_path, capsys, monkeypatch):
     assert "| reference |" in printed and "photos 90°" in printed and "MNIST upright" in printed
 
 
+@pytest.mark.backend_independent  # a tool on top of the reader and evaluation
 def test_photos_benchmark_scores_the_readers_network_on_mnist(tmp_path):
     from benchmarks import photos
     from rotkeras.evaluation import rotation_robustness

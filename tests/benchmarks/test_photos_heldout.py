@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from benchmarks import photos_heldout
+
+# A benchmark tool on top of the reader, which is tested on every backend: run on
+# TensorFlow only.
+pytestmark = pytest.mark.backend_independent
 
 
 def test_folds_never_split_a_source() -> None:

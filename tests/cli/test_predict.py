@@ -12,6 +12,10 @@ from rotkeras.layers import HandwritingPreprocess
 from rotkeras.models import mnist_cnn
 from tests.helpers import to_numpy
 
+# The command line on top of the library, whose reading is tested on every backend (and
+# `rotkeras predict` runs on every backend in the wheel step): run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
+
 cv2 = pytest.importorskip("cv2")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"

@@ -10,6 +10,10 @@ from rotkeras.cli.train_reader import synthetic_training_set
 from rotkeras.models.digit_reader import CORE_NAME, digit_reader
 from tests.helpers import to_numpy
 
+# The training command on top of `fit_classifier` and the reader, which are tested on every
+# backend: run on TensorFlow only.
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.mark.integration
 def test_train_reader_writes_weights_the_reader_loads(

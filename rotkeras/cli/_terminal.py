@@ -42,7 +42,8 @@ def start_backend_quietly() -> None:
     error as it loads and as it first looks for devices, whatever `TF_CPP_MIN_LOG_LEVEL`
     says; a command's user did not ask for them. Standard error is set aside at the file
     descriptor level meanwhile and shown only if the start fails (or with
-    `ROTKERAS_BACKEND_LOGS=1`). TensorFlow's Python logger is then set to errors only.
+    `ROTKERAS_BACKEND_LOGS=1`). TensorFlow's C++ logging is set to fatal messages only when
+    `TF_CPP_MIN_LOG_LEVEL` is not set, and its Python logger to errors only.
     Does nothing once Keras is imported.
     """
     import os
@@ -51,6 +52,10 @@ def start_backend_quietly() -> None:
     if "keras" in sys.modules or os.environ.get(BACKEND_LOGS_ENV_VAR, "") not in ("", "0"):
         import keras  # noqa: F401
         return
+    # Native log lines written later, while the command works (e.g. "E0000 ... oneDNN
+    # supports DT_UINT8 only on platforms with AVX-512"): TensorFlow's C++ logging shows
+    # fatal ones only, unless the user set the level.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:

@@ -63,3 +63,20 @@ def test_commands_keep_tensorflows_python_warnings_off_the_terminal() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(40)  # logging.ERROR
     assert "retracing" not in done.stderr
+
+
+def test_later_native_log_lines_are_off_unless_the_user_sets_the_level() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os; from rotkeras.cli import _terminal; _terminal.start_backend_quietly(); "
+            "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("TF_CPP_MIN_LOG_LEVEL", "ROTKERAS_BACKEND_LOGS")}
+    base["KERAS_BACKEND"] = "tensorflow"
+    for env, want in ((base, "3"), ({**base, "TF_CPP_MIN_LOG_LEVEL": "1"}, "1")):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split()[-1] == want

@@ -249,7 +249,8 @@ class Runner:
         # Training work in sample-epochs, for the time-left estimate.
         planned = len(self.data()["x_train"]) * epochs * sum(PHASES[n].trains for n in names)
         self.clock = RunClock(planned)
-        self.clock.say(f"rotkeras reproduce -> {self.out} ({len(names)} phases, {epochs} epochs"
+        self.clock.say(f"rotkeras reproduce -> {self.out} ({len(names)} phases, {epochs} "
+                       f"epoch{'' if epochs == 1 else 's'}"
                        f"{', quick' if self.config.quick else ''})")
         results = {}
         for number, name in enumerate(names, start=1):

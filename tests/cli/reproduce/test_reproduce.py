@@ -73,8 +73,10 @@ FIXTURE_PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "photos"
 # The main job end to end (CI's slow tier runs it once, on TensorFlow).
 @pytest.mark.slow
 def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_path, capsys):
+    # In mixed bfloat16, which `--precision auto` picks on CPUs with native bfloat16: every
+    # network of the run must compute in it, with float32 probabilities.
     config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True,
-                             photos=FIXTURE_PHOTOS)
+                             photos=FIXTURE_PHOTOS, precision="mixed_bfloat16")
     first = reproduce(config)
     # Not a terminal (captured): one plain line per epoch, no progress bar redraws.
     log = capsys.readouterr().out
@@ -94,6 +96,13 @@ def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_
     assert "| Rotation-robust p4 CNN (rotkeras) |" in report
     model = keras.saving.load_model(tmp_path / "run" / "models" / "rotation_robust.keras")
     assert len(model.outputs) == 2
+    assert first["meta"]["settings"]["precision"] == "mixed_bfloat16"
+    assert "precision mixed_bfloat16" in report
+    for name in ("reference", "solution2_static", "solution2_onthefly", "angle_classifier"):
+        tutorial = keras.saving.load_model(tmp_path / "run" / "models" / f"{name}.keras")
+        policies = {layer.name: layer.dtype_policy.name for layer in tutorial.layers}
+        assert policies["conv1"] == "mixed_bfloat16", name
+        assert policies["probabilities"] == "float32", name
     train_log = json.loads((tmp_path / "run" / "models" / "rotation_robust.json").read_text())
     assert train_log["epochs"] == 1 and train_log["samples"] == 600
     # Photos: every model upright and turned, next to its MNIST numbers.
@@ -174,21 +183,6 @@ def test_precision_is_resolved_recorded_and_checked_on_resume(small_npz, tmp_pat
     with pytest.raises(ValueError, match="'half'"):
         reproduce(ReproduceConfig(out=tmp_path / "other", data=str(small_npz), quick=True,
                                   precision="half"))
-
-
-@pytest.mark.slow
-def test_mixed_precision_run_trains_every_network_in_it(small_npz, tmp_path) -> None:
-    out = tmp_path / "run"
-    config = ReproduceConfig(out=out, data=str(small_npz), quick=True, quiet=True,
-                             precision="mixed_bfloat16")
-    metrics = reproduce(config)
-    assert metrics["meta"]["settings"]["precision"] == "mixed_bfloat16"
-    assert "precision mixed_bfloat16" in (out / "report.md").read_text()
-    for name in ("reference", "solution2_static", "solution2_onthefly", "angle_classifier"):
-        model = keras.saving.load_model(out / "models" / f"{name}.keras")
-        policies = {layer.name: layer.dtype_policy.name for layer in model.layers}
-        assert policies["conv1"] == "mixed_bfloat16", name
-        assert policies["probabilities"] == "float32", name
 
 
 @pytest.fixture

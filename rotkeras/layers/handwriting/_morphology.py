@@ -12,6 +12,18 @@ from rotkeras._backend import largest_values
 from rotkeras.layers.handwriting._pixels import EPSILON
 
 
+def _part(v: Any, axis: int, start: int, stop: int) -> Any:
+    """`v[start:stop]` along `axis` (1 or 2) of `(B, H, W)`."""
+    return v[:, start:stop] if axis == 1 else v[:, :, start:stop]
+
+
+def _pad(v: Any, axis: int, before: int, after: int) -> Any:
+    """`(B, H, W)` with zeros added before and after along `axis` (1 or 2)."""
+    widths = [(0, 0)] * 3
+    widths[axis] = (before, after)
+    return ops.pad(v, widths)
+
+
 def _shift_max(x: Any, axis: int, size: int) -> Any:
     """Centred moving max of non-negative `(B, H, W)` values over `size` along
     `axis`, zeros beyond the edges: equal to `max_pool` with `"same"` padding.
@@ -23,27 +35,21 @@ def _shift_max(x: Any, axis: int, size: int) -> Any:
     half = (size - 1) // 2  # as `max_pool`'s "same" padding, for even sizes too
     total = n + half
 
-    def part(v: Any, start: int, stop: int) -> Any:
-        return v[:, start:stop] if axis == 1 else v[:, :, start:stop]
-
-    def pad(v: Any, before: int, after: int) -> Any:
-        widths = [(0, 0)] * 3
-        widths[axis] = (before, after)
-        return ops.pad(v, widths)
-
     def shifted(v: Any, offset: int) -> Any:
         """`v[i + offset]` along `axis`, zero where that lies past the end."""
-        return ops.zeros_like(v) if offset >= total else pad(part(v, offset, total), 0, offset)
+        if offset >= total:
+            return ops.zeros_like(v)
+        return _pad(_part(v, axis, offset, total), axis, 0, offset)
 
     # With `half` zeros in front, the window `[i, i + size)` is the one centred on `i`
     # (the zeros act as `max_pool`'s ignored padding, as the values are >= 0).
-    span, out = 1, pad(x, half, 0)
+    span, out = 1, _pad(x, axis, half, 0)
     while 2 * span <= size:
         out = ops.maximum(out, shifted(out, span))
         span *= 2
     if span < size:
         out = ops.maximum(out, shifted(out, size - span))
-    return part(out, 0, n)
+    return _part(out, axis, 0, n)
 
 
 def dilate(x: Any, size: tuple[int, int]) -> Any:
@@ -71,13 +77,8 @@ def _moving_mean(x: Any, axis: int, size: int) -> Any:
     (its cost does not grow with the window)."""
     n = int(x.shape[axis])
     before = (size - 1) // 2
-    widths = [(0, 0)] * 3
-    widths[axis] = (before + 1, size - 1 - before)
-    sums = ops.cumsum(ops.pad(x, widths), axis=axis)
-    if axis == 1:
-        window = sums[:, size:] - sums[:, :n]
-    else:
-        window = sums[:, :, size:] - sums[:, :, :n]
+    sums = ops.cumsum(_pad(x, axis, before + 1, size - 1 - before), axis=axis)
+    window = _part(sums, axis, size, n + size) - _part(sums, axis, 0, n)
     i = np.arange(n)
     inside = np.minimum(i + size - before, n) - np.maximum(i - before, 0)
     shape = (1, n, 1) if axis == 1 else (1, 1, n)

@@ -282,37 +282,43 @@ def _augmentation_table() -> str:
         ("RandomAnyAngleRotation / RandomRotation, tf.data",
          "any_angle_tf_data_vs_keras_tf_data"),
     ]
-    lines += ["", "| ratio (same process, interleaved) | "
-              + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
-              "|---|" + "---:|" * len(names)]
-    for title, key in ratio_rows:
-        lines.append(f"| {title} | "
-                     + " | ".join(_ratio(backends[b]["ratios"][key]) for b in names) + " |")
-    machine = results["backends"][names[0]]["machine"]
-    lines += ["", f"Measured by `{results['command']}` on {results['date']}, on "
-              f"{machine['cpu']}, {machine['cpus']} CPU cores (the ratios, measured side by "
-              f"side in one process, hold better than the rates), Keras {machine['keras']}."]
+    lines += ["", *_augmentation_ratios(results, "ratio (same process, interleaved)",
+                                         ratio_rows),
+              "", _augmentation_source(results, " (the ratios, measured side by side in one "
+                                                "process, hold better than the rates)")]
     return "\n".join(lines)
+
+
+def _augmentation_ratios(results: dict[str, Any], header: str,
+                         rows: list[tuple[str, str]]) -> list[str]:
+    """A table of the augmentation suite's ratios: one row per `(title, key)`, one column
+    per backend."""
+    ratios = {b: out["augmentation"]["ratios"] for b, out in results["backends"].items()}
+    lines = [f"| {header} | " + " | ".join(BACKEND_TITLES[b] for b in ratios) + " |",
+             "|---|" + "---:|" * len(ratios)]
+    for title, key in rows:
+        lines.append(f"| {title} | " + " | ".join(_ratio(r[key]) for r in ratios.values())
+                     + " |")
+    return lines
+
+
+def _augmentation_source(results: dict[str, Any], remark: str = "") -> str:
+    """The command, date and machine of the augmentation suite's run."""
+    machine = next(iter(results["backends"].values()))["machine"]
+    return (f"Measured by `{results['command']}` on {results['date']}, on {machine['cpu']}, "
+            f"{machine['cpus']} CPU cores{remark}, Keras {machine['keras']}.")
 
 
 def _any_angle_ratios() -> str:
     """RandomAnyAngleRotation / keras.layers.RandomRotation per backend and mode, from the
     run of the augmentation suite alone (the Performance page's table)."""
     results = json.loads(AUGMENTATION.read_text(encoding="utf-8"))
-    ratios = {b: out["augmentation"]["ratios"] for b, out in results["backends"].items()}
-    names = list(ratios)
-    lines = ["| mode | " + " | ".join(BACKEND_TITLES[b] for b in names) + " |",
-             "|---|" + "---:|" * len(names)]
-    for title, key in [("eager, on the NumPy batch", "any_angle_eager_vs_keras_eager"),
-                       ("eager, on a backend tensor", "any_angle_tensor_vs_keras_tensor"),
-                       ("`tf.data` map", "any_angle_tf_data_vs_keras_tf_data"),
-                       ("train step (`jit_compile=True`)",
-                        "any_angle_train_step_vs_keras_train_step")]:
-        lines.append(f"| {title} | " + " | ".join(_ratio(ratios[b][key]) for b in names) + " |")
-    machine = results["backends"][names[0]]["machine"]
-    lines += ["", f"Measured by `{results['command']}` on {results['date']}, on "
-              f"{machine['cpu']}, {machine['cpus']} CPU cores, Keras {machine['keras']}."]
-    return "\n".join(lines)
+    rows = [("eager, on the NumPy batch", "any_angle_eager_vs_keras_eager"),
+            ("eager, on a backend tensor", "any_angle_tensor_vs_keras_tensor"),
+            ("`tf.data` map", "any_angle_tf_data_vs_keras_tf_data"),
+            ("train step (`jit_compile=True`)", "any_angle_train_step_vs_keras_train_step")]
+    return "\n".join([*_augmentation_ratios(results, "mode", rows), "",
+                      _augmentation_source(results)])
 
 
 def _ratio(value: float) -> str:

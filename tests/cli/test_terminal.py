@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -29,16 +32,20 @@ def test_quiet_means_no_keras_output() -> None:
     assert fit_verbosity(True, stream=io.StringIO()) == 0
 
 
-def test_commands_keep_the_backends_start_up_lines_off_the_terminal() -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    env["KERAS_BACKEND"] = "tensorflow"
-    done = subprocess.run([sys.executable, "-m", "rotkeras.cli", "info"], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+def _run_on_tensorflow(args: list[str], *, unset: tuple[str, ...] = (),
+                       **env: str) -> subprocess.CompletedProcess:
+    """Runs Python with `args` in a fresh process on the TensorFlow backend, without the
+    environment variables `unset` and with `env`; checks that it succeeded."""
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
+    environ.update(KERAS_BACKEND="tensorflow", **env)
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                          env=environ, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_commands_keep_the_backends_start_up_lines_off_the_terminal() -> None:
+    done = _run_on_tensorflow(["-m", "rotkeras.cli", "info"], unset=("TF_CPP_MIN_LOG_LEVEL",))
     assert "backend tensorflow" in done.stdout
     # TensorFlow's absl/oneDNN/CUDA-probe lines (e.g. "I0000 00:00:... port.cc:153] oneDNN
     # custom operations are on") would start with a severity letter and a timestamp.
@@ -48,35 +55,19 @@ def test_commands_keep_the_backends_start_up_lines_off_the_terminal() -> None:
 
 
 def test_commands_keep_tensorflows_python_warnings_off_the_terminal() -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "ROTKERAS_BACKEND_LOGS"}
-    env["KERAS_BACKEND"] = "tensorflow"
     code = ("import logging; from rotkeras.cli import _terminal; "
             "_terminal.start_backend_quietly(); "
             "logging.getLogger('tensorflow').warning('retracing'); "
             "print(logging.getLogger('tensorflow').level)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
+    done = _run_on_tensorflow(["-c", code], unset=("ROTKERAS_BACKEND_LOGS",))
     assert done.stdout.strip() == str(40)  # logging.ERROR
     assert "retracing" not in done.stderr
 
 
 def test_later_native_log_lines_are_off_unless_the_user_sets_the_level() -> None:
-    import os
-    import subprocess
-    import sys
-
     code = ("import os; from rotkeras.cli import _terminal; _terminal.start_backend_quietly(); "
             "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("TF_CPP_MIN_LOG_LEVEL", "ROTKERAS_BACKEND_LOGS")}
-    base["KERAS_BACKEND"] = "tensorflow"
-    for env, want in ((base, "3"), ({**base, "TF_CPP_MIN_LOG_LEVEL": "1"}, "1")):
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              env=env, timeout=300, check=False)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.split()[-1] == want
+    unset = ("TF_CPP_MIN_LOG_LEVEL", "ROTKERAS_BACKEND_LOGS")
+    assert _run_on_tensorflow(["-c", code], unset=unset).stdout.split()[-1] == "3"
+    done = _run_on_tensorflow(["-c", code], unset=unset, TF_CPP_MIN_LOG_LEVEL="1")
+    assert done.stdout.split()[-1] == "1"

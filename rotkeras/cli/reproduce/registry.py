@@ -34,6 +34,15 @@ def _always(config: ReproduceConfig) -> bool:
     return True
 
 
+def _no_epochs(config: ReproduceConfig) -> int:
+    return 0
+
+
+def tutorial_epochs(config: ReproduceConfig) -> int:
+    """The epochs of the tutorial's trainings (`--epochs`, else 10; 1 with `--quick`)."""
+    return config.train_epochs
+
+
 @dataclasses.dataclass
 class Phase:
     """One registered phase (see `rotkeras.cli.reproduce.phases`).
@@ -42,7 +51,11 @@ class Phase:
         name: File and key name (`phases/<name>.json`, `metrics.json["phases"][name]`).
         title: What the log says when the phase starts.
         run: The phase itself, `run(runner) -> dict`.
-        trains: Training work in epochs over the training set, for the time-left estimate.
+        epochs: `epochs(config)`: how many epochs the phase trains (0 if it trains none).
+        epoch_cost: What one of its epochs costs, in epochs of the reference CNN over the
+            training set (measured on a 2-core CPU), for the time-left estimate.
+        other_cost: What the rest of the phase (evaluation, sweeps, figures) costs, in the
+            same unit.
         model: Headline title of the classifier the phase trains and evaluates, if any.
         published: The tutorial's number for that model (headline table).
         confusion: The test sets whose confusion matrices are drawn for the model.
@@ -56,7 +69,9 @@ class Phase:
     name: str
     title: str
     run: Callable[[Runner], dict[str, Any]]
-    trains: float = 0.0
+    epochs: Callable[[ReproduceConfig], int] = _no_epochs
+    epoch_cost: float = 0.0
+    other_cost: float = 0.0
     model: str | None = None
     published: str = "—"
     confusion: tuple[str, ...] = ("rotated",)
@@ -64,6 +79,11 @@ class Phase:
     section_lines: Section | None = None
     figures: Figures | None = None
     enabled: Callable[[ReproduceConfig], bool] = _always
+
+    def cost(self, config: ReproduceConfig) -> tuple[float, float]:
+        """`(training, rest)`: what a run with `config` spends on the phase, in epochs of
+        the reference CNN (the time-left estimate's unit)."""
+        return self.epochs(config) * self.epoch_cost, self.other_cost
 
     def section(self, fn: Section) -> Section:
         """Decorator: registers `fn` as the phase's report section."""

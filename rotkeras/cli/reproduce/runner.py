@@ -55,6 +55,7 @@ class Runner:
         self._rotated: Any = None
         self._models: dict[str, Any] = {}
         self.clock = RunClock(0.0)
+        self._phase = ""  # the phase running now (its epochs' cost, for the clock)
 
     # ---------------------------------------------------------------- set-up and data
     def prepare_output(self) -> None:
@@ -164,16 +165,14 @@ class Runner:
         outputs), or `x` is a `keras.utils.PyDataset` of batches and `y` is None.
         """
         epochs = self.config.train_epochs if epochs is None else epochs
-        dataset = isinstance(x, keras.utils.PyDataset)
-        if dataset:
-            samples = len(x.x) if hasattr(x, "x") else len(x) * (batch_size or 1)
+        if isinstance(x, keras.utils.PyDataset):
             batch_size = None  # the dataset's own
         else:
-            samples = len(x)
             batch_size = self.config.train_batch_size if batch_size is None else batch_size
+        epoch_work = PHASES[self._phase].epoch_cost if self._phase in PHASES else 0.0
         path = self.model_dir / f"{name}.keras"
         if path.exists():
-            self.clock.skip(samples * epochs)
+            self.clock.skip(epochs * epoch_work)
             return self.model(name)
         # Initial weights from the seed alone, not from what ran before in this process.
         keras.utils.set_random_seed(self.seed)
@@ -182,9 +181,9 @@ class Runner:
         done = checkpoint.restore(model, backup)
         if done:
             self.clock.say(f"  {label}: resuming after epoch {done}/{epochs}")
-            self.clock.skip(samples * done)
+            self.clock.skip(done * epoch_work)
         callbacks = [checkpoint.EpochCheckpoint(backup),
-                     EpochProgress(self.clock, label, samples, epochs)]
+                     EpochProgress(self.clock, label, epoch_work, epochs)]
         start = time.perf_counter()
         fit_classifier(
             model, x, y, epochs=epochs, batch_size=batch_size,
@@ -195,7 +194,7 @@ class Runner:
         _io.save_atomically(path, model.save)
         shutil.rmtree(backup, ignore_errors=True)
         _io.write_json(self.model_dir / f"{name}.json", {"train_seconds": seconds,
-                                                         "epochs": epochs, "samples": samples})
+                                                         "epochs": epochs})
         self._models[name] = model
         return model
 
@@ -246,23 +245,26 @@ class Runner:
         self.prepare_output()
         names = phase_names(self.config)
         epochs = self.config.train_epochs
-        # Training work in sample-epochs, for the time-left estimate.
-        planned = len(self.data()["x_train"]) * epochs * sum(PHASES[n].trains for n in names)
-        self.clock = RunClock(planned)
+        # The work planned, in epochs of the reference CNN, for the time-left estimate.
+        self.clock = RunClock(sum(sum(PHASES[n].cost(self.config)) for n in names))
         self.clock.say(f"rotkeras reproduce -> {self.out} ({len(names)} phases, {epochs} "
-                       f"epoch{'' if epochs == 1 else 's'}"
+                       f"epoch{'' if epochs == 1 else 's'} per tutorial network"
                        f"{', quick' if self.config.quick else ''})")
         results = {}
         for number, name in enumerate(names, start=1):
             phase_file = self.phase_dir / f"{name}.json"
             if phase_file.exists():
                 results[name] = _io.read_json(phase_file)
+                self.clock.skip(sum(PHASES[name].cost(self.config)))
                 self.clock.say(f"[{number}/{len(names)}] {name}: done in an earlier run, skipped")
                 continue
             self.clock.say(f"[{number}/{len(names)}] {name}: {PHASES[name].title}")
-            start = time.perf_counter()
+            self._phase, start, trained = name, time.perf_counter(), self.clock.seconds
             results[name] = PHASES[name].run(self)
-            results[name]["seconds"] = round(time.perf_counter() - start, 1)
+            seconds = time.perf_counter() - start
+            # The rest of the phase (evaluation, sweeps, figures) at its own cost.
+            self.clock.record(PHASES[name].other_cost, seconds - (self.clock.seconds - trained))
+            results[name]["seconds"] = round(seconds, 1)
             _io.write_json(phase_file, results[name])
             self.clock.say(f"[{number}/{len(names)}] {name}: finished in "
                            f"{format_seconds(results[name]['seconds'])}")

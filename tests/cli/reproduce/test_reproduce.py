@@ -104,7 +104,9 @@ def test_quick_run_writes_every_output_and_skips_finished_phases(small_npz, tmp_
         assert policies["conv1"] == "mixed_bfloat16", name
         assert policies["probabilities"] == "float32", name
     train_log = json.loads((tmp_path / "run" / "models" / "rotation_robust.json").read_text())
-    assert train_log["epochs"] == 1 and train_log["samples"] == 600
+    assert train_log["epochs"] == 1
+    # The full-circle model's own recipe: batch 128, 1 epoch in quick mode.
+    assert first["phases"]["full_circle"]["recipe"] == {"epochs": 1, "batch_size": 128}
     # Photos: every model upright and turned, next to its MNIST numbers.
     photos = first["phases"]["photos"]
     assert set(photos["turned"]) >= set(first["models"])
@@ -222,3 +224,33 @@ def test_a_registered_phase_runs_resumes_and_reports(only_new_phases, small_npz,
     assert "count: done in an earlier run" in capsys.readouterr().out
     with pytest.raises(ValueError, match="'count'"):
         phase("count", "again")(lambda run: {})
+
+
+def test_time_left_counts_the_work_of_every_phase_still_to_run(only_new_phases, small_npz,
+                                                                tmp_path, capsys) -> None:
+    phase = only_new_phases
+
+    @phase("first", "one unit of work", other_cost=1.0)
+    def first(run) -> dict:
+        time.sleep(1.0)
+        return {}
+
+    @phase("second", "three units of work", epochs=lambda config: 2, epoch_cost=1.0,
+           other_cost=1.0)
+    def second(run) -> dict:
+        return {}
+
+    config = ReproduceConfig(out=tmp_path / "run", data=str(small_npz), quick=True, quiet=True)
+    assert registry_costs(config) == {"first": (0.0, 1.0), "second": (2.0, 1.0)}
+    reproduce(config)
+    lines = capsys.readouterr().out.splitlines()
+    start = next(line for line in lines if line.startswith("[2/2] second: three units"))
+    # One unit took about a second: three units are left when the second phase starts.
+    assert start.endswith("about 3s left]"), start
+    assert "left" not in next(line for line in lines if line.startswith("[1/2] first: one"))
+
+
+def registry_costs(config: ReproduceConfig) -> dict[str, tuple[float, float]]:
+    from rotkeras.cli.reproduce.registry import PHASES
+
+    return {name: PHASES[name].cost(config) for name in phase_names(config)}

@@ -8,8 +8,9 @@ phase is never redone). Its report section and figures, if any, are registered n
 the runner, the resume logic, the log, `metrics.json` and `report.md` pick it up. For
 example::
 
-    @phase("every_angle", "a CNN trained on every angle", trains=1,
-           model="CNN trained on every angle", heading="Every angle")
+    @phase("every_angle", "a CNN trained on every angle", epochs=tutorial_epochs,
+           epoch_cost=1.0, other_cost=0.5, model="CNN trained on every angle",
+           heading="Every angle")
     def every_angle(run: Runner) -> dict[str, Any]:
         d = run.data()
         model = run.train("every_angle", build, d["x_train"], d["y_train"],
@@ -22,9 +23,9 @@ example::
 
 A phase with `model=` trains and evaluates a digit classifier under its own name: it gets a
 row in the headline table, a confusion matrix, and a curve in the accuracy-against-angle
-phase (which therefore comes after every model phase). `trains` is its training work in
-epochs over the training set (for the time-left estimate); `enabled` decides per run
-whether it runs (e.g. `photos` only with `--photos`).
+phase (which therefore comes after every model phase). `epochs`, `epoch_cost` and
+`other_cost` say what it costs, in epochs of the reference CNN (for the time-left
+estimate); `enabled` decides per run whether it runs (e.g. `photos` only with `--photos`).
 """
 
 # Imported for their registrations, in the order the phases run: the tutorial's networks,

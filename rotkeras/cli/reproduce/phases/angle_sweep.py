@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # annotations only: the runner imports the phases, not the re
     from rotkeras.cli.reproduce.runner import Runner
 
 
-@phase("angle_sweep", "accuracy against rotation angle, 0..345 degrees",
+@phase("angle_sweep", "accuracy against rotation angle, 0..345 degrees", other_cost=12.0,
        heading="Accuracy against rotation angle")
 def angle_sweep(run: Runner) -> dict[str, Any]:
     d = run.data()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from rotkeras.cli.reproduce.config import ReproduceConfig
 from rotkeras.cli.reproduce.registry import percent, phase
 from rotkeras.datasets import TurnedBatches
 from rotkeras.evaluation import predict_padded
@@ -26,12 +27,17 @@ ROBUST_WEIGHT_DECAY = 0.02
 ROBUST_STROKE_WIDTH = 0.5
 
 
+def _robust_epochs(config: ReproduceConfig) -> int:
+    return config.epochs_or(ROBUST_EPOCHS)
+
+
 @phase("rotation_robust", "rotation-robust p4 CNN (joint head), trained on turned batches",
-       trains=3.0, model="Rotation-robust p4 CNN (rotkeras)", published="not in the tutorial",
+       epochs=_robust_epochs, epoch_cost=2.2, other_cost=0.6,
+       model="Rotation-robust p4 CNN (rotkeras)", published="not in the tutorial",
        heading="Rotation-robust p4 CNN")
 def rotation_robust(run: Runner) -> dict[str, Any]:
     d = run.data()
-    epochs = run.config.epochs_or(ROBUST_EPOCHS)
+    epochs = _robust_epochs(run.config)
     batch_size = run.config.batch_size_or(ROBUST_BATCH)
     # Every epoch each training image turned by a right angle drawn from the tutorial's
     # mix (half upright), labelled (digit, turn); the epoch's turns come from (seed, epoch).
@@ -86,14 +92,25 @@ def _rotation_robust_section(result: dict[str, Any], results: dict[str, Any]) ->
 #: exactly invariant to quarter turns, so this covers every angle, with a margin around
 #: the odd multiples of 45 degrees where two quarter turns meet.
 FULL_CIRCLE_DEGREES = 50.0
+#: The full-circle model's recipe: Adam, the learning rate decaying from 1e-3 to 2e-5 along
+#: a cosine over the whole run.
+FULL_CIRCLE_EPOCHS = 8
+FULL_CIRCLE_BATCH = 128
 
 
-@phase("full_circle", "full-circle CNN, p4-invariant + RandomAnyAngleRotation", trains=1,
+def _full_circle_epochs(config: ReproduceConfig) -> int:
+    return config.epochs_or(FULL_CIRCLE_EPOCHS)
+
+
+@phase("full_circle", "full-circle CNN, p4-invariant + RandomAnyAngleRotation",
+       epochs=_full_circle_epochs, epoch_cost=3.3, other_cost=0.7,
        model="Full-circle CNN (p4-invariant + RandomAnyAngleRotation)",
        heading="Full-circle digit model")
 def full_circle(run: Runner) -> dict[str, Any]:
     d = run.data()
-    steps = run.config.train_epochs * -(-len(d["x_train"]) // run.config.train_batch_size)
+    epochs = _full_circle_epochs(run.config)
+    batch_size = run.config.batch_size_or(FULL_CIRCLE_BATCH)
+    steps = epochs * -(-len(d["x_train"]) // batch_size)
 
     def build() -> Any:
         augmentation = RandomAnyAngleRotation(
@@ -105,9 +122,11 @@ def full_circle(run: Runner) -> dict[str, Any]:
                                    learning_rate=schedule, dtype=run.config.precision,
                                    name="full_circle_cnn")
 
-    model = run.train("full_circle", build, d["x_train"], d["y_train"], "full-circle CNN")
+    model = run.train("full_circle", build, d["x_train"], d["y_train"], "full-circle CNN",
+                      epochs=epochs, batch_size=batch_size)
     result = run.evaluate(model, "full_circle")
     result["parameters"] = int(model.count_params())
+    result["recipe"] = {"epochs": epochs, "batch_size": batch_size}
     return result
 
 
@@ -118,7 +137,15 @@ def _full_circle_section(result: dict[str, Any], results: dict[str, Any]) -> lis
             "turns, so the output is exactly the same for an image and its 90, 180 and 270 "
             "degree turns. In training, `RandomAnyAngleRotation` turns every image by an "
             f"angle drawn from [-{FULL_CIRCLE_DEGREES:g}, {FULL_CIRCLE_DEGREES:g}] degrees; "
-            "with the quarter-turn invariance that covers the whole circle. Adam with a "
-            "cosine-decaying learning rate (1e-3 to 2e-5). Its accuracy at every angle is in "
-            "the next section.", "",
+            "with the quarter-turn invariance that covers the whole circle. "
+            f"{_epochs_at_batch(result)}, Adam with a cosine-decaying learning rate (1e-3 to "
+            "2e-5). Its accuracy at every angle is in the next section.", "",
             "![confusion](figures/confusion_full_circle_rotated.png)"]
+
+
+def _epochs_at_batch(result: dict[str, Any]) -> str:
+    recipe = result.get("recipe")
+    if recipe is None:  # a phase file written before the phase recorded its recipe
+        return "Trained"
+    epochs = recipe["epochs"]
+    return f"{epochs} epoch{'' if epochs == 1 else 's'} at batch {recipe['batch_size']}"

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rotkeras.cli.reproduce.registry import TUTORIAL, TUTORIAL_ANGLES, percent, phase
+from rotkeras.cli.reproduce.registry import (
+    TUTORIAL,
+    TUTORIAL_ANGLES,
+    percent,
+    phase,
+    tutorial_epochs,
+)
 from rotkeras.datasets import rotate_right_angles
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.evaluation import predict_classes
@@ -17,7 +23,8 @@ if TYPE_CHECKING:  # annotations only: the runner imports the phases, not the re
     from rotkeras.cli.reproduce.runner import Runner
 
 
-@phase("reference", "reference CNN, tutorial recipe", trains=1, model="Reference CNN",
+@phase("reference", "reference CNN, tutorial recipe", epochs=tutorial_epochs,
+       epoch_cost=1.0, other_cost=0.3, model="Reference CNN",
        published=f"{percent(TUTORIAL['reference_upright'])} upright; fails on rotated digits",
        confusion=("upright", "rotated"), heading="Reference CNN")
 def reference(run: Runner) -> dict[str, Any]:
@@ -38,7 +45,8 @@ def _reference_section(result: dict[str, Any], results: dict[str, Any]) -> list[
 
 
 @phase("solution2_static", "Solution 2, original + static rotated copies (tutorial)",
-       trains=2, model="Solution 2, static rotated copies (tutorial)",
+       epochs=tutorial_epochs, epoch_cost=2.0, other_cost=0.3,
+       model="Solution 2, static rotated copies (tutorial)",
        published=f"{percent(TUTORIAL['solution2_combined'])} combined",
        heading="Solution 2: rotation augmentation")
 def solution2_static(run: Runner) -> dict[str, Any]:
@@ -63,7 +71,8 @@ def _solution2_section(result: dict[str, Any], results: dict[str, Any]) -> list[
     return lines
 
 
-@phase("solution2_onthefly", "Solution 2, on-the-fly RandomRightAngleRotation", trains=1,
+@phase("solution2_onthefly", "Solution 2, on-the-fly RandomRightAngleRotation",
+       epochs=tutorial_epochs, epoch_cost=1.1, other_cost=0.3,
        model="Solution 2, on-the-fly RandomRightAngleRotation")
 def solution2_onthefly(run: Runner) -> dict[str, Any]:
     d = run.data()
@@ -82,7 +91,8 @@ def solution2_onthefly(run: Runner) -> dict[str, Any]:
     return run.evaluate(model, "solution2_onthefly")
 
 
-@phase("solution1", "Solution 1, angle classifier + orientation correction", trains=1,
+@phase("solution1", "Solution 1, angle classifier + orientation correction",
+       epochs=tutorial_epochs, epoch_cost=1.0, other_cost=1.0,
        model="Solution 1, orientation correction", published="no number published",
        heading="Solution 1: orientation correction")
 def solution1(run: Runner) -> dict[str, Any]:

@@ -65,10 +65,11 @@ def _precision_note(precision: str) -> list[str]:
     if precision == "float32":
         return []
     return [
-        f"Every network computed in {precision.replace('mixed_', '')} with float32 weights and "
-        "a float32 output layer (`--precision auto` picks this on CPUs with native bfloat16 "
-        "instructions, where it trains faster at equal accuracy); `--precision float32` "
-        "trains in the tutorial's float32.",
+        f"Every network but the rotation-robust p4 CNN (float32, its recipe) computed in "
+        f"{precision.replace('mixed_', '')} with float32 weights and a float32 output layer "
+        "(`--precision auto` picks this on CPUs with native bfloat16 instructions, where the "
+        "tutorial's CNN trains faster at equal accuracy); `--precision float32` trains in the "
+        "tutorial's float32.",
     ]
 
 
@@ -85,7 +86,8 @@ def report_markdown(metrics: dict[str, Any]) -> str:
         "",
         f"rotkeras {meta['rotkeras']}, Keras {meta['keras']} ({meta['backend']} backend), "
         f"Python {meta['python']}, {meta['machine']}; written {meta['written']}.",
-        f"Settings: {settings['epochs']} epochs, batch {settings['batch_size']}, "
+        f"Settings: the tutorial's networks {settings['epochs']} epochs at batch "
+        f"{settings['batch_size']} (rotkeras' own: their recipes below), "
         f"seed {settings['seed']}, precision {settings.get('precision', 'float32')}"
         + (f", {settings['devices']} devices (data parallel, global batch "
            f"{settings['batch_size']})" if settings.get("devices", 1) > 1 else "")

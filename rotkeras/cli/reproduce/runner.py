@@ -245,8 +245,10 @@ class Runner:
         self.prepare_output()
         names = phase_names(self.config)
         epochs = self.config.train_epochs
-        # The work planned, in epochs of the reference CNN, for the time-left estimate.
-        self.clock = RunClock(sum(sum(PHASES[n].cost(self.config)) for n in names))
+        # The work planned, in epochs of the reference CNN, for the time-left estimate:
+        # that of every phase not finished in an earlier run.
+        pending = [n for n in names if not (self.phase_dir / f"{n}.json").exists()]
+        self.clock = RunClock(sum(sum(PHASES[n].cost(self.config)) for n in pending))
         self.clock.say(f"rotkeras reproduce -> {self.out} ({len(names)} phases, {epochs} "
                        f"epoch{'' if epochs == 1 else 's'} per tutorial network"
                        f"{', quick' if self.config.quick else ''})")
@@ -255,7 +257,6 @@ class Runner:
             phase_file = self.phase_dir / f"{name}.json"
             if phase_file.exists():
                 results[name] = _io.read_json(phase_file)
-                self.clock.skip(sum(PHASES[name].cost(self.config)))
                 self.clock.say(f"[{number}/{len(names)}] {name}: done in an earlier run, skipped")
                 continue
             self.clock.say(f"[{number}/{len(names)}] {name}: {PHASES[name].title}")

@@ -248,6 +248,12 @@ def test_time_left_counts_the_work_of_every_phase_still_to_run(only_new_phases, 
     # One unit took about a second: three units are left when the second phase starts.
     assert start.endswith("about 3s left]"), start
     assert "left" not in next(line for line in lines if line.startswith("[1/2] first: one"))
+    # Run again with the first phase to redo: the second, done, is not counted as left.
+    (tmp_path / "run" / "phases" / "first.json").unlink()
+    reproduce(config)
+    lines = capsys.readouterr().out.splitlines()
+    assert next(line for line in lines if line.startswith("[1/2] first: finished")).endswith(
+        "about 0s left]")
 
 
 def registry_costs(config: ReproduceConfig) -> dict[str, tuple[float, float]]:

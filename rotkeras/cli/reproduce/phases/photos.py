@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # annotations only: the runner imports the phases, not the re
     from rotkeras.cli.reproduce.runner import Runner
 
 
-@phase("photos", "photos of handwriting, upright and turned, every model", other_cost=1.0,
+@phase("photos", "photos of handwriting, upright and turned, every model", other_cost=9.0,
        heading="Photos of handwriting", enabled=lambda config: config.photos is not None)
 def photos(run: Runner) -> dict[str, Any]:
     models, notes = with_shipped_reader({name: run.model(name) for name in model_phases()})

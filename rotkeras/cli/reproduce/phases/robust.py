@@ -25,6 +25,10 @@ ROBUST_BATCH = 128
 ROBUST_LEARNING_RATE = 2e-3
 ROBUST_WEIGHT_DECAY = 0.02
 ROBUST_STROKE_WIDTH = 0.5
+#: The p4 CNN trains in float32 whatever the run's precision: in mixed bfloat16 (what
+#: `--precision auto` picks on CPUs with native bfloat16) it reached 99.40% upright and
+#: 99.38% combined (seed 0), 0.1 points under float32's 99.52% and 99.48%.
+ROBUST_PRECISION = "float32"
 
 
 def _robust_epochs(config: ReproduceConfig) -> int:
@@ -32,7 +36,7 @@ def _robust_epochs(config: ReproduceConfig) -> int:
 
 
 @phase("rotation_robust", "rotation-robust p4 CNN (joint head), trained on turned batches",
-       epochs=_robust_epochs, epoch_cost=2.2, other_cost=0.6,
+       epochs=_robust_epochs, epoch_cost=3.1, other_cost=2.2,
        model="Rotation-robust p4 CNN (rotkeras)", published="not in the tutorial",
        heading="Rotation-robust p4 CNN")
 def rotation_robust(run: Runner) -> dict[str, Any]:
@@ -49,7 +53,7 @@ def rotation_robust(run: Runner) -> dict[str, Any]:
         return rotation_robust_cnn(
             preprocessing=RandomStrokeWidth(ROBUST_STROKE_WIDTH, seed=run.seed),
             learning_rate=schedule, weight_decay=ROBUST_WEIGHT_DECAY,
-            dtype=run.config.precision,
+            dtype=ROBUST_PRECISION,
         )
 
     model = run.train("rotation_robust", build, batches, None, "rotation-robust p4 CNN",
@@ -65,6 +69,7 @@ def rotation_robust(run: Runner) -> dict[str, Any]:
                         "learning_rate": ROBUST_LEARNING_RATE, "schedule": "cosine decay",
                         "weight_decay": ROBUST_WEIGHT_DECAY,
                         "stroke_width": ROBUST_STROKE_WIDTH,
+                        "precision": ROBUST_PRECISION,
                         "parameters": int(model.count_params())}
     return result
 
@@ -82,7 +87,8 @@ def _rotation_robust_section(result: dict[str, Any], results: dict[str, Any]) ->
             f"{recipe['stroke_width']})` inside the model, {recipe['epochs']} "
             f"epoch{'' if recipe['epochs'] == 1 else 's'} at batch "
             f"{recipe['batch_size']}, AdamW (learning rate {recipe['learning_rate']:g} with "
-            f"cosine decay, weight decay {recipe['weight_decay']:g}).", "",
+            f"cosine decay, weight decay {recipe['weight_decay']:g}), in "
+            f"{recipe.get('precision', 'the run precision')}.", "",
             "- orientation accuracy on the rotated test set: "
             f"{percent(result['orientation_accuracy_rotated'])}", "",
             "![confusion](figures/confusion_rotation_robust_rotated.png)"]
@@ -103,7 +109,7 @@ def _full_circle_epochs(config: ReproduceConfig) -> int:
 
 
 @phase("full_circle", "full-circle CNN, p4-invariant + RandomAnyAngleRotation",
-       epochs=_full_circle_epochs, epoch_cost=3.3, other_cost=0.7,
+       epochs=_full_circle_epochs, epoch_cost=2.4, other_cost=0.7,
        model="Full-circle CNN (p4-invariant + RandomAnyAngleRotation)",
        heading="Full-circle digit model")
 def full_circle(run: Runner) -> dict[str, Any]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # annotations only: the runner imports the phases, not the re
 
 
 @phase("reference", "reference CNN, tutorial recipe", epochs=tutorial_epochs,
-       epoch_cost=1.0, other_cost=0.3, model="Reference CNN",
+       epoch_cost=1.0, other_cost=0.35, model="Reference CNN",
        published=f"{percent(TUTORIAL['reference_upright'])} upright; fails on rotated digits",
        confusion=("upright", "rotated"), heading="Reference CNN")
 def reference(run: Runner) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def _reference_section(result: dict[str, Any], results: dict[str, Any]) -> list[
 
 
 @phase("solution2_static", "Solution 2, original + static rotated copies (tutorial)",
-       epochs=tutorial_epochs, epoch_cost=2.0, other_cost=0.3,
+       epochs=tutorial_epochs, epoch_cost=1.9, other_cost=0.55,
        model="Solution 2, static rotated copies (tutorial)",
        published=f"{percent(TUTORIAL['solution2_combined'])} combined",
        heading="Solution 2: rotation augmentation")
@@ -72,7 +72,7 @@ def _solution2_section(result: dict[str, Any], results: dict[str, Any]) -> list[
 
 
 @phase("solution2_onthefly", "Solution 2, on-the-fly RandomRightAngleRotation",
-       epochs=tutorial_epochs, epoch_cost=1.1, other_cost=0.3,
+       epochs=tutorial_epochs, epoch_cost=1.0, other_cost=3.8,
        model="Solution 2, on-the-fly RandomRightAngleRotation")
 def solution2_onthefly(run: Runner) -> dict[str, Any]:
     d = run.data()
@@ -92,7 +92,7 @@ def solution2_onthefly(run: Runner) -> dict[str, Any]:
 
 
 @phase("solution1", "Solution 1, angle classifier + orientation correction",
-       epochs=tutorial_epochs, epoch_cost=1.0, other_cost=1.0,
+       epochs=tutorial_epochs, epoch_cost=0.95, other_cost=0.65,
        model="Solution 1, orientation correction", published="no number published",
        heading="Solution 1: orientation correction")
 def solution1(run: Runner) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Runs the test suite once per Keras backend (tensorflow, jax, torch), each in its own process.
 
-Usage: python tests/run_backends.py [--backends tensorflow,jax] [PYTEST ARGS...]
+Usage: python tests/run_backends.py [--backends tensorflow,jax] [--workers N] [PYTEST ARGS...]
 
-A backend whose run collects no test (pytest exit code 5) counts as a failure: every backend
-is expected to run the suite. Exits non-zero if any backend fails.
+Each backend's suite runs on `--workers` processes (pytest-xdist, default: one per CPU core,
+at most 2; the tests of one file stay together in one process, in their order). A backend
+whose run collects no test (pytest exit code 5) counts as a failure: every backend is expected
+to run the suite. Exits non-zero if any backend fails.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ BACKENDS = ("tensorflow", "jax", "torch")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes per backend (1: no pytest-xdist)")
     args, pytest_args = parser.parse_known_args(argv)
+    if args.workers > 1:
+        # Most tests wait on one thread (tracing, compiling, Python), so two processes
+        # share two cores well; a file's tests stay in one process (its fixtures, order).
+        pytest_args = ["-n", str(args.workers), "--dist", "loadfile", *pytest_args]
     results = {}
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")

@@ -33,6 +33,10 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
+# The pages' examples run on the default backend (TensorFlow), as a reader runs them; the
+# layers and models they call are tested on every backend by their own tests.
+pytestmark = pytest.mark.backend_independent
+
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*\n(?P<code>.*?)^(?P=indent)```",
                    re.MULTILINE | re.DOTALL)
 DIRECTIVE = re.compile(r"<!--\s*docs-test:\s*(?P<kind>skip|slow|requires)\b(?P<arg>[^>]*?)-->")

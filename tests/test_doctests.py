@@ -2,10 +2,10 @@
 
 The examples are what the API reference pages show (mkdocstrings renders the docstrings'
 `Examples:` sections), so a broken example fails here before it reaches a reader. They run
-on the active backend (TensorFlow by default, like CI's default run). An example that needs
-data a test machine does not have (MNIST, a photo, a trained model) marks its lines
-`# doctest: +SKIP` and says why in the surrounding text; there are few of them, and
-`test_few_skipped_examples` keeps it that way.
+on TensorFlow, the default backend (elsewhere they are skipped: `backend_independent`). An
+example that needs data a test machine does not have (MNIST, a photo, a trained model) marks
+its lines `# doctest: +SKIP` and says why in the surrounding text; there are few of them,
+and `test_few_skipped_examples` keeps it that way.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ import rotkeras
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+
+# The examples run on the default backend, as the API reference shows them; the objects they
+# call are tested on every backend by their own tests.
+pytestmark = pytest.mark.backend_independent
 
 # The packages whose `__all__` is the public API (each object there needs an example).
 PUBLIC_NAMESPACES = (

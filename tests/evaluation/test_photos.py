@@ -17,6 +17,10 @@ from rotkeras.evaluation import (
 from rotkeras.evaluation.photos import read_kinds
 from rotkeras.models import mnist_cnn, takes_photos
 
+# The photo evaluation is NumPy bookkeeping around a model's predictions; the preprocessing
+# layer and the models it calls are tested on every backend by their own tests.
+pytestmark = pytest.mark.backend_independent
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
 
 

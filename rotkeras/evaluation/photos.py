@@ -389,7 +389,7 @@ def photo_report_lines(
     header = ["model"]
     if mnist:
         header += ["MNIST upright", "MNIST combined"]
-    header += ["photos upright, tutorial preprocessing"]
+    header += ["tutorial preprocessing"]
     header += [f"photos {t}°" for t in turns] + (["photos turned"] if turned_turns else [])
     lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     for name, groups in result["turned"].items():

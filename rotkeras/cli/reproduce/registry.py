@@ -57,6 +57,7 @@ class Phase:
         other_cost: What the rest of the phase (evaluation, sweeps, figures) costs, in the
             same unit.
         model: Headline title of the classifier the phase trains and evaluates, if any.
+        column: A short title for it, where a table has a column or row per model.
         published: The tutorial's number for that model (headline table).
         confusion: The test sets whose confusion matrices are drawn for the model.
         heading: Heading of the phase's report section (numbered), if it has one.
@@ -73,6 +74,7 @@ class Phase:
     epoch_cost: float = 0.0
     other_cost: float = 0.0
     model: str | None = None
+    column: str | None = None
     published: str = "—"
     confusion: tuple[str, ...] = ("rotated",)
     heading: str | None = None
@@ -84,6 +86,11 @@ class Phase:
         """`(training, rest)`: what a run with `config` spends on the phase, in epochs of
         the reference CNN (the time-left estimate's unit)."""
         return self.epochs(config) * self.epoch_cost, self.other_cost
+
+    @property
+    def short_title(self) -> str | None:
+        """`column`, else `model`."""
+        return self.column or self.model
 
     def section(self, fn: Section) -> Section:
         """Decorator: registers `fn` as the phase's report section."""

@@ -61,7 +61,8 @@ def _sample_predictions(run: Runner, count: int = 8) -> dict[str, Any]:
 @angle_sweep.section
 def _angle_sweep_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
     titles = {name: p.model for name, p in model_phases().items()}
-    header = "| angle | " + " | ".join(titles.get(n, n) for n in result["accuracy"]) + " |"
+    columns = {name: p.short_title for name, p in model_phases().items()}
+    header = "| angle | " + " | ".join(columns.get(n, n) for n in result["accuracy"]) + " |"
     lines = ["Every test image rotated by the angle (bilinear interpolation between right "
              "angles, exact at multiples of 90 degrees).", "",
              "![accuracy vs angle](figures/accuracy_vs_angle.png)", "",

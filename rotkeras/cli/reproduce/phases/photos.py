@@ -22,6 +22,6 @@ def photos(run: Runner) -> dict[str, Any]:
 def _photos_section(result: dict[str, Any], results: dict[str, Any]) -> list[str]:
     if "turned" not in result:  # a phase file written before the turned photos
         return list(result.get("report_lines", []))
-    titles = {name: p.model for name, p in model_phases().items() if p.model}
+    titles = {name: p.short_title for name, p in model_phases().items() if p.model}
     mnist = {name: results[name] for name in model_phases() if name in results}
     return photo_report_lines(result, mnist, titles)

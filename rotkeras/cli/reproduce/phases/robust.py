@@ -37,7 +37,7 @@ def _robust_epochs(config: ReproduceConfig) -> int:
 
 @phase("rotation_robust", "rotation-robust p4 CNN (joint head), trained on turned batches",
        epochs=_robust_epochs, epoch_cost=3.1, other_cost=2.2,
-       model="Rotation-robust p4 CNN (rotkeras)", published="not in the tutorial",
+       model="Rotation-robust p4 CNN (rotkeras)", column="p4 CNN", published="not in the tutorial",
        heading="Rotation-robust p4 CNN")
 def rotation_robust(run: Runner) -> dict[str, Any]:
     d = run.data()
@@ -111,6 +111,7 @@ def _full_circle_epochs(config: ReproduceConfig) -> int:
 @phase("full_circle", "full-circle CNN, p4-invariant + RandomAnyAngleRotation",
        epochs=_full_circle_epochs, epoch_cost=2.4, other_cost=0.7,
        model="Full-circle CNN (p4-invariant + RandomAnyAngleRotation)",
+       column="Full-circle CNN",
        heading="Full-circle digit model")
 def full_circle(run: Runner) -> dict[str, Any]:
     d = run.data()

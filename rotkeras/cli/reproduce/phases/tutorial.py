@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # annotations only: the runner imports the phases, not the re
 
 
 @phase("reference", "reference CNN, tutorial recipe", epochs=tutorial_epochs,
-       epoch_cost=1.0, other_cost=0.35, model="Reference CNN",
+       epoch_cost=1.0, other_cost=0.35, model="Reference CNN", column="Reference CNN",
        published=f"{percent(TUTORIAL['reference_upright'])} upright; fails on rotated digits",
        confusion=("upright", "rotated"), heading="Reference CNN")
 def reference(run: Runner) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def _reference_section(result: dict[str, Any], results: dict[str, Any]) -> list[
 
 @phase("solution2_static", "Solution 2, original + static rotated copies (tutorial)",
        epochs=tutorial_epochs, epoch_cost=1.9, other_cost=0.55,
-       model="Solution 2, static rotated copies (tutorial)",
+       model="Solution 2, static rotated copies (tutorial)", column="Solution 2, static",
        published=f"{percent(TUTORIAL['solution2_combined'])} combined",
        heading="Solution 2: rotation augmentation")
 def solution2_static(run: Runner) -> dict[str, Any]:
@@ -73,7 +73,8 @@ def _solution2_section(result: dict[str, Any], results: dict[str, Any]) -> list[
 
 @phase("solution2_onthefly", "Solution 2, on-the-fly RandomRightAngleRotation",
        epochs=tutorial_epochs, epoch_cost=1.0, other_cost=3.8,
-       model="Solution 2, on-the-fly RandomRightAngleRotation")
+       model="Solution 2, on-the-fly RandomRightAngleRotation",
+       column="Solution 2, on the fly")
 def solution2_onthefly(run: Runner) -> dict[str, Any]:
     d = run.data()
 
@@ -93,7 +94,8 @@ def solution2_onthefly(run: Runner) -> dict[str, Any]:
 
 @phase("solution1", "Solution 1, angle classifier + orientation correction",
        epochs=tutorial_epochs, epoch_cost=0.95, other_cost=0.65,
-       model="Solution 1, orientation correction", published="no number published",
+       model="Solution 1, orientation correction", column="Solution 1",
+       published="no number published",
        heading="Solution 1: orientation correction")
 def solution1(run: Runner) -> dict[str, Any]:
     d = run.data()

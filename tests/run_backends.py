@@ -13,12 +13,15 @@ to run the suite. Exits non-zero if any backend fails.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
 import time
 
 BACKENDS = ("tensorflow", "jax", "torch")
+# pytest-xdist comes with the [dev] extra; without it every suite runs on one process.
+XDIST = importlib.util.find_spec("xdist") is not None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
         # Many tests wait on one thread (tracing, compiling, Python), so two processes share
         # two cores well; a file's tests stay in one process (its fixtures, its order).
-        parallel = args.workers > 1 and backend != "torch"
+        parallel = args.workers > 1 and backend != "torch" and XDIST
         workers = ["-n", str(args.workers), "--dist", "loadfile"] if parallel else []
         print(f"=== pytest on the {backend} backend ===", flush=True)
         start = time.perf_counter()

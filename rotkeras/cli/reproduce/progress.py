@@ -82,7 +82,6 @@ class EpochProgress(keras.callbacks.Callback):
         self.label = label
         self.epoch_work = epoch_work
         self.epochs = epochs
-        self.seconds = 0.0
         self._start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -90,7 +89,6 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self._start
-        self.seconds += seconds
         self.clock.record(self.epoch_work, seconds)
         metrics = " ".join(
             f"{k}={v:.4f}" for k, v in (logs or {}).items() if "loss" in k or "acc" in k

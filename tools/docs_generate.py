@@ -379,10 +379,15 @@ def _change(value: float) -> str:
     return f"{100 * value:+.1f}%"
 
 
+def _paired_overhead(training: dict[str, Any]) -> dict[str, Any]:
+    """The paired-fit augmentation overhead of the recommended precision."""
+    return training["augmentation_overhead_by_precision"][training["ratios"]["recommended_precision"]]
+
+
 def performance_findings(backend: str) -> str:
     training = _benchmarks()["backends"][backend]["training"]
     r = training["ratios"]
-    paired = training["augmentation_overhead"]
+    paired = _paired_overhead(training)
     lines = [
         "- **Recommended path with rotation augmentation vs the tutorial's augmentation-free "
         f"`fit`: {_ratio(r['recommended_aug_vs_tutorial_fit'])} the wall time, "
@@ -411,7 +416,7 @@ def performance_findings(backend: str) -> str:
 def augmentation_overhead() -> str:
     lines = []
     for backend, out in _benchmarks()["backends"].items():
-        r, paired = out["training"]["ratios"], out["training"]["augmentation_overhead"]
+        r, paired = out["training"]["ratios"], _paired_overhead(out["training"])
         lines.append(f"- {BACKEND_TITLES[backend]}: {_change(r['paired_augmentation_overhead'])} "
                      f"wall time, {_change(r['cpu_paired_augmentation_overhead'])} CPU time "
                      f"({paired['rounds']} pairs, {paired['precision']})")

@@ -381,7 +381,8 @@ def _change(value: float) -> str:
 
 def _paired_overhead(training: dict[str, Any]) -> dict[str, Any]:
     """The paired-fit augmentation overhead of the recommended precision."""
-    return training["augmentation_overhead_by_precision"][training["ratios"]["recommended_precision"]]
+    by_precision = training["augmentation_overhead_by_precision"]
+    return by_precision[training["ratios"]["recommended_precision"]]
 
 
 def performance_findings(backend: str) -> str:

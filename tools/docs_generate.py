@@ -675,12 +675,13 @@ def reader_heldout_untilted() -> str:
     return "\n".join(_heldout_table(HELDOUT_UNTILTED) + ["", _six_nine_line(HELDOUT_UNTILTED)])
 
 TILT_CHOICE = ROOT / "benchmarks" / "results" / "reader_tilt_choice.json"
+CONTINENTAL_CHOICE = ROOT / "benchmarks" / "results" / "reader_continental_choice.json"
 
 
-def reader_tilt_choice() -> str:
-    """MNIST and the 33 extra photos for each share of tilted training digits."""
-    data = json.loads(TILT_CHOICE.read_text(encoding="utf-8"))
-    lines = ["| tilted share | MNIST upright | MNIST combined | 33 photos upright | turned "
+def _choice_table(path: Path, first_column: str) -> str:
+    """MNIST and the 33 extra photos for each candidate recipe of the reader."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    lines = [f"| {first_column} | MNIST upright | MNIST combined | 33 photos upright | turned "
              "| tilted |", "|---|---:|---:|---:|---:|---:|"]
     for name, row in data["candidates"].items():
         mnist, extra = row["mnist"], row["extra_photos"]
@@ -688,6 +689,16 @@ def reader_tilt_choice() -> str:
                      f"| {_percent(extra['upright'], 1)} | {_percent(extra['turned'], 1)} "
                      f"| {_percent(extra['tilted'], 1)} |")
     return "\n".join(lines)
+
+
+def reader_tilt_choice() -> str:
+    """MNIST and the 33 extra photos for each share of tilted training digits."""
+    return _choice_table(TILT_CHOICE, "tilted share")
+
+
+def reader_continental_choice() -> str:
+    """MNIST and the 33 extra photos with and without flagged 1s and crossed 7s."""
+    return _choice_table(CONTINENTAL_CHOICE, "flagged 1s, crossed 7s")
 
 
 def _deploy() -> dict[str, Any]:
@@ -843,6 +854,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "reader-heldout-tuned": reader_heldout_tuned,
         "reader-heldout-untilted": reader_heldout_untilted,
         "reader-tilt-choice": reader_tilt_choice,
+        "reader-continental-choice": reader_continental_choice,
         "deploy-runtimes": deploy_runtimes,
         "deploy-predict": deploy_predict,
         "deploy-cost": deploy_cost,

@@ -75,6 +75,7 @@ def train_reader(args: argparse.Namespace) -> int:
     result = train_reader(
         args.out, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         synthetic=args.synthetic, synthetic_seed=args.synthetic_seed, tilt=args.tilt,
+        continental=args.continental,
         seed=args.seed, limit=args.limit, cache=args.cache,
         log=lambda line: print(line, flush=True),
     )

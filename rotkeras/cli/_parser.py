@@ -75,6 +75,9 @@ def _add_train_reader(sub: _Subparsers) -> None:
     reader.add_argument("--tilt", type=_preflight.share_option, default=0.3, metavar="P",
                         help="share of the training digits tilted by up to 45 degrees either "
                         "way (default: 0.3; 0: none)")
+    reader.add_argument("--continental", type=_preflight.share_option, default=0.3,
+                        metavar="P", help="share of the MNIST 1s drawn with a flag and of "
+                        "the 7s with a crossbar (default: 0.3; 0: none)")
     _add_seed(reader, "seed of the weights, turns, augmentation and shuffling (default: 0)")
     _add_count(reader, "--limit", None,
                "use only the first N MNIST training and test images (quick checks)")

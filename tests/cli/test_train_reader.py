@@ -68,3 +68,31 @@ def test_tilt_turns_the_chosen_share_of_digits_by_at_most_45_degrees() -> None:
         rows, cols = np.nonzero(image[..., 0] > 0.5)
         # Within 45 degrees of vertical: the stroke is at least as tall as it is wide.
         assert np.ptp(rows) >= np.ptp(cols) - 2
+
+
+def test_continental_digits_flag_the_chosen_ones_and_cross_the_sevens() -> None:
+    from rotkeras.cli.train_reader import continental_digits
+
+    one = np.zeros((28, 28), np.uint8)
+    one[4:24, 13:15] = 255  # a vertical stem
+    seven = np.zeros((28, 28), np.uint8)
+    seven[4:6, 8:20] = 255  # the bar
+    for row in range(6, 24):  # the stem, down to the left
+        column = 19 - (row - 6) // 3
+        seven[row, column - 1:column + 1] = 255
+    images = np.stack([one] * 40 + [seven] * 40 + [one] * 20)
+    labels = np.array([1] * 40 + [7] * 40 + [3] * 20)
+    out = continental_digits(images, labels, 0.5, seed=3)
+    assert out.dtype == np.uint8 and out.shape == images.shape
+    changed = (out.astype(int) - images).reshape(100, -1).max(-1) > 0
+    assert 10 <= changed[:40].sum() <= 30 and 10 <= changed[40:80].sum() <= 30
+    assert not changed[80:].any()  # other digits never change, whatever they look like
+    assert (out >= images).all()  # strokes only add ink
+    for image in out[:40][changed[:40]]:  # the flag: ink left of the stem, in the top half
+        assert image[4:15, :12].max() > 128 and image[15:, :12].max() == 0
+    for image, before in zip(out[40:80][changed[40:80]], images[40:80][changed[40:80]],
+                             strict=True):
+        rows = np.nonzero((image.astype(int) - before).max(1) > 64)[0]  # the crossbar
+        assert 11 <= rows.min() and rows.max() <= 20
+    np.testing.assert_array_equal(continental_digits(images, labels, 0.5, seed=3), out)
+    np.testing.assert_array_equal(continental_digits(images, labels, 0.0, seed=3), images)

@@ -60,13 +60,24 @@ from rotkeras.models import compile_joint
 from rotkeras.models.digit_reader import CORE_NAME, P4_NAME, digit_reader
 from rotkeras.ops import rotate
 
+#: The code that renders and preprocesses the synthetic photos: a cached set is only reused
+#: while these files are unchanged.
+_RENDERING_CODE = ("datasets/synthetic_photos.py", "layers/handwriting/*.py", "ops/*.py")
+
 
 def _fingerprint(n: int, seed: int) -> str:
+    """The cache key of a synthetic set: its size, seed, the preprocessing's settings and a
+    checksum of the rendering and preprocessing code."""
     config = HandwritingPreprocess().get_config()
     config.pop("name", None)
     text = json.dumps({"n": n, "seed": seed, "size": PHOTO_SIZE, "preprocess": config},
                       sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(text.encode())
+    package = Path(__file__).resolve().parents[1]
+    for pattern in _RENDERING_CODE:
+        for source in sorted(package.glob(pattern)):
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def synthetic_training_set(

@@ -138,6 +138,11 @@ def _strokes(images: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     return np.maximum(images, ink)
 
 
+def _first_last(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first and of the last True of each row of `(n, k)` `mask`."""
+    return mask.argmax(1), mask.shape[1] - 1 - mask[:, ::-1].argmax(1)
+
+
 def _row_centre(ink: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Mean column of each image's ink in its row `rows[i]`."""
     line = ink[np.arange(len(ink)), rows]
@@ -148,8 +153,7 @@ def _flags(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """A flag for each 1: from the top of the stem, down and to the left, 25-50 degrees
     off the stem, a fifth to 45% of the digit's height long, about as thick as the stem."""
     ink = x > 0.5
-    rows = ink.any(2)
-    top, bottom = rows.argmax(1), x.shape[1] - 1 - rows[:, ::-1].argmax(1)
+    top, bottom = _first_last(ink.any(2))
     height = (bottom - top + 1).astype("float32")
     n = len(x)
     stem = np.stack([_row_centre(ink, bottom) - _row_centre(ink, top), height], -1)
@@ -169,9 +173,8 @@ def _crossbars(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...
     """A bar across each 7's stem, 45-60% of the way down, nearly level, a third to two
     thirds of the digit's width long."""
     ink = x > 0.5
-    rows, columns = ink.any(2), ink.any(1)
-    top, bottom = rows.argmax(1), x.shape[1] - 1 - rows[:, ::-1].argmax(1)
-    left, right = columns.argmax(1), x.shape[2] - 1 - columns[:, ::-1].argmax(1)
+    top, bottom = _first_last(ink.any(2))
+    left, right = _first_last(ink.any(1))
     n = len(x)
     row = np.round(top + (bottom - top + 1) * rng.uniform(0.45, 0.6, n)).astype(int)
     row = row.clip(0, x.shape[1] - 1)
@@ -199,14 +202,16 @@ def continental_digits(images: np.ndarray, labels: np.ndarray, share: float,
         A changed copy of `images` (uint8); the labels stay as they are.
     """
     rng = np.random.default_rng(seed)
-    out = images.astype("float32") / 255.0
+    out = images.astype(np.uint8, copy=True)
     for digit, stroke in ((1, _flags), (7, _crossbars)):
         index = np.nonzero((labels == digit) & (rng.random(len(labels)) < share))[0]
-        if len(index):
-            start, end, width = stroke(out[index], rng)
-            out[index] = _strokes(out[index], start.astype("float32"), end.astype("float32"),
-                                  width.astype("float32"))
-    return np.round(out * 255.0).astype(np.uint8)
+        if len(index):  # only the chosen digits go to float and back
+            x = out[index].astype("float32") / 255.0
+            start, end, width = stroke(x, rng)
+            x = _strokes(x, start.astype("float32"), end.astype("float32"),
+                         width.astype("float32"))
+            out[index] = np.round(x * 255.0).astype(np.uint8)
+    return out
 
 
 class _RandomTilt(keras.layers.Layer):

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         collect_files,
         letterbox,
         load_image_folder,
+        paint_turned_corners,
         read_image,
     )
     from rotkeras.datasets.rotated import (
@@ -39,6 +40,7 @@ _MODULES = {
     "load_mnist": "mnist",
     "make_synthetic_numbers": "synthetic_numbers",
     "make_synthetic_photos": "synthetic_photos",
+    "paint_turned_corners": "photos",
     "read_image": "photos",
     "rotate_images": "rotated",
     "rotate_right_angles": "rotated",
@@ -56,6 +58,7 @@ __all__ = [
     "load_mnist",
     "make_synthetic_numbers",
     "make_synthetic_photos",
+    "paint_turned_corners",
     "read_image",
     "rotate_images",
     "rotate_right_angles",

@@ -29,6 +29,7 @@ from rotkeras.datasets.tutorial import PHOTO_SIZE
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "MAX_PIXELS_ENV_VAR", "collect_files",
     "contact_sheet", "label_from_path", "letterbox", "list_images", "load_image_folder",
+    "paint_turned_corners",
     "read_image", "read_image_header", "resolve_max_pixels", "write_contact_sheet",
 ]
 
@@ -41,6 +42,9 @@ def letterbox(
 
     The padding takes the median colour of the photo's border, so it looks like more
     paper (or more screen) to `HandwritingPreprocess`; shrinking uses area averaging.
+    Corners of one flat colour far from the paper's, as turning a photo in an editor
+    leaves them (black or white triangles), are painted the colour of the paper next to
+    them first (see `paint_turned_corners`), unless `fill` is given.
 
     Args:
         image: `(H, W)` or `(H, W, C)` uint8 image.
@@ -88,6 +92,7 @@ def letterbox(
             f"(${MAX_PIXELS_ENV_VAR}); crop it closer to the digit first"
         )
     if fill is None:
+        array = paint_turned_corners(array)
         border = np.concatenate(
             [array[0], array[-1], array[:, 0], array[:, -1]], axis=0
         ).reshape(-1, *array.shape[2:])
@@ -101,6 +106,104 @@ def letterbox(
     interpolation = cv2.INTER_AREA if side >= size else cv2.INTER_LINEAR
     out = cv2.resize(canvas, (size, size), interpolation=interpolation)
     return out.reshape(size, size, *array.shape[2:])
+
+
+#: Turned corners: a corner's flat region holds pixels within this many grey levels of it.
+CORNER_TOLERANCE = 2
+#: Turned corners: painted only when they differ from the paper next to them by this much.
+CORNER_CONTRAST = 40
+#: Turned corners: more than this share of the photo is the paper (or screen) itself.
+MAX_CORNER_SHARE = 0.5
+#: Turned corners: a corner's region is a triangle with legs of at least this share of the
+#: two sides (and 4 pixels), covering the triangle with this intersection over union.
+CORNER_MIN_LEG = 0.03
+CORNER_MIN_IOU = 0.9
+#: Turned corners: the seam (in pixels) between corner and photo that is painted too.
+CORNER_SEAM = 2
+
+
+def _is_turned_corner(region: np.ndarray) -> bool:
+    """Whether a flat `region` at the top-left corner is the triangle a turn leaves: its
+    runs along the two sides span the triangle's legs and it covers that triangle
+    (intersection over union)."""
+    run_x = int(np.argmin(region[0])) or region.shape[1]
+    run_y = int(np.argmin(region[:, 0])) or region.shape[0]
+    height, width = region.shape
+    if (run_x < max(4, CORNER_MIN_LEG * width) or run_y < max(4, CORNER_MIN_LEG * height)
+            or region.mean() > MAX_CORNER_SHARE):
+        return False
+    dy = np.arange(run_y, dtype=np.float32)[:, None] / run_y
+    dx = np.arange(run_x, dtype=np.float32)[None, :] / run_x
+    triangle = dx + dy <= 1.0
+    inside = np.count_nonzero(triangle & region[:run_y, :run_x])
+    union = np.count_nonzero(triangle) + np.count_nonzero(region) - inside
+    return inside >= CORNER_MIN_IOU * union
+
+
+def paint_turned_corners(image: np.ndarray) -> np.ndarray:
+    """A photo whose corners of one flat colour are painted the colour of the paper.
+
+    Turning a photo in an editor fills its corners with one colour (black, white);
+    against the paper their straight edges look like ink strokes and their colour like
+    the paper's. Every corner's flat region (the pixels connected to it within
+    `CORNER_TOLERANCE` grey levels) that is such a triangle (legs along the two sides
+    of the photo, the region covering it) and differs from the paper next to it (the median
+    of a ring around it) by at least `CORNER_CONTRAST` grey levels is painted that
+    paper's colour, with a seam of `CORNER_SEAM` pixels. Flat regions covering more
+    than half the photo are the paper or screen itself and are left alone, as are
+    photos without such corners (returned unchanged, not copied).
+
+    Args:
+        image: `(H, W)` or `(H, W, C)` uint8 photo.
+
+    Returns:
+        The photo, painted where its corners were turned in.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rotkeras.datasets import paint_turned_corners
+        >>> import cv2
+        >>> paper = np.full((64, 64), 200, np.uint8)
+        >>> turn = cv2.getRotationMatrix2D((31.5, 31.5), 30, 1.0)
+        >>> photo = cv2.warpAffine(paper, turn, (64, 64), borderValue=0)  # black corners
+        >>> int(photo[0, 0]), int(paint_turned_corners(photo)[0, 0])
+        (0, 200)
+    """
+    import cv2
+
+    array = np.asarray(image)
+    if array.ndim not in (2, 3) or min(array.shape[:2]) < 3:
+        return array
+    if array.dtype != np.uint8:
+        raise check.ArgumentTypeError(f"`image` must be uint8; received dtype {array.dtype}")
+    grey = np.ascontiguousarray(
+        array if array.ndim == 2 else array.mean(axis=2).round().astype(np.uint8))
+    height, width = grey.shape
+    corners = np.zeros((height, width), bool)
+    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
+    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
+        if corners[y, x]:
+            continue
+        mask = np.zeros((height + 2, width + 2), np.uint8)
+        cv2.floodFill(grey, mask, (x, y), 0, CORNER_TOLERANCE, CORNER_TOLERANCE, flags)
+        region = mask[1:-1, 1:-1] > 0
+        if _is_turned_corner(region[:: 1 if y == 0 else -1, :: 1 if x == 0 else -1]):
+            corners |= region
+    if not corners.any():
+        return array
+    seam = cv2.dilate(corners.astype(np.uint8), np.ones((2 * CORNER_SEAM + 1,) * 2, np.uint8))
+    seam = seam.astype(bool)
+    ring = cv2.dilate(seam.astype(np.uint8), np.ones((2 * CORNER_SEAM + 3,) * 2, np.uint8))
+    ring = ring.astype(bool) & ~seam
+    if not ring.any():
+        return array
+    paper = np.median(array[ring], axis=0)
+    paper_grey = float(np.mean(paper))
+    if abs(float(np.median(grey[corners])) - paper_grey) < CORNER_CONTRAST:
+        return array
+    out = array.copy()
+    out[seam] = np.round(paper).astype(np.uint8)
+    return out
 
 
 def collect_files(inputs: Sequence[PathLike]) -> list[Path]:

@@ -8,7 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rotkeras.datasets import letterbox, load_image_folder, make_synthetic_photos, read_image
+from rotkeras.datasets import (
+    letterbox,
+    load_image_folder,
+    make_synthetic_photos,
+    paint_turned_corners,
+    read_image,
+)
 from rotkeras.datasets.photos import label_from_path, read_image_header
 
 cv2 = pytest.importorskip("cv2")
@@ -91,6 +97,46 @@ def test_letterbox_keeps_aspect_and_pads_with_border_colour() -> None:
     assert (boxed[:10] == 200).all() and (boxed[-10:] == 200).all()
     assert boxed[32, 32, 0] < 50
     assert letterbox(image[..., 0], 32).shape == (32, 32)
+
+
+def _turned(photo: np.ndarray, angle: float, corner: int) -> np.ndarray:
+    """`photo` turned about its centre as an editor does: corners filled with `corner`."""
+    height, width = photo.shape[:2]
+    turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
+    value = (corner,) * (photo.shape[2] if photo.ndim == 3 else 1)
+    return cv2.warpAffine(photo, turn, (width, height), borderValue=value)
+
+
+@pytest.mark.parametrize("corner", [0, 255])
+@pytest.mark.parametrize("angle", [15.0, -30.0, 45.0])
+def test_turned_corners_are_painted_the_paper_colour(corner: int, angle: float) -> None:
+    photo = np.full((120, 90, 3), (150, 160, 170), np.uint8)
+    photo[40:80, 40:46] = 20  # a stroke, kept
+    turned = _turned(photo, angle, corner)
+    painted = paint_turned_corners(turned)
+    assert painted.shape == turned.shape and painted.dtype == np.uint8
+    grey = painted.mean(axis=2)
+    # No corner colour, nor the blended seam, is left: paper and the stroke only.
+    assert (np.abs(grey - 160) <= 3).mean() > 0.95
+    assert not (np.abs(grey - corner) < 3).any()
+    assert (grey < 60).sum() >= 0.8 * (photo.mean(axis=2) < 60).sum()  # the stroke kept
+    # A letterbox of the turned photo is paper around the stroke, as of the photo.
+    boxed = letterbox(turned, 64).mean(axis=2)
+    assert (np.abs(boxed - 160) < 8).mean() > 0.95
+
+
+def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
+    square = np.full((64, 64), 200, np.uint8)
+    square[:10, :10] = 0  # a dark square in the corner: not a turn's triangle
+    drawing = np.full((64, 64), 255, np.uint8)
+    drawing[10:54, 30:34] = 0  # a screen drawing: the flat white is the paper
+    ring = np.full((64, 64), 255, np.uint8)
+    cv2.circle(ring, (32, 32), 40, 0, 6)  # flat white bounded by ink, in the corners
+    already = _turned(np.full((64, 64), 200, np.uint8), 30.0, 200)  # paper-coloured
+    for image in (square, drawing, ring, already):
+        assert paint_turned_corners(image) is image
+    with pytest.raises(TypeError, match="uint8"):
+        paint_turned_corners(square.astype(np.float32))
 
 
 def test_labels_from_names_and_folders(tmp_path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 import rotkeras
 from rotkeras.cli.predict import run_predict
-from rotkeras.datasets import make_synthetic_photos
+from rotkeras.datasets import letterbox, make_synthetic_photos
 from rotkeras.models import digit_found, digit_reader
 from rotkeras.ops import rotate
 from tests.helpers import to_numpy
@@ -75,6 +75,20 @@ def test_reads_a_photo_tilted_by_40_degrees() -> None:
     digits, orientation = to_numpy(digit_reader().predict(photos, verbose=0))
     assert digits.argmax(-1).tolist() == [2, 2, 7, 7]
     np.testing.assert_allclose(orientation.sum(-1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("corner", [0, 255])
+def test_reads_a_photo_turned_in_an_editor(corner: int) -> None:
+    # An editor fills the corners of a turned photo with black or white: their edges
+    # against the paper are not ink once `letterbox` paints them the paper's colour.
+    turned = []
+    for digit, angle in ((2, 30.0), (2, -40.0), (7, 30.0), (7, -40.0)):
+        photo = _photo_of(digit, 0.0)
+        turn = cv2.getRotationMatrix2D((127.5, 127.5), angle, 1.0)
+        turned.append(cv2.warpAffine(photo, turn, (256, 256), borderValue=(corner,) * 3))
+    photos = np.stack([letterbox(p, 256) for p in turned])
+    digits, _ = to_numpy(digit_reader().predict(photos, verbose=0))
+    assert digits.argmax(-1).tolist() == [2, 2, 7, 7]
 
 
 def test_the_tilt_search_reads_a_photo_tilted_by_40_degrees() -> None:

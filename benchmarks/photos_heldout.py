@@ -13,7 +13,10 @@ Views of every photo, as a camera would take it:
   decoded photo, before letterboxing, like `rotkeras.evaluation.evaluate_photos`);
 - tilted by +-15, +-30 and +-45 degrees: the letterboxed 256x256 photo turned about its
   centre by `rotkeras.ops.rotate` (bilinear), the corners that come in filled with the
-  paper's colour (the median colour of the letterboxed photo's border).
+  paper's colour (the median colour of the letterboxed photo's border). With
+  `--corners black` (or `white`) the photo is turned instead as an editor turns it: the
+  decoded photo within its own frame (OpenCV, bilinear), the corners filled with black
+  (white), then letterboxed as `rotkeras predict` does.
 
 The letterboxed views are preprocessed by the reader's own `HandwritingPreprocess` layer
 once (that is most of the cost; `--cache FILE` keeps the 28x28 images between runs,
@@ -112,13 +115,33 @@ def tilt_photo(boxed: np.ndarray, angle: float) -> np.ndarray:
     return np.clip(np.round(turned), 0, 255).astype(np.uint8)
 
 
-def view_photo(raw: np.ndarray, view: str, size: int = PHOTO_SIZE) -> np.ndarray:
-    """The letterboxed `size x size` photo of `view` (see `VIEWS`)."""
+#: Colours of the corners an editor fills in when it turns a photo (`--corners`).
+CORNERS = {"black": 0, "white": 255}
+
+
+def editor_turned(raw: np.ndarray, angle: float, corner: int) -> np.ndarray:
+    """The decoded photo turned by `angle` degrees within its own frame, as an image
+    editor turns it: bilinear, the corners that come in filled with grey level `corner`."""
+    import cv2
+
+    height, width = raw.shape[:2]
+    turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), float(angle), 1.0)
+    value = (corner,) * (raw.shape[2] if raw.ndim == 3 else 1)
+    return cv2.warpAffine(raw, turn, (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=value)
+
+
+def view_photo(raw: np.ndarray, view: str, size: int = PHOTO_SIZE,
+               corners: str = "paper") -> np.ndarray:
+    """The letterboxed `size x size` photo of `view` (see `VIEWS`); `corners`: how the
+    tilted views are made ("paper", or a colour of `CORNERS`)."""
     from rotkeras.datasets import letterbox
 
     how, angle = VIEWS[view]
     if how == "turn":
         return letterbox(np.ascontiguousarray(np.rot90(raw, angle // 90)), size)
+    if corners != "paper":
+        return letterbox(editor_turned(raw, angle, CORNERS[corners]), size)
     return tilt_photo(letterbox(raw, size), angle)
 
 
@@ -134,13 +157,14 @@ def preprocessing_key(preprocess: Any) -> str:
 
 
 def preprocessed_views(data: dict[str, Any], preprocess: Any, views: Sequence[str],
-                       cache: str | None = None, chunk: int = 32) -> dict[str, np.ndarray]:
+                       cache: str | None = None, chunk: int = 32,
+                       corners: str = "paper") -> dict[str, np.ndarray]:
     """`{view: (N, 28, 28, 1) float32}` 28x28 images of every photo and view."""
     import keras
 
     from rotkeras.datasets import read_image
 
-    key = preprocessing_key(preprocess)
+    key = preprocessing_key(preprocess) + ("" if corners == "paper" else f"-{corners}")
     cached: dict[str, np.ndarray] = {}
     cache_path = Path(cache) if cache else None
     if cache_path and cache_path.is_file():
@@ -154,7 +178,7 @@ def preprocessed_views(data: dict[str, Any], preprocess: Any, views: Sequence[st
         for start in range(0, len(files), chunk):
             raws = [read_image(f) for f in files[start : start + chunk]]
             for view in missing:
-                boxed = np.stack([view_photo(raw, view) for raw in raws])
+                boxed = np.stack([view_photo(raw, view, corners=corners) for raw in raws])
                 parts[view].append(np.asarray(keras.ops.convert_to_numpy(preprocess(boxed))))
         cached.update({v: np.concatenate(p).astype(np.float32) for v, p in parts.items()})
         if cache_path:
@@ -295,13 +319,13 @@ def table(data: dict[str, Any], predictions: dict[str, np.ndarray]) -> dict[str,
 
 
 def run(photos: str, folds: int = 5, cache: str | None = None, tune: bool = True,
-        seed: int = 0, weights: str | None = None) -> dict[str, Any]:
+        seed: int = 0, weights: str | None = None, corners: str = "paper") -> dict[str, Any]:
     from rotkeras.models.digit_reader import digit_reader
 
     start = time.time()
     data = load_folder(photos)
     preprocess = digit_reader(weights=None).get_layer("preprocess")
-    images = preprocessed_views(data, preprocess, list(VIEWS), cache)
+    images = preprocessed_views(data, preprocess, list(VIEWS), cache, corners=corners)
     labels = data["labels"]
     fold = fold_of(data["groups"], folds, seed)
     shipped = {"prior": 0.5, "tilts": [], "tilt_bonus": 0.0}
@@ -339,6 +363,7 @@ def run(photos: str, folds: int = 5, cache: str | None = None, tune: bool = True
         "count": len(labels),
         "sources": len(set(data["groups"].tolist())),
         "folds": folds,
+        "corners": corners,
         "views": {v: list(VIEWS[v]) for v in VIEWS},
         "candidates": candidates,
         "chosen": chosen,
@@ -393,8 +418,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="write the JSON results here; '-' for none")
     parser.add_argument("--weights", default=None,
                         help="reader weights to measure (default: the shipped ones)")
+    parser.add_argument("--corners", choices=("paper", *CORNERS), default="paper",
+                        help="tilted views: the letterboxed photo turned, corners the "
+                             "paper's colour (default), or the photo turned as an editor "
+                             "does, corners black or white")
     args = parser.parse_args(argv)
-    output = run(args.photos, args.folds, args.cache, not args.no_tune, weights=args.weights)
+    output = run(args.photos, args.folds, args.cache, not args.no_tune, weights=args.weights,
+                 corners=args.corners)
     if args.out != "-":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, "w") as f:

@@ -609,6 +609,8 @@ def numbers_results() -> str:
 HELDOUT = ROOT / "benchmarks" / "results" / "photos_heldout.json"
 HELDOUT_DEFAULT = ROOT / "benchmarks" / "results" / "photos_heldout_default.json"
 HELDOUT_UNTILTED = ROOT / "benchmarks" / "results" / "photos_heldout_untilted.json"
+HELDOUT_CORNERS = {"black": ROOT / "benchmarks" / "results" / "photos_heldout_black.json",
+                   "white": ROOT / "benchmarks" / "results" / "photos_heldout_white.json"}
 
 
 def _heldout_table(path: Path) -> list[str]:
@@ -668,6 +670,24 @@ def reader_heldout_tuned() -> str:
     """Leave-source-out accuracy with the tilt search and prior tuned per fold."""
     return "\n".join(_heldout_table(HELDOUT) + ["", _settings_line(HELDOUT),
                                                 _six_nine_line(HELDOUT)])
+
+
+def reader_heldout_corners() -> str:
+    """Tilted photos, all kinds, per way of filling the corners (--corners)."""
+    rows = {"the letterboxed photo turned, corners the paper's colour": HELDOUT_DEFAULT,
+            **{f"turned in an editor, corners {colour}": path
+               for colour, path in HELDOUT_CORNERS.items()}}
+    lines = []
+    for title, path in rows.items():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        tilts = [v for v in data["views"] if v.startswith("tilt")]
+        if not lines:
+            lines = ["| tilted photos | " + " | ".join(f"{t[4:]}°" for t in tilts)
+                     + " | mean |", "|---|" + "---:|" * (len(tilts) + 1)]
+        row = data["held_out"]["all"]
+        lines.append(f"| {title} | " + " | ".join(_percent(row[t], 1) for t in tilts)
+                     + f" | {_percent(row['tilted'], 1)} |")
+    return "\n".join(lines)
 
 
 def reader_heldout_untilted() -> str:
@@ -853,6 +873,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "reader-heldout": reader_heldout,
         "reader-heldout-tuned": reader_heldout_tuned,
         "reader-heldout-untilted": reader_heldout_untilted,
+        "reader-heldout-corners": reader_heldout_corners,
         "reader-tilt-choice": reader_tilt_choice,
         "reader-continental-choice": reader_continental_choice,
         "deploy-runtimes": deploy_runtimes,

@@ -44,6 +44,18 @@ def test_tilted_view_keeps_the_paper_colour() -> None:
     assert tilted.min() < 60  # the stroke is still there
 
 
+@pytest.mark.parametrize("corners", ["black", "white"])
+def test_a_photo_turned_in_an_editor_is_letterboxed_with_paper_corners(corners: str) -> None:
+    photo = np.full((200, 150, 3), 180, np.uint8)
+    photo[70:130, 70:80] = 20
+    turned = photos_heldout.editor_turned(photo, 30.0, photos_heldout.CORNERS[corners])
+    assert turned[0, 0].tolist() == [photos_heldout.CORNERS[corners]] * 3
+    view = photos_heldout.view_photo(photo, "tilt+30", size=64, corners=corners)
+    assert view.shape == (64, 64, 3)
+    assert abs(int(view[0, 0, 0]) - 180) <= 3 and abs(int(view[-1, -1, 0]) - 180) <= 3
+    assert view.min() < 100  # the stroke is still there
+
+
 def test_runs_on_a_tiny_folder(tmp_path) -> None:
     rows = ["file,label,repo,commit,path,kind"]
     for n, (digit, source) in enumerate([(1, "a/x"), (7, "b/y"), (1, "c/z"), (7, "d/w")]):

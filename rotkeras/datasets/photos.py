@@ -122,15 +122,23 @@ CORNER_MIN_IOU = 0.9
 CORNER_SEAM = 2
 
 
-def _is_turned_corner(region: np.ndarray) -> bool:
-    """Whether a flat `region` at the top-left corner is the triangle a turn leaves: its
-    runs along the two sides span the triangle's legs and it covers that triangle
-    (intersection over union)."""
-    run_x = int(np.argmin(region[0])) or region.shape[1]
-    run_y = int(np.argmin(region[:, 0])) or region.shape[0]
-    height, width = region.shape
-    if (run_x < max(4, CORNER_MIN_LEG * width) or run_y < max(4, CORNER_MIN_LEG * height)
-            or region.mean() > MAX_CORNER_SHARE):
+def _grey(values: np.ndarray, colour: bool) -> np.ndarray:
+    """uint8 grey levels: of colour `(..., C)` the channels' rounded mean, else `values`."""
+    return values.mean(axis=-1).round().astype(np.uint8) if colour else values
+
+
+def _flat_run(line: np.ndarray) -> int:
+    """How many grey levels from the start of `line` lie within `CORNER_TOLERANCE` of
+    the first: a corner region's run along that side of the photo."""
+    off = np.abs(line.astype(np.int16) - int(line[0])) > CORNER_TOLERANCE
+    return int(np.argmax(off)) if off.any() else len(line)
+
+
+def _covers_triangle(region: np.ndarray, run_x: int, run_y: int) -> bool:
+    """Whether a flat `region` at the top-left corner, `run_x` by `run_y` along the two
+    sides, is the triangle a turn leaves: under half the photo, covering the triangle of
+    those legs (intersection over union)."""
+    if region.mean() > MAX_CORNER_SHARE:
         return False
     dy = np.arange(run_y, dtype=np.float32)[:, None] / run_y
     dx = np.arange(run_x, dtype=np.float32)[None, :] / run_x
@@ -176,25 +184,37 @@ def paint_turned_corners(image: np.ndarray) -> np.ndarray:
         return array
     if array.dtype != np.uint8:
         raise check.ArgumentTypeError(f"`image` must be uint8; received dtype {array.dtype}")
-    grey = np.ascontiguousarray(
-        array if array.ndim == 2 else array.mean(axis=2).round().astype(np.uint8))
-    height, width = grey.shape
+    height, width = array.shape[:2]
+    # The legs first, from the border alone: most photos have no flat corner, and are
+    # returned before the whole photo is turned grey.
+    colour = array.ndim == 3
+    rows = {0: _grey(array[0], colour), height - 1: _grey(array[-1], colour)}
+    cols = {0: _grey(array[:, 0], colour), width - 1: _grey(array[:, -1], colour)}
+    legs = {}
+    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
+        run_x = _flat_run(rows[y] if x == 0 else rows[y][::-1])
+        run_y = _flat_run(cols[x] if y == 0 else cols[x][::-1])
+        if run_x >= max(4, CORNER_MIN_LEG * width) and run_y >= max(4, CORNER_MIN_LEG * height):
+            legs[y, x] = run_x, run_y
+    if not legs:
+        return array
+    grey = np.ascontiguousarray(_grey(array, colour))
     corners = np.zeros((height, width), bool)
     flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
-    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
+    for (y, x), (run_x, run_y) in legs.items():
         if corners[y, x]:
             continue
         mask = np.zeros((height + 2, width + 2), np.uint8)
         cv2.floodFill(grey, mask, (x, y), 0, CORNER_TOLERANCE, CORNER_TOLERANCE, flags)
         region = mask[1:-1, 1:-1] > 0
-        if _is_turned_corner(region[:: 1 if y == 0 else -1, :: 1 if x == 0 else -1]):
+        if _covers_triangle(region[:: 1 if y == 0 else -1, :: 1 if x == 0 else -1],
+                            run_x, run_y):
             corners |= region
     if not corners.any():
         return array
     seam = cv2.dilate(corners.astype(np.uint8), np.ones((2 * CORNER_SEAM + 1,) * 2, np.uint8))
+    ring = cv2.dilate(seam, np.ones((2 * CORNER_SEAM + 3,) * 2, np.uint8)) > seam
     seam = seam.astype(bool)
-    ring = cv2.dilate(seam.astype(np.uint8), np.ones((2 * CORNER_SEAM + 3,) * 2, np.uint8))
-    ring = ring.astype(bool) & ~seam
     if not ring.any():
         return array
     paper = np.median(array[ring], axis=0)

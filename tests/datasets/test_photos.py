@@ -16,6 +16,7 @@ from rotkeras.datasets import (
     read_image,
 )
 from rotkeras.datasets.photos import label_from_path, read_image_header
+from tests.helpers import turned_in_editor
 
 cv2 = pytest.importorskip("cv2")
 
@@ -99,20 +100,12 @@ def test_letterbox_keeps_aspect_and_pads_with_border_colour() -> None:
     assert letterbox(image[..., 0], 32).shape == (32, 32)
 
 
-def _turned(photo: np.ndarray, angle: float, corner: int) -> np.ndarray:
-    """`photo` turned about its centre as an editor does: corners filled with `corner`."""
-    height, width = photo.shape[:2]
-    turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
-    value = (corner,) * (photo.shape[2] if photo.ndim == 3 else 1)
-    return cv2.warpAffine(photo, turn, (width, height), borderValue=value)
-
-
 @pytest.mark.parametrize("corner", [0, 255])
 @pytest.mark.parametrize("angle", [15.0, -30.0, 45.0])
 def test_turned_corners_are_painted_the_paper_colour(corner: int, angle: float) -> None:
     photo = np.full((120, 90, 3), (150, 160, 170), np.uint8)
     photo[40:80, 40:46] = 20  # a stroke, kept
-    turned = _turned(photo, angle, corner)
+    turned = turned_in_editor(photo, angle, corner)
     painted = paint_turned_corners(turned)
     assert painted.shape == turned.shape and painted.dtype == np.uint8
     grey = painted.mean(axis=2)
@@ -132,7 +125,7 @@ def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
     drawing[10:54, 30:34] = 0  # a screen drawing: the flat white is the paper
     ring = np.full((64, 64), 255, np.uint8)
     cv2.circle(ring, (32, 32), 40, 0, 6)  # flat white bounded by ink, in the corners
-    already = _turned(np.full((64, 64), 200, np.uint8), 30.0, 200)  # paper-coloured
+    already = turned_in_editor(np.full((64, 64), 200, np.uint8), 30.0, 200)  # paper-coloured
     for image in (square, drawing, ring, already):
         assert paint_turned_corners(image) is image
     with pytest.raises(TypeError, match="uint8"):

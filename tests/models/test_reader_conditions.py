@@ -14,7 +14,7 @@ from rotkeras.cli.predict import run_predict
 from rotkeras.datasets import letterbox, make_synthetic_photos
 from rotkeras.models import digit_found, digit_reader
 from rotkeras.ops import rotate
-from tests.helpers import to_numpy
+from tests.helpers import to_numpy, turned_in_editor
 
 
 def _drawn_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -81,12 +81,8 @@ def test_reads_a_photo_tilted_by_40_degrees() -> None:
 def test_reads_a_photo_turned_in_an_editor(corner: int) -> None:
     # An editor fills the corners of a turned photo with black or white: their edges
     # against the paper are not ink once `letterbox` paints them the paper's colour.
-    turned = []
-    for digit, angle in ((2, 30.0), (2, -40.0), (7, 30.0), (7, -40.0)):
-        photo = _photo_of(digit, 0.0)
-        turn = cv2.getRotationMatrix2D((127.5, 127.5), angle, 1.0)
-        turned.append(cv2.warpAffine(photo, turn, (256, 256), borderValue=(corner,) * 3))
-    photos = np.stack([letterbox(p, 256) for p in turned])
+    photos = np.stack([letterbox(turned_in_editor(_photo_of(digit, 0.0), angle, corner), 256)
+                       for digit, angle in ((2, 30.0), (2, -40.0), (7, 30.0), (7, -40.0))])
     digits, _ = to_numpy(digit_reader().predict(photos, verbose=0))
     assert digits.argmax(-1).tolist() == [2, 2, 7, 7]
 

@@ -156,14 +156,15 @@ def _flags(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     top, bottom = _first_last(ink.any(2))
     height = (bottom - top + 1).astype("float32")
     n = len(x)
-    stem = np.stack([_row_centre(ink, bottom) - _row_centre(ink, top), height], -1)
+    top_centre = _row_centre(ink, top)
+    stem = np.stack([_row_centre(ink, bottom) - top_centre, height], -1)
     stem /= np.linalg.norm(stem, axis=-1, keepdims=True)
     angle = np.deg2rad(rng.uniform(25.0, 50.0, n))
     cos, sin = np.cos(angle), np.sin(angle)
     # the stem's downward direction, turned towards the left
     direction = np.stack([cos * stem[:, 0] - sin * stem[:, 1],
                           sin * stem[:, 0] + cos * stem[:, 1]], -1)
-    start = np.stack([_row_centre(ink, top), top + 0.5], -1)
+    start = np.stack([top_centre, top + 0.5], -1)
     end = start + direction * (height * rng.uniform(0.2, 0.45, n))[:, None]
     width = np.clip(x.sum((1, 2)) / height, 1.5, 3.5) * rng.uniform(0.85, 1.1, n)
     return start, end, width

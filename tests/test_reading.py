@@ -161,3 +161,32 @@ def test_a_detached_flag_joins_its_digit(turn) -> None:
     assert cv2.connectedComponents(ink, connectivity=8)[0] - 1 >= 2  # really two pieces
     photo, boxes = turned(photo, boxes, turn)
     assert_reads(photo, boxes, "357", turn)
+
+
+@pytest.mark.parametrize("turn", [0, 90])
+def test_a_strip_along_the_frame_is_not_read(turn) -> None:
+    photo, boxes = render("2846", seed=9)
+    photo = photo.copy()
+    height = int(np.median(boxes[:, 3] - boxes[:, 1]))
+    top = int(boxes[:, 1].min())
+    # The edge of a table or of a mark cut off by the frame, against the photo's left side,
+    # as tall as a digit and off the number's line: taken for a "1" before.
+    photo[top + height : top + 2 * height, :2] = 25
+    photo, boxes = turned(photo, boxes, turn)
+    assert_reads(photo, boxes, "2846", turn)
+
+
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_lone_one_on_its_side_is_one_digit(turn) -> None:
+    # A turned 1 is much wider than high, as several upright digits that touch would be:
+    # it stays one digit when it reads as one.
+    photo = np.full((160, 160), 235, np.uint8)
+    cv2.line(photo, (80, 30), (80, 130), 25, 11, cv2.LINE_AA)  # the stem
+    cv2.line(photo, (80, 32), (64, 50), 25, 9, cv2.LINE_AA)  # a short flag
+    ys, xs = np.nonzero(photo < 128)
+    box = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]])
+    photo, box = turned(photo, box, turn)
+    assert (box[0, 2] - box[0, 0]) > 1.75 * (box[0, 3] - box[0, 1])  # forced a cut before
+    found = read_numbers(photo)
+    assert [n.text for n in found] == ["1"]
+    assert iou(found[0].digits[0].box, box[0]) >= 0.8

@@ -59,7 +59,7 @@ def digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps])
     thin = np.array([_thin(c["box"], c["area"]) for c in comps])
     comps = [c for c, size, is_thin in zip(comps, sizes, thin, strict=True)
-             if not (is_thin and size > 2 * height)]
+             if not (is_thin and size > 2 * height) and not _edge_sliver(c["box"], ink.shape)]
     if not comps:
         return []
     comps = _merge_fragments(comps)
@@ -94,7 +94,7 @@ def _digit_size(comps: list[dict[str, Any]]) -> float:
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps],
                      np.float64)
     areas = np.array([c["area"] for c in comps], np.float64)
-    thin = np.array([_elongated(c["box"]) for c in comps])
+    thin = np.array([elongated(c["box"]) for c in comps])
     if not thin.all():
         sizes, areas = sizes[~thin], areas[~thin]
     order = np.argsort(sizes)
@@ -115,14 +115,25 @@ def _straight_lines(ink: np.ndarray, length: int) -> np.ndarray:
     return lines
 
 
-def _elongated(box: list[int]) -> bool:
+def elongated(box: list[int]) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
     return min(w, h) <= 0.12 * max(w, h)
 
 
+def _edge_sliver(box: list[int], shape: tuple[int, ...]) -> bool:
+    """A thin strip along the photo's frame (the edge of the paper, of a table, of a mark
+    cut off by the frame): elongated, against a side of the photo and running along it."""
+    x0, y0, x1, y1 = box
+    if not elongated(box):
+        return False
+    along_side = (x0 == 0 or x1 >= shape[1]) and (y1 - y0) > (x1 - x0)
+    along_top = (y0 == 0 or y1 >= shape[0]) and (x1 - x0) > (y1 - y0)
+    return along_side or along_top
+
+
 def _thin(box: list[int], area: int) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
-    return _elongated(box) or area <= 0.08 * w * h
+    return elongated(box) or area <= 0.08 * w * h
 
 
 def _merge_fragments(comps: list[dict[str, Any]]) -> list[dict[str, Any]]:

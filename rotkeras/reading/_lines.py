@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rotkeras.reading._ink import box_of
+from rotkeras.reading._ink import box_of, elongated
 
 #: Digits at most this many digit sizes apart (the median longer side of the digits'
 #: boxes) may belong to one number.
@@ -81,10 +81,13 @@ def group_lines(
         if line_axis is None:
             b = boxes[members[0]]
             w, h = b[2] - b[0], b[3] - b[1]
-            if w > LONE_SPLIT_RATIO * h:
+            if w > LONE_SPLIT_RATIO * h and not elongated(list(b)):
                 line_axis = 0
         if line_axis is not None:
-            options.update(_split_wide(masks, boxes, members, line_axis))
+            # A lone component may be one digit lying on its side (a turned 1 or 7): it
+            # stays among the candidates, however long, and the reading decides.
+            options.update(_split_wide(masks, boxes, members, line_axis,
+                                       force=len(members) > 1))
         many = len(members) > 1 or any(i in options for i in members)
         direction = None if line_axis is None or not many else (
             "across" if line_axis == 0 else "down")
@@ -196,10 +199,11 @@ def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
 
 
 def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[int],
-                axis: int) -> dict[int, list[list[int]]]:
+                axis: int, force: bool = True) -> dict[int, list[list[int]]]:
     """Cuts the line's components that are too long for one digit into pieces (appended to
     `masks`), in a few candidate counts; returns the candidates by component, the
-    component itself (unsplit, as `[i]`) among them when one digit could be that long."""
+    component itself (unsplit, as `[i]`) among them when one digit could be that long
+    (always, when not `force`)."""
     along = (0, 2) if axis == 0 else (1, 3)
     across = (1, 3) if axis == 0 else (0, 2)
     heights = [boxes[i][across[1]] - boxes[i][across[0]] for i in members]
@@ -216,7 +220,7 @@ def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: 
         if length <= SPLIT_RATIO * limits[i] or length < 8:
             continue
         guess = max(2, int(round(length / width)))
-        candidates = [] if length > FORCE_SPLIT_RATIO * limits[i] else [[i]]
+        candidates = [] if force and length > FORCE_SPLIT_RATIO * limits[i] else [[i]]
         for count in sorted({max(2, guess - 1), guess, guess + 1}):
             pieces = _cut(masks, boxes, i, axis, count)
             if len(pieces) > 1:

@@ -167,6 +167,10 @@ def paint_turned_corners(image: np.ndarray) -> np.ndarray:
     Returns:
         The photo, painted where its corners were turned in.
 
+    Raises:
+        TypeError: If `image` is not uint8.
+        ValueError: If `image` is not 2-D or 3-D.
+
     Examples:
         >>> import numpy as np
         >>> from rotkeras.datasets import paint_turned_corners
@@ -180,10 +184,12 @@ def paint_turned_corners(image: np.ndarray) -> np.ndarray:
     import cv2
 
     array = np.asarray(image)
-    if array.ndim not in (2, 3) or min(array.shape[:2]) < 3:
-        return array
     if array.dtype != np.uint8:
         raise check.ArgumentTypeError(f"`image` must be uint8; received dtype {array.dtype}")
+    if array.ndim not in (2, 3):
+        raise ValueError(f"`image` must be (H, W) or (H, W, C); received shape {array.shape}")
+    if min(array.shape[:2]) < 3:  # no corner to speak of
+        return array
     height, width = array.shape[:2]
     # The legs first, from the border alone: most photos have no flat corner, and are
     # returned before the whole photo is turned grey.

@@ -130,6 +130,8 @@ def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
         assert paint_turned_corners(image) is image
     with pytest.raises(TypeError, match="uint8"):
         paint_turned_corners(square.astype(np.float32))
+    with pytest.raises(ValueError, match=r"\(1, 64, 64, 3\)"):
+        paint_turned_corners(np.zeros((1, 64, 64, 3), np.uint8))  # a batch, not a photo
 
 
 def test_labels_from_names_and_folders(tmp_path) -> None:

@@ -78,6 +78,21 @@ def test_the_line_settles_a_turned_six() -> None:
     assert reading.text[0] == "6"
 
 
+def test_the_photo_settles_a_lone_six() -> None:
+    # A lone 6 under a number, the photo turned upside down: alone, the 6 reads as an
+    # upright 9; the photo is turned as a whole, so the number's digits settle it.
+    top, top_boxes = render("3547", seed=1)
+    low, low_boxes = render("6", seed=11)
+    photo = np.concatenate([top, low], axis=0)
+    boxes = np.concatenate([top_boxes, low_boxes + [0, top.shape[0], 0, top.shape[0]]])
+    photo, boxes = turned(photo, boxes, 180)
+    found = read_numbers(photo)
+    assert sorted(n.text for n in found) == ["3547", "6"]
+    assert [n.orientation for n in found] == [180, 180]
+    lone = read_numbers(photo, orientation="number")
+    assert sorted((n.text, n.orientation) for n in lone) == [("3547", 180), ("9", 0)]
+
+
 @pytest.mark.backend_independent
 def test_results_convert_to_json_and_box_the_number() -> None:
     photo, _ = render("25", seed=5)
@@ -189,4 +204,21 @@ def test_a_lone_one_on_its_side_is_one_digit(turn) -> None:
     assert (box[0, 2] - box[0, 0]) > 1.75 * (box[0, 3] - box[0, 1])  # forced a cut before
     found = read_numbers(photo)
     assert [n.text for n in found] == ["1"]
+    assert iou(found[0].digits[0].box, box[0]) >= 0.8
+
+
+@pytest.mark.parametrize("turn", [0, 90])
+def test_a_long_foot_stays_with_its_two(turn) -> None:
+    # A 2 whose foot runs on, twice as wide as high: cut, its foot was read as a 1.
+    photo = np.full((160, 260), 235, np.uint8)
+    cv2.putText(photo, "2", (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 3.5, 25, 9, cv2.LINE_AA)
+    ys, xs = np.nonzero(photo < 128)
+    foot = int(ys.max()) - 4
+    cv2.line(photo, (int(xs.max()) - 5, foot), (int(xs.max()) + 90, foot), 25, 7, cv2.LINE_AA)
+    ys, xs = np.nonzero(photo < 128)
+    box = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]])
+    assert box[0, 2] - box[0, 0] > 2 * (box[0, 3] - box[0, 1])
+    photo, box = turned(photo, box, turn)
+    found = read_numbers(photo)
+    assert [(n.text, n.orientation) for n in found] == [("2", turn)]
     assert iou(found[0].digits[0].box, box[0]) >= 0.8

@@ -588,14 +588,15 @@ def numbers_results() -> str:
             row(f"held-out half ({held['photos']} photos from {held['sources']} sources), "
                 "upright", held["upright"])
             row("held-out half, turned", held["turned"])
-        for mode, title in (("number", "one per number"), ("digit", "one per digit")):
+        for mode, title in (("photo", "one per photo (the default)"),
+                            ("number", "one per number"), ("digit", "one per digit")):
             row(f"real photos with a 6 or a 9, all turns, orientation {title}",
                 dev["six_nine"][mode])
     titles = {"separate": "separate digits", "tilted_15": "tilted by up to 15 degrees",
               "touching_0.3": "30 % of the digits touching the one before"}
     for key, title in titles.items():
         row(f"synthetic (MNIST), {title}, random turns", result["synthetic"][key]["all"])
-    for mode, title in (("number", "one per number"), ("digit", "one per digit")):
+    for mode, title in (("photo", "one per photo or number"), ("digit", "one per digit")):
         row(f"synthetic with a 6 or a 9, orientation {title}",
             result["synthetic"][f"six_nine_{mode}"])
     cost = result["cost"]

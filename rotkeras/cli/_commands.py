@@ -111,8 +111,9 @@ def predict(args: argparse.Namespace) -> int:
 
 def read(args: argparse.Namespace) -> int:
     """Finds the handwritten digits in each photo, groups them into numbers (digits on one
-    line), decides one orientation per number and prints each number with its
-    orientation, confidences and the boxes of its digits in the photo."""
+    line), decides one orientation for the photo (or per number, `--orientation`) and
+    prints each number with its orientation, confidences and the boxes of its digits in
+    the photo."""
     if args.weights is not None:
         _preflight.input_file(args.weights, "--weights")
     _preflight.prediction_inputs(args.inputs)  # none usable: refused before loading
@@ -120,7 +121,7 @@ def read(args: argparse.Namespace) -> int:
     from rotkeras.cli.read import run_read
 
     return run_read(args.inputs, weights=args.weights, polarity=args.polarity,
-                    output_format=args.format)
+                    orientation=args.orientation, output_format=args.format)
 
 
 def export(args: argparse.Namespace) -> int:

@@ -145,6 +145,9 @@ def _add_read(sub: _Subparsers) -> None:
     read.add_argument("--weights", default=None, metavar="PATH.weights.h5",
                       help="digit reader weights (default: the shipped reader's)")
     _add_polarity(read, "ink darker or lighter than the paper (default: auto)")
+    read.add_argument("--orientation", default="photo", choices=("photo", "number", "digit"),
+                      help="one orientation for all numbers of a photo (default), one per "
+                      "number (for numbers written different ways up), or one per digit")
     _add_format(read, "output format (json: a list of {file, numbers: [...]})")
 
 

@@ -18,6 +18,8 @@ from typing import Any, TextIO
 from rotkeras.cli.predict import FORMATS, collect_files, failure_reason
 from rotkeras.datasets.photos import read_image
 
+#: What `--orientation` may be (see `read_numbers`).
+ORIENTATIONS = ("photo", "number", "digit")
 #: Columns of the table and CSV outputs: one row per number.
 COLUMNS = ("file", "number", "orientation", "orientation_confidence", "confidence", "box",
            "digit_confidences", "digit_boxes")
@@ -28,6 +30,7 @@ def run_read(
     *,
     weights: str | os.PathLike[str] | None = None,
     polarity: str = "auto",
+    orientation: str = "photo",
     output_format: str = "table",
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -35,9 +38,10 @@ def run_read(
     """Reads the numbers in photos and prints them; returns an exit code.
 
     Every photo is read with `read_image` (EXIF orientation applied) and
-    `rotkeras.reading.read_numbers`. Output (`out`): with `output_format="table"` a table
-    with a header line, one row per number (file, number, orientation in degrees
-    counter-clockwise, its confidence, the number's confidence, its box
+    `rotkeras.reading.read_numbers` (`polarity` and `orientation` are its arguments).
+    Output (`out`): with `output_format="table"` a table with a header line, one row per
+    number (file, number, orientation in degrees counter-clockwise, its confidence, the
+    number's confidence, its box
     `x_min,y_min,x_max,y_max` in pixels of the photo, then the digits' confidences and
     boxes separated by spaces); `"csv"` the same columns as CSV; `"json"` a JSON list
     with one object per file: `{"file", "numbers": [{"text", "confidence",
@@ -64,6 +68,9 @@ def run_read(
     err = err or sys.stderr
     if output_format not in FORMATS:
         raise ValueError(f"--format must be one of {FORMATS}; received {output_format!r}")
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"--orientation must be one of {ORIENTATIONS}; received "
+                         f"{orientation!r}")
     if weights is not None and not os.path.isfile(weights):
         raise FileNotFoundError(f"--weights: weights file not found: {weights}")
     files = collect_files(inputs)
@@ -74,7 +81,7 @@ def run_read(
     for file in files:
         try:
             numbers = read_numbers(read_image(file), weights=weights or "shipped",
-                                   polarity=polarity)
+                                   polarity=polarity, orientation=orientation)
         except Exception as error:  # noqa: BLE001 - one bad file must not end the run
             failures.append((str(file), failure_reason(error)))
             continue

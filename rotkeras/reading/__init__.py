@@ -1,11 +1,12 @@
-"""Reading handwritten numbers: every digit in a photo, grouped into numbers, one orientation each.
+"""Reading handwritten numbers: every digit in a photo, grouped into numbers, one orientation.
 
 `read_numbers` finds the digits of a photo, reads them all in one batch with the shipped
 digit reader (`rotkeras.models.digit_reader`) and groups them into numbers: lines of
-digits written side by side. A number decides its orientation from all its digits together
-(the sum of their log-likelihoods of each quarter turn) and from the direction of its line
+digits written side by side. The photo decides its orientation from all its digits together
+(the sum of their log-likelihoods of each quarter turn) and from the direction of its lines
 (a horizontal line is read upright or upside down, a vertical one turned by 90 or 270
-degrees), which settles what one digit alone cannot, such as a 6 against a turned 9.
+degrees), which settles what one digit alone cannot, such as a 6 against a turned 9; on
+request each number decides its own.
 
 The package: `rotkeras.reading.numbers` holds `read_numbers`, `rotkeras.reading.results`
 what it returns (`NumberReading`, `DigitReading`); finding the digits (ink, components,

@@ -76,13 +76,15 @@ def group_lines(
     groups = _groups(alive, pairs[axis])
     lines = []
     options: dict[int, list[list[int]]] = {}
+    # A lone component is cut along the photo's lines (across when it has none).
+    lone_axis = axis if any(len(g) > 1 for g in groups) else 0
     for members in groups:
         line_axis: int | None = axis if len(members) > 1 else None
         if line_axis is None:
             b = boxes[members[0]]
-            w, h = b[2] - b[0], b[3] - b[1]
-            if w > LONE_SPLIT_RATIO * h and not elongated(list(b)):
-                line_axis = 0
+            long, short = (b[2] - b[0], b[3] - b[1])[:: 1 if lone_axis == 0 else -1]
+            if long > LONE_SPLIT_RATIO * short and not elongated(list(b)):
+                line_axis = lone_axis
         if line_axis is not None:
             # A lone component may be one digit lying on its side (a turned 1 or 7): it
             # stays among the candidates, however long, and the reading decides.
@@ -223,7 +225,9 @@ def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: 
         candidates = [] if force and length > FORCE_SPLIT_RATIO * limits[i] else [[i]]
         for count in sorted({max(2, guess - 1), guess, guess + 1}):
             pieces = _cut(masks, boxes, i, axis, count)
-            if len(pieces) > 1:
+            # a flat piece is a stroke's tail (the foot of a 2), not a digit of its own
+            if len(pieces) > 1 and all(boxes[p][across[1]] - boxes[p][across[0]]
+                                       >= FLAT * height for p in pieces):
                 candidates.append(pieces)
         if candidates and candidates != [[i]]:
             out[i] = candidates

@@ -27,7 +27,7 @@ def read_numbers(
     weights: str | os.PathLike[str] = "shipped",
     polarity: str = "auto",
     min_contrast: float = 0.08,
-    orientation: str = "number",
+    orientation: str = "photo",
 ) -> list[NumberReading]:
     """Reads every handwritten number in a photo, whichever way up it was taken.
 
@@ -48,12 +48,13 @@ def read_numbers(
        at the thinnest points of its ink profile into as many digits as its length
        suggests.
     4. Reading: every digit, cut out cleanly (its own ink only, dark on white, in a square
-       crop), is read by the digit reader in one batch. Each number takes the quarter
-       turn with the largest sum of its digits' orientation log-likelihoods plus a prior
-       (upright half of the time), among upright and 180 degrees for a line running
-       across and 90 and 270 degrees for a line running up and down (any turn for a
-       single digit). Its digits are then read turned upright and ordered along the
-       reading direction.
+       crop), is read by the digit reader in one batch. The photo takes the quarter
+       turn with the largest sum of all its digits' orientation log-likelihoods plus a
+       prior (upright half of the time), among upright and 180 degrees when its lines run
+       across and 90 and 270 degrees when they run up and down (any turn when every
+       number is a single digit): a photo is turned as a whole, so its numbers share one
+       orientation. The digits are then read turned upright and each number's digits
+       ordered along the reading direction.
 
     Args:
         photo: `(height, width)` grayscale, or `(height, width, channels)` with 1, 3
@@ -64,10 +65,12 @@ def read_numbers(
         polarity: `"auto"` (dark ink on light paper when the photo's median is light),
             `"dark_on_light"` or `"light_on_dark"`.
         min_contrast: Smallest ink contrast (in `[0, 1]` units) that counts as ink.
-        orientation: `"number"` (one orientation per number, as above) or `"digit"`
-            (each digit turned upright by its own most likely turn, for comparison; the
-            number then reports the turn most of its digits took, with the fraction of
-            its digits that took it as the confidence).
+        orientation: `"photo"` (one orientation for every number of the photo, as
+            above), `"number"` (each number its own, from its own digits: for photos
+            that hold numbers written different ways up) or `"digit"` (each digit turned
+            upright by its own most likely turn, for comparison; the number then reports
+            the turn most of its digits took, with the fraction of its digits that took
+            it as the confidence).
 
     Returns:
         The numbers found, ordered top to bottom and left to right in the photo; an
@@ -92,7 +95,7 @@ def read_numbers(
     gray = _check_photo(photo)
     polarity = check.check_choice(polarity, "polarity", _POLARITIES)
     min_contrast = check.check_number(min_contrast, "min_contrast", low=0.0, high=1.0)
-    per_digit = check.check_choice(orientation, "orientation", ("number", "digit")) == "digit"
+    mode = check.check_choice(orientation, "orientation", ("photo", "number", "digit"))
     weights = _check_weights(weights)
     height, width = gray.shape
     scale = min(1.0, WORKING_SIZE / max(height, width))
@@ -108,7 +111,7 @@ def read_numbers(
     log_best = np.log(np.clip(whole_probs.max(axis=1), _TINY, 1.0))
     lines = [(choose_splits(members, options, log_best), direction)
              for members, direction in lines]
-    turns, number_turns = _orientations(lines, log_turns, per_digit)
+    turns, number_turns = _orientations(lines, log_turns, mode)
     upright = np.stack([np.rot90(crop, -int(t)) for crop, t in zip(crops, turns, strict=True)])
     digit_probs, _ = _predict(reader, upright)
     boxes = [original_box(mask, scale, height, width) for mask in masks]
@@ -119,33 +122,52 @@ def read_numbers(
 
 
 def _orientations(
-    lines: list[tuple[list[int], str | None]], log_turns: np.ndarray, per_digit: bool,
+    lines: list[tuple[list[int], str | None]], log_turns: np.ndarray, mode: str,
 ) -> tuple[np.ndarray, list[tuple[int, float]]]:
     """The quarter turn of every digit, and `(turn, confidence)` of every number.
 
     A number takes the turn with the largest sum of its digits' log-likelihoods plus the
-    prior, among those its line's direction allows; with `per_digit` each digit takes its
-    own and the number the turn most of its digits took.
+    prior, among those its line's direction allows; with `mode="photo"` the sums run over
+    every digit of the photo, so all numbers take one turn; with `mode="digit"` each digit
+    takes its own and the number the turn most of its digits took.
     """
     prior = np.log(np.asarray(ORIENTATION_PRIOR))
     turns = np.zeros(len(log_turns), np.int64)
     number_turns = []
+    photo_probs = None
+    if mode == "photo":  # one sum over the whole photo, with the lines' directions
+        score = log_turns[[i for members, _ in lines for i in members]].sum(axis=0) + prior
+        allowed = np.logical_and.reduce([_allowed(m, d) for m, d in lines])
+        # Lines that disagree (a lone component cut across on a photo whose lines run up
+        # and down) leave every turn open.
+        score = np.where(allowed if allowed.any() else True, score, -np.inf)
+        photo_probs = np.exp(score - score.max())
+        photo_probs /= photo_probs.sum()
     for members, direction in lines:
-        score = log_turns[members].sum(axis=0) + prior
-        if direction is not None and len(members) > 1:
-            allowed = [0, 2] if direction == "across" else [1, 3]
-            score = np.where(np.isin(np.arange(4), allowed), score, -np.inf)
-        probs = np.exp(score - score.max())
-        probs /= probs.sum()
+        if photo_probs is not None:
+            probs = photo_probs
+        else:
+            score = log_turns[members].sum(axis=0) + prior
+            score = np.where(_allowed(members, direction), score, -np.inf)
+            probs = np.exp(score - score.max())
+            probs /= probs.sum()
         turn = int(np.argmax(probs))
         turns[members] = turn
-        if per_digit:
+        if mode == "digit":
             own = log_turns[members] + prior
             turns[members] = np.argmax(own, axis=1)
             turn = int(np.bincount(turns[members], minlength=4).argmax())
             probs = np.bincount(turns[members], minlength=4) / len(members)
         number_turns.append((turn, float(probs[turn])))
     return turns, number_turns
+
+
+def _allowed(members: list[int], direction: str | None) -> np.ndarray:
+    """Which quarter turns a line allows: two for a line of several digits (upright and 180
+    degrees when it runs across, 90 and 270 when up and down), all four for one digit."""
+    if direction is None or len(members) < 2:
+        return np.ones(4, bool)
+    return np.isin(np.arange(4), [0, 2] if direction == "across" else [1, 3])
 
 
 def _number(members: list[int], turn: int, turn_conf: float, digit_probs: np.ndarray,

@@ -59,3 +59,27 @@ def test_blank_and_broken_files_are_reported(tmp_path, photo_file, capsys) -> No
     assert [item["file"] for item in json.loads(captured.out)] == [str(photo_file)]
     assert "no digit found" in captured.err and "broken.jpg" in captured.err
     assert "2 of 3" in captured.err
+
+
+def test_orientation_option(tmp_path, capsys) -> None:
+    # A lone 6 under a number, upside down: one orientation for the photo reads it as a 6,
+    # one per number as an upright 9.
+    from tests.test_reading import render
+
+    top, _ = render("3547", seed=1)
+    low, _ = render("6", seed=11)
+    path = tmp_path / "two.png"
+    cv2.imwrite(str(path), np.ascontiguousarray(np.rot90(np.concatenate([top, low]), 2)))
+    found = {}
+    for mode in ("photo", "number"):
+        assert main(["read", "--format", "json", "--orientation", mode, str(path)]) == 0
+        numbers = json.loads(capsys.readouterr().out)[0]["numbers"]
+        found[mode] = sorted((n["text"], n["orientation"]) for n in numbers)
+    assert found == {"photo": [("3547", 180), ("6", 180)], "number": [("3547", 180), ("9", 0)]}
+    with pytest.raises(SystemExit):
+        main(["read", "--orientation", "page", str(path)])
+    assert "--orientation" in capsys.readouterr().err
+    from rotkeras.cli.read import run_read
+
+    with pytest.raises(ValueError, match="'page'"):
+        run_read([path], orientation="page")

@@ -17,9 +17,8 @@ from typing import Any, TextIO
 
 from rotkeras.cli.predict import FORMATS, collect_files, failure_reason
 from rotkeras.datasets.photos import read_image
+from rotkeras.reading.numbers import ORIENTATIONS
 
-#: What `--orientation` may be (see `read_numbers`).
-ORIENTATIONS = ("photo", "number", "digit")
 #: Columns of the table and CSV outputs: one row per number.
 COLUMNS = ("file", "number", "orientation", "orientation_confidence", "confidence", "box",
            "digit_confidences", "digit_boxes")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -115,7 +116,7 @@ def _straight_lines(ink: np.ndarray, length: int) -> np.ndarray:
     return lines
 
 
-def elongated(box: list[int]) -> bool:
+def elongated(box: Sequence[int]) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
     return min(w, h) <= 0.12 * max(w, h)
 

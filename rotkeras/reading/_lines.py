@@ -83,7 +83,7 @@ def group_lines(
         if line_axis is None:
             b = boxes[members[0]]
             long, short = (b[2] - b[0], b[3] - b[1])[:: 1 if lone_axis == 0 else -1]
-            if long > LONE_SPLIT_RATIO * short and not elongated(list(b)):
+            if long > LONE_SPLIT_RATIO * short and not elongated(b):
                 line_axis = lone_axis
         if line_axis is not None:
             # A lone component may be one digit lying on its side (a turned 1 or 7): it

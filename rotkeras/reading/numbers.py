@@ -18,6 +18,8 @@ ORIENTATION_PRIOR = (0.5, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 6.0)
 #: Crops per reader call (a fixed size: one compiled function).
 _BATCH = 8
 _POLARITIES = ("auto", "dark_on_light", "light_on_dark")
+#: What `read_numbers`' `orientation` may be: one turn per photo, per number or per digit.
+ORIENTATIONS = ("photo", "number", "digit")
 _TINY = 1e-12
 
 
@@ -95,7 +97,7 @@ def read_numbers(
     gray = _check_photo(photo)
     polarity = check.check_choice(polarity, "polarity", _POLARITIES)
     min_contrast = check.check_number(min_contrast, "min_contrast", low=0.0, high=1.0)
-    mode = check.check_choice(orientation, "orientation", ("photo", "number", "digit"))
+    mode = check.check_choice(orientation, "orientation", ORIENTATIONS)
     weights = _check_weights(weights)
     height, width = gray.shape
     scale = min(1.0, WORKING_SIZE / max(height, width))
@@ -140,17 +142,13 @@ def _orientations(
         allowed = np.logical_and.reduce([_allowed(m, d) for m, d in lines])
         # Lines that disagree (a lone component cut across on a photo whose lines run up
         # and down) leave every turn open.
-        score = np.where(allowed if allowed.any() else True, score, -np.inf)
-        photo_probs = np.exp(score - score.max())
-        photo_probs /= photo_probs.sum()
+        photo_probs = _softmax(np.where(allowed if allowed.any() else True, score, -np.inf))
     for members, direction in lines:
         if photo_probs is not None:
             probs = photo_probs
         else:
             score = log_turns[members].sum(axis=0) + prior
-            score = np.where(_allowed(members, direction), score, -np.inf)
-            probs = np.exp(score - score.max())
-            probs /= probs.sum()
+            probs = _softmax(np.where(_allowed(members, direction), score, -np.inf))
         turn = int(np.argmax(probs))
         turns[members] = turn
         if mode == "digit":
@@ -160,6 +158,12 @@ def _orientations(
             probs = np.bincount(turns[members], minlength=4) / len(members)
         number_turns.append((turn, float(probs[turn])))
     return turns, number_turns
+
+
+def _softmax(score: np.ndarray) -> np.ndarray:
+    """Probabilities of the quarter turns from their log-scores (-inf: not allowed)."""
+    probs = np.exp(score - score.max())
+    return probs / probs.sum()
 
 
 def _allowed(members: list[int], direction: str | None) -> np.ndarray:

@@ -79,7 +79,13 @@ def test_orientation_option(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["read", "--orientation", "page", str(path)])
     assert "--orientation" in capsys.readouterr().err
+    from rotkeras.cli._parser import build_parser
     from rotkeras.cli.read import run_read
+    from rotkeras.reading.numbers import ORIENTATIONS
 
     with pytest.raises(ValueError, match="'page'"):
         run_read([path], orientation="page")
+    # the parser keeps its own list (no numpy for --help): it must name the same modes
+    parser = build_parser()
+    for mode in ORIENTATIONS:
+        assert parser.parse_args(["read", "--orientation", mode, "x.png"]).orientation == mode

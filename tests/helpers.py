@@ -226,17 +226,6 @@ def run_layer_test(
 P4_KINDS = {4: "image", 5: "p4", 3: "orientations"}
 
 
-def turned_in_editor(photo: np.ndarray, angle: float, corner: int) -> np.ndarray:
-    """`photo` turned by `angle` degrees within its frame, as an image editor turns it:
-    the corners that come in filled with grey level `corner`."""
-    import cv2
-
-    height, width = photo.shape[:2]
-    turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
-    value = (corner,) * (photo.shape[2] if photo.ndim == 3 else 1)
-    return cv2.warpAffine(photo, turn, (width, height), borderValue=value)
-
-
 def p4_turn(x: np.ndarray, k: int = 1, kind: str = "p4") -> np.ndarray:
     """`x` turned by `k` counter-clockwise quarter turns, as the p4 group acts on `kind`.
 

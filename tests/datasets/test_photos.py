@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.photos_heldout import editor_turned
 from rotkeras.datasets import (
     letterbox,
     load_image_folder,
@@ -16,7 +17,6 @@ from rotkeras.datasets import (
     read_image,
 )
 from rotkeras.datasets.photos import label_from_path, read_image_header
-from tests.helpers import turned_in_editor
 
 cv2 = pytest.importorskip("cv2")
 
@@ -105,7 +105,7 @@ def test_letterbox_keeps_aspect_and_pads_with_border_colour() -> None:
 def test_turned_corners_are_painted_the_paper_colour(corner: int, angle: float) -> None:
     photo = np.full((120, 90, 3), (150, 160, 170), np.uint8)
     photo[40:80, 40:46] = 20  # a stroke, kept
-    turned = turned_in_editor(photo, angle, corner)
+    turned = editor_turned(photo, angle, corner)
     painted = paint_turned_corners(turned)
     assert painted.shape == turned.shape and painted.dtype == np.uint8
     grey = painted.mean(axis=2)
@@ -125,7 +125,7 @@ def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
     drawing[10:54, 30:34] = 0  # a screen drawing: the flat white is the paper
     ring = np.full((64, 64), 255, np.uint8)
     cv2.circle(ring, (32, 32), 40, 0, 6)  # flat white bounded by ink, in the corners
-    already = turned_in_editor(np.full((64, 64), 200, np.uint8), 30.0, 200)  # paper-coloured
+    already = editor_turned(np.full((64, 64), 200, np.uint8), 30.0, 200)  # paper-coloured
     for image in (square, drawing, ring, already):
         assert paint_turned_corners(image) is image
     with pytest.raises(TypeError, match="uint8"):

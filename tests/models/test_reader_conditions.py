@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 import rotkeras
+from benchmarks.photos_heldout import editor_turned
 from rotkeras.cli.predict import run_predict
 from rotkeras.datasets import letterbox, make_synthetic_photos
 from rotkeras.models import digit_found, digit_reader
 from rotkeras.ops import rotate
-from tests.helpers import to_numpy, turned_in_editor
+from tests.helpers import to_numpy
 
 
 def _drawn_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +82,7 @@ def test_reads_a_photo_tilted_by_40_degrees() -> None:
 def test_reads_a_photo_turned_in_an_editor(corner: int) -> None:
     # An editor fills the corners of a turned photo with black or white: their edges
     # against the paper are not ink once `letterbox` paints them the paper's colour.
-    photos = np.stack([letterbox(turned_in_editor(_photo_of(digit, 0.0), angle, corner), 256)
+    photos = np.stack([letterbox(editor_turned(_photo_of(digit, 0.0), angle, corner), 256)
                        for digit, angle in ((2, 30.0), (2, -40.0), (7, 30.0), (7, -40.0))])
     digits, _ = to_numpy(digit_reader().predict(photos, verbose=0))
     assert digits.argmax(-1).tolist() == [2, 2, 7, 7]

@@ -222,3 +222,17 @@ def test_a_long_foot_stays_with_its_two(turn) -> None:
     found = read_numbers(photo)
     assert [(n.text, n.orientation) for n in found] == [("2", turn)]
     assert iou(found[0].digits[0].box, box[0]) >= 0.8
+
+
+@pytest.mark.backend_independent
+def test_numbers_side_by_side_read_left_to_right() -> None:
+    from rotkeras.reading.numbers import _reading_order
+
+    def number(text: str, box: tuple[int, int, int, int]) -> NumberReading:
+        return NumberReading(text, (), 0, 1.0, box)
+
+    # Three numbers on one row, their centres a few pixels apart in height, and one below.
+    found = [number("c", (210, 12, 300, 52)), number("b", (110, 8, 200, 48)),
+             number("below", (10, 80, 100, 120)), number("a", (10, 14, 100, 54))]
+    assert [n.text for n in _reading_order(found)] == ["a", "b", "c", "below"]
+    assert _reading_order([]) == []

@@ -119,8 +119,24 @@ def read_numbers(
     boxes = [original_box(mask, scale, height, width) for mask in masks]
     numbers = [_number(members, turn, turn_conf, digit_probs, boxes)
                for (members, _), (turn, turn_conf) in zip(lines, number_turns, strict=True)]
-    numbers.sort(key=lambda n: ((n.box[1] + n.box[3]) / 2, (n.box[0] + n.box[2]) / 2))
-    return numbers
+    return _reading_order(numbers)
+
+
+def _reading_order(numbers: list[NumberReading]) -> list[NumberReading]:
+    """`numbers` in rows, top to bottom, and left to right within a row.
+
+    A number joins the row of the topmost number not yet placed when its centre lies
+    within that number's height, so numbers side by side whose boxes differ by a few
+    pixels read left to right rather than by the height of their centres.
+    """
+    left = sorted(numbers, key=lambda n: (n.box[1] + n.box[3], n.box[0] + n.box[2]))
+    ordered: list[NumberReading] = []
+    while left:
+        top = left[0].box
+        row = [n for n in left if top[1] <= (n.box[1] + n.box[3]) / 2 <= top[3]]
+        ordered += sorted(row, key=lambda n: n.box[0] + n.box[2])
+        left = [n for n in left if all(n is not r for r in row)]
+    return ordered
 
 
 def _orientations(

@@ -142,15 +142,19 @@ def view_photo(raw: np.ndarray, view: str, size: int = PHOTO_SIZE,
         return letterbox(np.ascontiguousarray(np.rot90(raw, angle // 90)), size)
     if corners != "paper":
         return letterbox(editor_turned(raw, angle, CORNERS[corners]), size)
-    return tilt_photo(letterbox(raw, size), angle)
+    # Read as `rotkeras predict` reads a photo: through `letterbox`.
+    return letterbox(tilt_photo(letterbox(raw, size), angle), size)
 
 
 def preprocessing_key(preprocess: Any) -> str:
-    """Checksum of the preprocessing code and the layer's settings (the cache key)."""
+    """Checksum of the preprocessing code and the layer's settings (the cache key): the
+    layer's package, `letterbox` and the views made here."""
+    import rotkeras.datasets.photos as photos
     import rotkeras.layers.handwriting as package
 
     digest = hashlib.sha256()
-    for source in sorted(Path(package.__file__).parent.glob("*.py")):
+    sources = sorted(Path(package.__file__).parent.glob("*.py"))
+    for source in [*sources, Path(photos.__file__), Path(__file__)]:
         digest.update(source.read_bytes())
     digest.update(json.dumps(preprocess.get_config(), sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

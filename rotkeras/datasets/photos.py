@@ -44,7 +44,12 @@ def letterbox(
     paper (or more screen) to `HandwritingPreprocess`; shrinking uses area averaging.
     Corners of one flat colour far from the paper's, as turning a photo in an editor
     leaves them (black or white triangles), are painted the colour of the paper next to
-    them first (see `paint_turned_corners`), unless `fill` is given.
+    them first (see `paint_turned_corners`), unless `fill` is given. A photo turned
+    within its frame (a tilted rectangle of photo, flat colour around it, as an editor's
+    turn or a turned letterboxed photo leave it) is then extended into that colour, every
+    flat pixel taking the colour of the nearest pixel of the photo: a table or a shadow
+    along the photo's edge reaches the frame, as in a photo taken at a slant, instead of
+    standing inside it like a stroke.
 
     Args:
         image: `(H, W)` or `(H, W, C)` uint8 image.
@@ -92,7 +97,7 @@ def letterbox(
             f"(${MAX_PIXELS_ENV_VAR}); crop it closer to the digit first"
         )
     if fill is None:
-        array = paint_turned_corners(array)
+        array = _extend_turned_photo(paint_turned_corners(array))
         border = np.concatenate(
             [array[0], array[-1], array[:, 0], array[:, -1]], axis=0
         ).reshape(-1, *array.shape[2:])
@@ -120,6 +125,94 @@ CORNER_MIN_LEG = 0.03
 CORNER_MIN_IOU = 0.9
 #: Turned corners: the seam (in pixels) between corner and photo that is painted too.
 CORNER_SEAM = 2
+
+
+#: Turned photos: the flat colour around the photo, beyond whole rows and columns of
+#: padding, covers at least this share of the image.
+TURNED_MIN_SHARE = 0.005
+#: Turned photos: the photo inside the flat colour covers at least this share of the image
+#: (a drawing's strokes on a flat screen cover less).
+TURNED_MIN_INSIDE = 0.4
+#: Turned photos: the photo inside the flat colour fills at least this share of its
+#: convex hull (a turned rectangle; the strokes of a drawing on a flat screen do not).
+TURNED_MIN_SOLIDITY = 0.9
+#: Turned photos: the sides of the photo inside the flat colour are straight to within
+#: this share of its perimeter (at most 8 of them).
+TURNED_STRAIGHTNESS = 0.01
+#: Turned photos: images with a side shorter than this (in pixels) are left alone (crops
+#: of a digit, not photos turned in an editor).
+TURNED_MIN_SIDE = 64
+#: Turned photos: at most this share of the photo's pixels lies in flat areas of the flat
+#: colour (a screen drawing's background, enclosed by its strokes, does).
+TURNED_MAX_FLAT_INSIDE = 0.2
+
+
+def _extend_turned_photo(array: np.ndarray) -> np.ndarray:
+    """A photo turned within its frame, its flat surround replaced by the nearest photo pixel.
+
+    The surround: the pixels connected to a corner of the image that have exactly its
+    colour, for corners with a flat run along both sides. It counts
+    as a turned photo's surround when it is more than whole rows and columns of padding
+    (`TURNED_MIN_SHARE`), what it encloses is large (`TURNED_MIN_INSIDE`), solid
+    (`TURNED_MIN_SOLIDITY`), bounded by at most 8 straight sides (`TURNED_STRAIGHTNESS`)
+    and holds few flat areas of that colour
+    (`TURNED_MAX_FLAT_INSIDE`). Photos with a side under `TURNED_MIN_SIDE` pixels, and
+    all others, are returned unchanged (not copied).
+    """
+    import cv2
+
+    height, width = array.shape[:2]
+    if min(height, width) < TURNED_MIN_SIDE:
+        return array
+    colour = array.ndim == 3
+    rows = {0: _grey(array[0], colour), height - 1: _grey(array[-1], colour)}
+    cols = {0: _grey(array[:, 0], colour), width - 1: _grey(array[:, -1], colour)}
+    seeds = []
+    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
+        run_x = _flat_run(rows[y] if x == 0 else rows[y][::-1])
+        run_y = _flat_run(cols[x] if y == 0 else cols[x][::-1])
+        if run_x >= max(4, CORNER_MIN_LEG * width) and run_y >= max(4, CORNER_MIN_LEG * height):
+            seeds.append((y, x))
+    if not seeds:
+        return array
+    # Exactly one colour (a turn's fill, or corners painted): paper near that colour is not.
+    pixels = np.ascontiguousarray(array.reshape(height, width, -1)[..., :3])
+    mask = np.zeros((height + 2, width + 2), np.uint8)
+    flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
+    for y, x in seeds:
+        if not mask[y + 1, x + 1]:
+            zero = (0,) * pixels.shape[2]
+            cv2.floodFill(pixels.copy(), mask, (x, y), 0, zero, zero, flags)
+    outside = mask[1:-1, 1:-1] > 0
+    padding = outside.all(axis=1)[:, None] | outside.all(axis=0)[None, :]
+    inside = ~outside
+    if np.mean(outside & ~padding) < TURNED_MIN_SHARE or np.mean(inside) < TURNED_MIN_INSIDE:
+        return array
+    hull = cv2.convexHull(cv2.findNonZero(inside.astype(np.uint8)))
+    if np.count_nonzero(inside) < TURNED_MIN_SOLIDITY * cv2.contourArea(hull):
+        return array
+    # A turned rectangle cut by the frame has at most 8 straight sides; a drawn 0 or 8
+    # with its enclosed paper is round.
+    sides = cv2.approxPolyDP(hull, TURNED_STRAIGHTNESS * cv2.arcLength(hull, True), True)
+    if len(sides) > 8:
+        return array
+    flat = np.zeros_like(outside)
+    for y, x in seeds:
+        flat |= np.all(pixels == pixels[y, x], axis=-1)
+    # Flat areas (5x5 of the flat colour), not the grain of paper near that colour.
+    flat = cv2.erode(flat.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    if np.mean(flat[inside]) > TURNED_MAX_FLAT_INSIDE:
+        return array
+    # Every surround pixel takes the colour of the nearest photo pixel (its label).
+    _, labels = cv2.distanceTransformWithLabels(
+        outside.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(inside)
+    source = np.zeros(int(labels.max()) + 1, np.int64)
+    source[labels[ys, xs]] = np.arange(len(ys))
+    nearest = source[labels[outside]]
+    out = array.copy()
+    out[outside] = array[ys[nearest], xs[nearest]]
+    return out
 
 
 def _grey(values: np.ndarray, colour: bool) -> np.ndarray:

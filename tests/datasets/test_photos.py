@@ -134,6 +134,48 @@ def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
         paint_turned_corners(np.zeros((1, 64, 64, 3), np.uint8))  # a batch, not a photo
 
 
+@pytest.mark.parametrize("corner", [0, 160, 255])
+@pytest.mark.parametrize("angle", [15.0, -30.0, 45.0])
+def test_a_turned_photo_reaches_the_frame(corner: int, angle: float, monkeypatch) -> None:
+    import rotkeras.datasets.photos as photos
+
+    rng = np.random.default_rng(0)  # paper with its grain, a dark table along the left
+    photo = rng.integers(150, 171, (120, 90, 1)).repeat(3, axis=2).astype(np.uint8)
+    photo[:, :12] -= 100
+    photo[40:80, 50:56] = 20  # a stroke
+    turned = editor_turned(photo, angle, corner)
+    painted = paint_turned_corners(turned)
+    extended = photos._extend_turned_photo(painted)
+    assert extended.shape == turned.shape and extended.dtype == np.uint8
+    grey, before = extended.mean(axis=2), turned.mean(axis=2)
+    # The flat surround is gone: no 8x8 corner of one colour is left, nor any colour the
+    # photo does not have; the stroke is kept.
+    for patch in (grey[:8, :8], grey[:8, -8:], grey[-8:, :8], grey[-8:, -8:]):
+        assert patch.std() > 0.0
+    assert (grey < 15).mean() < 0.01 and (grey > 200).mean() < 0.01
+    assert not (np.abs(before - corner) <= 2).all()  # (the check can fail)
+    assert (grey < 40).sum() >= 0.8 * (photo.mean(axis=2) < 40).sum()
+    # `letterbox` extends the photo before padding it.
+    seen = []
+    monkeypatch.setattr(photos, "_extend_turned_photo", lambda a: seen.append(a) or a)
+    letterbox(turned, 64)
+    assert len(seen) == 1 and np.array_equal(seen[0], painted)
+
+
+def test_photos_that_are_not_turned_are_not_extended() -> None:
+    from rotkeras.datasets.photos import _extend_turned_photo
+
+    drawing = np.full((64, 64), 255, np.uint8)
+    drawing[10:54, 28:36] = 0  # a bar drawn on a flat screen
+    ring = np.full((64, 64), 255, np.uint8)
+    cv2.circle(ring, (32, 32), 20, 0, 6)  # a 0: flat white inside and out
+    padded = np.full((64, 64), 128, np.uint8)
+    padded[:, 12:52] = np.random.default_rng(0).integers(150, 220, (64, 40))  # letterboxed
+    small = np.zeros((6, 6), np.uint8)
+    for image in (drawing, ring, padded, small):
+        assert _extend_turned_photo(image) is image
+
+
 def test_labels_from_names_and_folders(tmp_path) -> None:
     assert label_from_path("photos/7/img_12.jpg") == 7
     assert label_from_path("3_anna.png") == 3

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import rotkeras
-from benchmarks.photos_heldout import editor_turned
+from benchmarks.photos_heldout import editor_turned, tilt_photo
 from rotkeras.cli.predict import run_predict
 from rotkeras.datasets import letterbox, make_synthetic_photos
 from rotkeras.models import digit_found, digit_reader
@@ -86,6 +86,28 @@ def test_reads_a_photo_turned_in_an_editor(corner: int) -> None:
                        for digit, angle in ((2, 30.0), (2, -40.0), (7, 30.0), (7, -40.0))])
     digits, _ = to_numpy(digit_reader().predict(photos, verbose=0))
     assert digits.argmax(-1).tolist() == [2, 2, 7, 7]
+
+
+def _shadowed_photo(digit: int) -> np.ndarray:
+    """A dark drawn digit on a portrait photo of grainy paper, a shadow over its lower half."""
+    digits, _ = _drawn_digits()
+    rng = np.random.default_rng(digit)
+    photo = rng.normal(215.0, 4.0, (240, 180)).astype(np.float32)
+    photo[120:] -= np.linspace(0.0, 80.0, 240, dtype=np.float32)[120:, None]
+    ink = cv2.resize(digits[digit], (110, 110), interpolation=cv2.INTER_CUBIC)
+    photo[65:175, 50:160] -= ink.astype(np.float32) * (170.0 / 255.0)
+    return np.repeat(np.clip(photo, 0, 255).astype(np.uint8)[..., None], 3, axis=-1)
+
+
+def test_reads_a_tilted_photo_with_a_shadow() -> None:
+    # The letterboxed photo turned, the corners the paper's colour: a border of one flat
+    # colour, against which the shadow looked like ink, until `letterbox` extends the
+    # photo to its frame.
+    angles = (30.0, -30.0, 45.0, -45.0)
+    photos = np.stack([letterbox(tilt_photo(letterbox(_shadowed_photo(digit), 256), angle), 256)
+                       for digit in (0, 2, 3, 4, 5, 7) for angle in angles])
+    digits, _ = to_numpy(digit_reader().predict(photos, verbose=0))
+    assert digits.argmax(-1).tolist() == [d for d in (0, 2, 3, 4, 5, 7) for _ in angles]
 
 
 def test_the_tilt_search_reads_a_photo_tilted_by_40_degrees() -> None:

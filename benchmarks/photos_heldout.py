@@ -150,11 +150,12 @@ def preprocessing_key(preprocess: Any) -> str:
     """Checksum of the preprocessing code and the layer's settings (the cache key): the
     layer's package, `letterbox` and the views made here."""
     import rotkeras.datasets.photos as photos
+    import rotkeras.datasets.turned_photos as turned
     import rotkeras.layers.handwriting as package
 
     digest = hashlib.sha256()
     sources = sorted(Path(package.__file__).parent.glob("*.py"))
-    for source in [*sources, Path(photos.__file__), Path(__file__)]:
+    for source in [*sources, Path(photos.__file__), Path(turned.__file__), Path(__file__)]:
         digest.update(source.read_bytes())
     digest.update(json.dumps(preprocess.get_config(), sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

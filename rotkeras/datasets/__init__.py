@@ -15,7 +15,6 @@ if TYPE_CHECKING:
         collect_files,
         letterbox,
         load_image_folder,
-        paint_turned_corners,
         read_image,
     )
     from rotkeras.datasets.rotated import (
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from rotkeras.datasets.synthetic_numbers import make_synthetic_numbers
     from rotkeras.datasets.synthetic_photos import make_synthetic_photos
     from rotkeras.datasets.turned_batches import TurnedBatches
+    from rotkeras.datasets.turned_photos import paint_turned_corners
 
 _MODULES = {
     "RotatedSet": "rotated",
@@ -40,7 +40,7 @@ _MODULES = {
     "load_mnist": "mnist",
     "make_synthetic_numbers": "synthetic_numbers",
     "make_synthetic_photos": "synthetic_photos",
-    "paint_turned_corners": "photos",
+    "paint_turned_corners": "turned_photos",
     "read_image": "photos",
     "rotate_images": "rotated",
     "rotate_right_angles": "rotated",

@@ -138,6 +138,7 @@ def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
 @pytest.mark.parametrize("angle", [15.0, -30.0, 45.0])
 def test_a_turned_photo_reaches_the_frame(corner: int, angle: float, monkeypatch) -> None:
     import rotkeras.datasets.photos as photos
+    from rotkeras.datasets.turned_photos import extend_turned_photo
 
     rng = np.random.default_rng(0)  # paper with its grain, a dark table along the left
     photo = rng.integers(150, 171, (120, 90, 1)).repeat(3, axis=2).astype(np.uint8)
@@ -145,7 +146,7 @@ def test_a_turned_photo_reaches_the_frame(corner: int, angle: float, monkeypatch
     photo[40:80, 50:56] = 20  # a stroke
     turned = editor_turned(photo, angle, corner)
     painted = paint_turned_corners(turned)
-    extended = photos._extend_turned_photo(painted)
+    extended = extend_turned_photo(painted)
     assert extended.shape == turned.shape and extended.dtype == np.uint8
     grey, before = extended.mean(axis=2), turned.mean(axis=2)
     # The flat surround is gone: no 8x8 corner of one colour is left, nor any colour the
@@ -157,13 +158,13 @@ def test_a_turned_photo_reaches_the_frame(corner: int, angle: float, monkeypatch
     assert (grey < 40).sum() >= 0.8 * (photo.mean(axis=2) < 40).sum()
     # `letterbox` extends the photo before padding it.
     seen = []
-    monkeypatch.setattr(photos, "_extend_turned_photo", lambda a: seen.append(a) or a)
+    monkeypatch.setattr(photos, "extend_turned_photo", lambda a: seen.append(a) or a)
     letterbox(turned, 64)
     assert len(seen) == 1 and np.array_equal(seen[0], painted)
 
 
 def test_photos_that_are_not_turned_are_not_extended() -> None:
-    from rotkeras.datasets.photos import _extend_turned_photo
+    from rotkeras.datasets.turned_photos import extend_turned_photo
 
     drawing = np.full((64, 64), 255, np.uint8)
     drawing[10:54, 28:36] = 0  # a bar drawn on a flat screen
@@ -173,7 +174,7 @@ def test_photos_that_are_not_turned_are_not_extended() -> None:
     padded[:, 12:52] = np.random.default_rng(0).integers(150, 220, (64, 40))  # letterboxed
     small = np.zeros((6, 6), np.uint8)
     for image in (drawing, ring, padded, small):
-        assert _extend_turned_photo(image) is image
+        assert extend_turned_photo(image) is image
 
 
 def test_labels_from_names_and_folders(tmp_path) -> None:

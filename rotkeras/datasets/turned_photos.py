@@ -59,25 +59,17 @@ def extend_turned_photo(array: np.ndarray) -> np.ndarray:
     height, width = array.shape[:2]
     if min(height, width) < TURNED_MIN_SIDE:
         return array
-    colour = array.ndim == 3
-    rows = {0: _grey(array[0], colour), height - 1: _grey(array[-1], colour)}
-    cols = {0: _grey(array[:, 0], colour), width - 1: _grey(array[:, -1], colour)}
-    seeds = []
-    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
-        run_x = _flat_run(rows[y] if x == 0 else rows[y][::-1])
-        run_y = _flat_run(cols[x] if y == 0 else cols[x][::-1])
-        if run_x >= max(4, CORNER_MIN_LEG * width) and run_y >= max(4, CORNER_MIN_LEG * height):
-            seeds.append((y, x))
+    seeds = list(_corner_legs(array))
     if not seeds:
         return array
     # Exactly one colour (a turn's fill, or corners painted): paper near that colour is not.
     pixels = np.ascontiguousarray(array.reshape(height, width, -1)[..., :3])
     mask = np.zeros((height + 2, width + 2), np.uint8)
     flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
+    zero = (0,) * pixels.shape[2]
     for y, x in seeds:
-        if not mask[y + 1, x + 1]:
-            zero = (0,) * pixels.shape[2]
-            cv2.floodFill(pixels.copy(), mask, (x, y), 0, zero, zero, flags)
+        if not mask[y + 1, x + 1]:  # (mask only: `pixels` is not written)
+            cv2.floodFill(pixels, mask, (x, y), 0, zero, zero, flags)
     outside = mask[1:-1, 1:-1] > 0
     padding = outside.all(axis=1)[:, None] | outside.all(axis=0)[None, :]
     inside = ~outside
@@ -120,6 +112,22 @@ def _flat_run(line: np.ndarray) -> int:
     the first: a corner region's run along that side of the photo."""
     off = np.abs(line.astype(np.int16) - int(line[0])) > CORNER_TOLERANCE
     return int(np.argmax(off)) if off.any() else len(line)
+
+
+def _corner_legs(array: np.ndarray) -> dict[tuple[int, int], tuple[int, int]]:
+    """`{(y, x): (run_x, run_y)}` for each corner of the image with a flat run along both
+    sides at least `CORNER_MIN_LEG` of them long (and 4 pixels), from the border alone."""
+    height, width = array.shape[:2]
+    colour = array.ndim == 3
+    rows = {0: _grey(array[0], colour), height - 1: _grey(array[-1], colour)}
+    cols = {0: _grey(array[:, 0], colour), width - 1: _grey(array[:, -1], colour)}
+    legs = {}
+    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
+        run_x = _flat_run(rows[y] if x == 0 else rows[y][::-1])
+        run_y = _flat_run(cols[x] if y == 0 else cols[x][::-1])
+        if run_x >= max(4, CORNER_MIN_LEG * width) and run_y >= max(4, CORNER_MIN_LEG * height):
+            legs[y, x] = run_x, run_y
+    return legs
 
 
 def _covers_triangle(region: np.ndarray, run_x: int, run_y: int) -> bool:
@@ -181,18 +189,10 @@ def paint_turned_corners(image: np.ndarray) -> np.ndarray:
     height, width = array.shape[:2]
     # The legs first, from the border alone: most photos have no flat corner, and are
     # returned before the whole photo is turned grey.
-    colour = array.ndim == 3
-    rows = {0: _grey(array[0], colour), height - 1: _grey(array[-1], colour)}
-    cols = {0: _grey(array[:, 0], colour), width - 1: _grey(array[:, -1], colour)}
-    legs = {}
-    for y, x in ((0, 0), (0, width - 1), (height - 1, 0), (height - 1, width - 1)):
-        run_x = _flat_run(rows[y] if x == 0 else rows[y][::-1])
-        run_y = _flat_run(cols[x] if y == 0 else cols[x][::-1])
-        if run_x >= max(4, CORNER_MIN_LEG * width) and run_y >= max(4, CORNER_MIN_LEG * height):
-            legs[y, x] = run_x, run_y
+    legs = _corner_legs(array)
     if not legs:
         return array
-    grey = np.ascontiguousarray(_grey(array, colour))
+    grey = np.ascontiguousarray(_grey(array, array.ndim == 3))
     corners = np.zeros((height, width), bool)
     flags = 4 | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
     for (y, x), (run_x, run_y) in legs.items():

@@ -27,6 +27,8 @@ class Prediction:
     digits: list[tuple[int, float]]
     orientation: tuple[int, float] | None = None
     label: int | None = None
+    #: Degrees (counter-clockwise) by which the photo was turned within its frame.
+    tilt: float = 0.0
 
     @property
     def digit(self) -> int:
@@ -68,7 +70,7 @@ def check_image_output(path: str | os.PathLike[str], option: str) -> Path:
 def _columns(top_k: int, orientation: bool, labelled: bool) -> list[str]:
     columns = ["file", "digit", "confidence"]
     if orientation:
-        columns += ["orientation", "orientation_confidence"]
+        columns += ["orientation", "orientation_confidence", "tilt"]
     for rank in range(2, top_k + 1):
         columns += [f"digit_{rank}", f"confidence_{rank}"]
     if labelled:
@@ -79,7 +81,7 @@ def _columns(top_k: int, orientation: bool, labelled: bool) -> list[str]:
 def _row(p: Prediction, top_k: int, orientation: bool, labelled: bool) -> list[Any]:
     row: list[Any] = [p.file, p.digit, p.confidence]
     if orientation:
-        row += list(p.orientation) if p.orientation else ["", ""]
+        row += [*p.orientation, round(p.tilt, 1)] if p.orientation else ["", "", ""]
     for rank in range(1, top_k):
         row += list(p.digits[rank]) if rank < len(p.digits) else ["", ""]
     if labelled:
@@ -101,6 +103,7 @@ def write_predictions(
             if p.orientation is not None:
                 item["orientation"] = p.orientation[0]
                 item["orientation_confidence"] = round(p.orientation[1], 6)
+                item["tilt"] = round(p.tilt, 1)
             item["top_k"] = [{"digit": d, "probability": round(c, 6)} for d, c in p.digits]
             if labelled:
                 item["label"] = p.label

@@ -48,6 +48,7 @@ from rotkeras.datasets.photos import (
     label_from_path,
     letterbox,
     read_image,
+    straighten_turned_photo,
     write_contact_sheet,
 )
 from rotkeras.datasets.tutorial import PHOTO_SIZE
@@ -92,8 +93,13 @@ def run_predict(
     Output (`out`): with `output_format="table"` a table with a header line; `"csv"` the
     same columns as CSV; `"json"` a JSON list with one object per file (`file`, `digit`,
     `confidence`, `top_k` as a list of `{"digit", "probability"}`, plus `orientation` in
-    degrees counter-clockwise and `orientation_confidence` when the model reports the
-    photo's orientation, and `label` when the photo's folder is named `0`..`9`). With
+    degrees counter-clockwise, `orientation_confidence` and `tilt` when the model reports
+    the photo's orientation, and `label` when the photo's folder is named `0`..`9`).
+    `tilt`: a photo turned within its frame (an editor's turn by an angle that is not a
+    right angle, flat colour around it) is turned back level first
+    (`straighten_turned_photo`); `tilt` is that angle in degrees counter-clockwise (-45
+    to 45; 0 when the photo is level or its frame is not seen), and the photo was turned
+    by `orientation + tilt` in all. With
     `top_k > 1` the table and CSV have the columns `digit_2`, `confidence_2`, ... too.
 
     When every classified file lies in a folder named `0`..`9` (its label), an accuracy
@@ -133,7 +139,7 @@ def run_predict(
         if path is not None:
             _preflight.input_file(path, option)
     fast, model, channels = _open_model(model_path, correct_orientation, size)
-    photos, names = _read_photos(files, channels, size, failures)
+    photos, names, tilts = _read_photos(files, channels, size, failures)
     predictions: list[Prediction] = []
     seen: list[np.ndarray] = []
     if photos:
@@ -146,6 +152,8 @@ def run_predict(
                                           polarity=polarity, channels=channels)
         predictions, seen = _classify_photos(pipeline, names, photos, batch_size, top_k,
                                              failures)
+        for prediction in predictions:
+            prediction.tilt = tilts[prediction.file]
     _print_predictions(predictions, seen, output_format, top_k, save_inputs, out, err)
     return _print_failures(failures, len(files) + len(inputs) - len(usable), err)
 
@@ -188,20 +196,22 @@ def _open_model(model_path: str | os.PathLike[str] | None, correct_orientation: 
     return fast, None, 3  # the shipped reader reads RGB photos
 
 
-def _read_photos(files: Sequence[Path], channels: int, size: int,
-                 failures: Failures) -> tuple[list[np.ndarray], list[str]]:
-    """The letterboxed photos that could be read, and their names."""
-    photos, names = [], []
+def _read_photos(files: Sequence[Path], channels: int, size: int, failures: Failures,
+                 ) -> tuple[list[np.ndarray], list[str], dict[str, float]]:
+    """The letterboxed photos that could be read, their names, and the angle by which
+    each was turned within its frame (turned back level before letterboxing)."""
+    photos, names, tilts = [], [], {}
     for file in files:
         try:
             # Large JPEGs are decoded at a reduced scale that still covers `size`.
             image = read_image(file, grayscale=channels == 1, min_size=size)
+            image, tilts[str(file)] = straighten_turned_photo(image)
             boxed = letterbox(image, size)
             photos.append(boxed[..., None] if channels == 1 else boxed)
             names.append(str(file))
         except Exception as error:  # noqa: BLE001 - one bad file must not end the run
             failures.append((str(file), failure_reason(error)))
-    return photos, names
+    return photos, names, tilts
 
 
 def _classify_photos(pipeline: Any, names: list[str], photos: list[np.ndarray],

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rotkeras.datasets.synthetic_numbers import make_synthetic_numbers
     from rotkeras.datasets.synthetic_photos import make_synthetic_photos
     from rotkeras.datasets.turned_batches import TurnedBatches
-    from rotkeras.datasets.turned_photos import paint_turned_corners
+    from rotkeras.datasets.turned_photos import paint_turned_corners, straighten_turned_photo
 
 _MODULES = {
     "RotatedSet": "rotated",
@@ -44,6 +44,7 @@ _MODULES = {
     "read_image": "photos",
     "rotate_images": "rotated",
     "rotate_right_angles": "rotated",
+    "straighten_turned_photo": "turned_photos",
     "to_float_images": "mnist",
 }
 
@@ -62,6 +63,7 @@ __all__ = [
     "read_image",
     "rotate_images",
     "rotate_right_angles",
+    "straighten_turned_photo",
     "to_float_images",
 ]
 

@@ -24,13 +24,13 @@ from rotkeras.datasets.image_file import (
     read_image_header,
     resolve_max_pixels,
 )
-from rotkeras.datasets.turned_photos import extend_turned_photo, paint_turned_corners
+from rotkeras.datasets.turned_photos import paint_turned_corners, straighten_turned_photo
 from rotkeras.datasets.tutorial import PHOTO_SIZE
 
 __all__ = [
     "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "MAX_PIXELS_ENV_VAR", "collect_files",
     "contact_sheet", "label_from_path", "letterbox", "list_images", "load_image_folder",
-    "paint_turned_corners",
+    "paint_turned_corners", "straighten_turned_photo",
     "read_image", "read_image_header", "resolve_max_pixels", "write_contact_sheet",
 ]
 
@@ -43,14 +43,14 @@ def letterbox(
 
     The padding takes the median colour of the photo's border, so it looks like more
     paper (or more screen) to `HandwritingPreprocess`; shrinking uses area averaging.
-    Corners of one flat colour far from the paper's, as turning a photo in an editor
-    leaves them (black or white triangles), are painted the colour of the paper next to
-    them first (see `paint_turned_corners`), unless `fill` is given. A photo turned
-    within its frame (a tilted rectangle of photo, flat colour around it, as an editor's
-    turn or a turned letterboxed photo leave it) is then extended into that colour, every
-    flat pixel taking the colour of the nearest pixel of the photo: a table or a shadow
-    along the photo's edge reaches the frame, as in a photo taken at a slant, instead of
-    standing inside it like a stroke.
+    Unless `fill` is given, a photo turned within its frame is turned back level first
+    (`straighten_turned_photo`): corners of one flat colour far from the paper's, as
+    turning a photo in an editor leaves them (black or white triangles), are painted the
+    colour of the paper next to them (`paint_turned_corners`); a tilted rectangle of photo
+    with flat colour around it (an editor's turn, a turned letterboxed photo) is extended
+    into that colour, every flat pixel taking the colour of the nearest pixel of the
+    photo, so that a table or a shadow along the photo's edge reaches the frame instead of
+    standing inside it like a stroke, and turned back by the angle of its sides.
 
     Args:
         image: `(H, W)` or `(H, W, C)` uint8 image.
@@ -98,7 +98,7 @@ def letterbox(
             f"(${MAX_PIXELS_ENV_VAR}); crop it closer to the digit first"
         )
     if fill is None:
-        array = extend_turned_photo(paint_turned_corners(array))
+        array, _ = straighten_turned_photo(array)
         border = np.concatenate(
             [array[0], array[-1], array[:, 0], array[:, -1]], axis=0
         ).reshape(-1, *array.shape[2:])

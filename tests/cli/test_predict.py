@@ -177,8 +177,8 @@ def test_json_and_csv_match_the_table(reader_path, capsys) -> None:
     assert code == 0
     header, *lines = table.strip().splitlines()
     assert header.split() == ["file", "digit", "confidence", "orientation",
-                              "orientation_confidence", "digit_2", "confidence_2", "digit_3",
-                              "confidence_3"]
+                              "orientation_confidence", "tilt", "digit_2", "confidence_2",
+                              "digit_3", "confidence_3"]
     table_rows = [line.split() for line in lines]
     code, text, _ = _predict(capsys, *common, "--format", "json")
     assert code == 0
@@ -195,6 +195,7 @@ def test_json_and_csv_match_the_table(reader_path, capsys) -> None:
         assert item["orientation"] in (0, 90, 180, 270)
         assert item["orientation"] == int(row["orientation"]) == int(cells[3])
         assert 0.25 <= item["orientation_confidence"] <= 1.0
+        assert item["tilt"] == float(row["tilt"]) == float(cells[5])
         top = item["top_k"]
         assert [t["digit"] for t in top] == [item["digit"], int(row["digit_2"]),
                                              int(row["digit_3"])]
@@ -307,7 +308,28 @@ def test_default_model_is_the_shipped_reader(monkeypatch, capsys) -> None:
     assert code == 0
     (item,) = json.loads(out)
     assert set(item) >= {"file", "digit", "confidence", "orientation",
-                         "orientation_confidence"}
+                         "orientation_confidence", "tilt"}
+
+
+@pytest.mark.parametrize("angle", [-30.0, 20.0])
+def test_a_photo_turned_in_an_editor_reports_its_tilt(tmp_path, reader_path, angle,
+                                                      capsys) -> None:
+    import json
+
+    import cv2
+
+    from benchmarks.photos_heldout import editor_turned
+    from rotkeras.datasets import read_image
+
+    photo = read_image(FIXTURES / "7_paper.jpg")
+    for name, image in (("level.png", photo), ("turned.png", editor_turned(photo, angle, 0))):
+        cv2.imwrite(str(tmp_path / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    code, out, _ = _predict(capsys, str(tmp_path), "--model", str(reader_path),
+                            "--format", "json")
+    assert code == 0
+    tilts = {Path(item["file"]).name: item["tilt"] for item in json.loads(out)}
+    assert tilts["level.png"] == 0.0
+    assert tilts["turned.png"] == pytest.approx(angle, abs=1.0)
 
 
 @pytest.mark.parametrize("args", [["--top-k", "0"], ["--top-k", "11"], ["--format", "xml"]])

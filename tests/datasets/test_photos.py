@@ -138,33 +138,72 @@ def test_flat_regions_that_are_not_turned_corners_are_left_alone() -> None:
 @pytest.mark.parametrize("angle", [15.0, -30.0, 45.0])
 def test_a_turned_photo_reaches_the_frame(corner: int, angle: float, monkeypatch) -> None:
     import rotkeras.datasets.photos as photos
-    from rotkeras.datasets.turned_photos import extend_turned_photo
+    from rotkeras.datasets import straighten_turned_photo
 
     rng = np.random.default_rng(0)  # paper with its grain, a dark table along the left
     photo = rng.integers(150, 171, (120, 90, 1)).repeat(3, axis=2).astype(np.uint8)
     photo[:, :12] -= 100
     photo[40:80, 50:56] = 20  # a stroke
     turned = editor_turned(photo, angle, corner)
-    painted = paint_turned_corners(turned)
-    extended = extend_turned_photo(painted)
+    extended, _ = straighten_turned_photo(turned)
     assert extended.shape == turned.shape and extended.dtype == np.uint8
     grey, before = extended.mean(axis=2), turned.mean(axis=2)
     # The flat surround is gone: no 8x8 corner of one colour is left, nor any colour the
-    # photo does not have; the stroke is kept.
+    # photo does not have; the stroke is kept (turned and turned back, its edges blur).
     for patch in (grey[:8, :8], grey[:8, -8:], grey[-8:, :8], grey[-8:, -8:]):
         assert patch.std() > 0.0
     assert (grey < 15).mean() < 0.01 and (grey > 200).mean() < 0.01
     assert not (np.abs(before - corner) <= 2).all()  # (the check can fail)
-    assert (grey < 40).sum() >= 0.8 * (photo.mean(axis=2) < 40).sum()
-    # `letterbox` extends the photo before padding it.
+    assert (grey < 40).sum() >= 0.7 * (photo.mean(axis=2) < 40).sum()
+    # `letterbox` extends (and turns back) the photo before padding it.
     seen = []
-    monkeypatch.setattr(photos, "extend_turned_photo", lambda a: seen.append(a) or a)
+    monkeypatch.setattr(photos, "straighten_turned_photo",
+                        lambda a: seen.append(a) or (a, 0.0))
     letterbox(turned, 64)
-    assert len(seen) == 1 and np.array_equal(seen[0], painted)
+    assert len(seen) == 1 and np.array_equal(seen[0], turned)
+
+
+@pytest.mark.parametrize("corner", [0, 255])
+@pytest.mark.parametrize("angle", [8.0, -20.0, 35.0, -44.0])
+def test_a_turned_photo_is_turned_back_level(corner: int, angle: float) -> None:
+    from rotkeras.datasets import straighten_turned_photo
+
+    rng = np.random.default_rng(1)  # paper with its grain and an L of ink in the middle
+    photo = rng.integers(150, 171, (160, 120)).astype(np.uint8)
+    photo[50:110, 40:48] = 20
+    photo[102:110, 40:80] = 20
+    turned = editor_turned(photo, angle, corner)
+    level, found = straighten_turned_photo(turned)
+    assert level.shape == photo.shape and level.dtype == np.uint8
+    assert abs(found - angle) < 1.0
+    # The L stands level again where it stood (the check can fail: the turned one does not).
+    ink, turned_ink = level[40:120, 30:90] < 90, turned[40:120, 30:90] < 90
+    truth = photo[40:120, 30:90] < 90
+    overlap = (ink & truth).sum() / (ink | truth).sum()
+    assert overlap > 0.8 > (turned_ink & truth).sum() / (turned_ink | truth).sum()
+    # `letterbox` reads the level photo.
+    boxed = letterbox(turned, 160)[:, 20:140]
+    assert ((boxed < 90) & (photo < 90)).sum() > 0.9 * (photo < 90).sum()
+
+
+def test_photos_that_are_not_turned_are_not_turned_back() -> None:
+    from rotkeras.datasets import straighten_turned_photo
+
+    rng = np.random.default_rng(2)
+    photo = rng.integers(150, 171, (100, 80, 3)).astype(np.uint8)
+    padded = np.full((100, 100, 3), 128, np.uint8)
+    padded[:, 10:90] = photo  # letterboxed: padding is whole columns
+    for image in (photo, padded, np.full((64, 64), 255, np.uint8)):
+        level, angle = straighten_turned_photo(image)
+        assert level is image and angle == 0.0
+    with pytest.raises(TypeError, match="uint8"):
+        straighten_turned_photo(photo.astype(np.float32))
+    with pytest.raises(ValueError, match=r"\(1, 100, 80, 3\)"):
+        straighten_turned_photo(photo[None])
 
 
 def test_photos_that_are_not_turned_are_not_extended() -> None:
-    from rotkeras.datasets.turned_photos import extend_turned_photo
+    from rotkeras.datasets import straighten_turned_photo
 
     drawing = np.full((64, 64), 255, np.uint8)
     drawing[10:54, 28:36] = 0  # a bar drawn on a flat screen
@@ -174,7 +213,8 @@ def test_photos_that_are_not_turned_are_not_extended() -> None:
     padded[:, 12:52] = np.random.default_rng(0).integers(150, 220, (64, 40))  # letterboxed
     small = np.zeros((6, 6), np.uint8)
     for image in (drawing, ring, padded, small):
-        assert extend_turned_photo(image) is image
+        level, angle = straighten_turned_photo(image)
+        assert level is image and angle == 0.0
 
 
 def test_labels_from_names_and_folders(tmp_path) -> None:

@@ -236,3 +236,20 @@ def test_numbers_side_by_side_read_left_to_right() -> None:
              number("below", (10, 80, 100, 120)), number("a", (10, 14, 100, 54))]
     assert [n.text for n in _reading_order(found)] == ["a", "b", "c", "below"]
     assert _reading_order([]) == []
+
+
+@pytest.mark.backend_independent
+@pytest.mark.parametrize("angle", [20.0, -30.0, 40.0])
+def test_a_number_turned_in_an_editor_is_read_level(angle) -> None:
+    from benchmarks.photos_heldout import editor_turned
+
+    photo, boxes = render("3547", seed=1)
+    turned = editor_turned(photo, angle, 0)  # black corners, as an editor fills them
+    (number,) = read_numbers(turned)
+    assert number.text == "3547" and number.orientation == 0
+    # The boxes are in the turned photo: around each digit's box turned with it.
+    turn = cv2.getRotationMatrix2D(((photo.shape[1] - 1) / 2, (photo.shape[0] - 1) / 2),
+                                   angle, 1.0)
+    for digit, (x0, y0, x1, y1) in zip(number.digits, boxes, strict=True):
+        xs, ys = (np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ turn.T).T
+        assert iou(digit.box, (xs.min(), ys.min(), xs.max(), ys.max())) >= 0.5

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras.datasets.turned_photos import straighten_turned_photo
 from rotkeras.reading._ink import WORKING_SIZE, crop, digit_masks, ink_contrast, original_box
 from rotkeras.reading._lines import choose_splits, group_lines, reading_direction
 from rotkeras.reading.results import DigitReading, NumberReading
@@ -32,6 +33,11 @@ def read_numbers(
     orientation: str = "photo",
 ) -> list[NumberReading]:
     """Reads every handwritten number in a photo, whichever way up it was taken.
+
+    A photo turned within its frame by an angle that is not a right angle (an editor's
+    turn: a tilted rectangle of photo, flat colour around it) is turned back level first
+    (`rotkeras.datasets.straighten_turned_photo`); the boxes are still given in the photo
+    as given (around the turned digit).
 
     1. Ink: the photo is shrunk so that its longer side is at most 640 pixels, the paper
        is estimated with a grey closing (opening for light strokes) and subtracted, and
@@ -100,6 +106,10 @@ def read_numbers(
     mode = check.check_choice(orientation, "orientation", ORIENTATIONS)
     weights = _check_weights(weights)
     height, width = gray.shape
+    # A photo turned within its frame (an editor's turn): read it turned back level.
+    level, tilt = straighten_turned_photo(np.round(gray * 255.0).astype(np.uint8))
+    if tilt:
+        gray = level.astype(np.float64) / 255.0
     scale = min(1.0, WORKING_SIZE / max(height, width))
     contrast = ink_contrast(gray, scale, polarity)
     masks = digit_masks(contrast, min_contrast)
@@ -117,9 +127,25 @@ def read_numbers(
     upright = np.stack([np.rot90(crop, -int(t)) for crop, t in zip(crops, turns, strict=True)])
     digit_probs, _ = _predict(reader, upright)
     boxes = [original_box(mask, scale, height, width) for mask in masks]
+    if tilt:
+        boxes = [_turned_box(box, tilt, height, width) for box in boxes]
     numbers = [_number(members, turn, turn_conf, digit_probs, boxes)
                for (members, _), (turn, turn_conf) in zip(lines, number_turns, strict=True)]
     return _reading_order(numbers)
+
+
+def _turned_box(box: tuple[int, ...], angle: float, height: int,
+                width: int) -> tuple[int, int, int, int]:
+    """The box around `box` of a photo turned back level by `-angle` degrees (about its
+    centre, as `straighten_turned_photo` does), in the photo as given."""
+    import cv2
+
+    x0, y0, x1, y1 = box
+    turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64)
+    xs, ys = (corners @ turn.T).T
+    return (max(0, int(np.floor(xs.min()))), max(0, int(np.floor(ys.min()))),
+            min(width, int(np.ceil(xs.max()))), min(height, int(np.ceil(ys.max()))))
 
 
 def _reading_order(numbers: list[NumberReading]) -> list[NumberReading]:

@@ -206,7 +206,7 @@ def _read_photos(files: Sequence[Path], channels: int, size: int, failures: Fail
             # Large JPEGs are decoded at a reduced scale that still covers `size`.
             image = read_image(file, grayscale=channels == 1, min_size=size)
             image, tilts[str(file)] = straighten_turned_photo(image)
-            boxed = letterbox(image, size)
+            boxed = letterbox(image, size, straighten=False)
             photos.append(boxed[..., None] if channels == 1 else boxed)
             names.append(str(file))
         except Exception as error:  # noqa: BLE001 - one bad file must not end the run

@@ -37,20 +37,21 @@ __all__ = [
 
 def letterbox(
     image: np.ndarray, size: int = PHOTO_SIZE, fill: int | None = None, *,
-    max_pixels: int | None = None,
+    max_pixels: int | None = None, straighten: bool = True,
 ) -> np.ndarray:
     """Pads a photo to a square (keeping its aspect ratio) and resizes it to `size`.
 
     The padding takes the median colour of the photo's border, so it looks like more
     paper (or more screen) to `HandwritingPreprocess`; shrinking uses area averaging.
-    Unless `fill` is given, a photo turned within its frame is turned back level first
-    (`straighten_turned_photo`): corners of one flat colour far from the paper's, as
-    turning a photo in an editor leaves them (black or white triangles), are painted the
-    colour of the paper next to them (`paint_turned_corners`); a tilted rectangle of photo
-    with flat colour around it (an editor's turn, a turned letterboxed photo) is extended
-    into that colour, every flat pixel taking the colour of the nearest pixel of the
-    photo, so that a table or a shadow along the photo's edge reaches the frame instead of
-    standing inside it like a stroke, and turned back by the angle of its sides.
+    Unless `fill` is given (or `straighten` is False), a photo turned within its frame
+    is turned back level first (`straighten_turned_photo`): corners of one flat colour
+    far from the paper's, as turning a photo in an editor leaves them (black or white
+    triangles), are painted the colour of the paper next to them
+    (`paint_turned_corners`); a tilted rectangle of photo with flat colour around it (an
+    editor's turn, a turned letterboxed photo) is extended into that colour, every flat
+    pixel taking the colour of the nearest pixel of the photo, so that a table or a
+    shadow along the photo's edge reaches the frame instead of standing inside it like a
+    stroke, and turned back by the angle of its sides.
 
     Args:
         image: `(H, W)` or `(H, W, C)` uint8 image.
@@ -62,6 +63,9 @@ def letterbox(
             photo `read_image` accepts, up to an aspect ratio of 4:1). A very thin
             image (1 x 1,000,000) would need a square of a million squared pixels: it
             is refused.
+        straighten: Whether to turn a photo turned within its frame back level first;
+            False for a photo that `straighten_turned_photo` already turned back (a
+            second pass would take the corners that turn left for a turned frame again).
 
     Returns:
         `(size, size, C)` uint8 (or `(size, size)` for a 2D input).
@@ -78,6 +82,7 @@ def letterbox(
     size = check.check_positive_int(size, "size")
     if fill is not None:
         fill = check.check_byte(fill, "fill")
+    straighten = check.check_bool(straighten, "straighten")
     array = np.asarray(image)
     if array.ndim not in (2, 3) or min(array.shape[:2]) < 1:
         raise ValueError(f"`image` must be (H, W) or (H, W, C); received shape {array.shape}")
@@ -97,8 +102,9 @@ def letterbox(
             f"({side * side} pixels), more than 4 x max_pixels={limit} "
             f"(${MAX_PIXELS_ENV_VAR}); crop it closer to the digit first"
         )
-    if fill is None:
+    if fill is None and straighten:
         array, _ = straighten_turned_photo(array)
+    if fill is None:
         border = np.concatenate(
             [array[0], array[-1], array[:, 0], array[:, -1]], axis=0
         ).reshape(-1, *array.shape[2:])

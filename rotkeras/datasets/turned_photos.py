@@ -97,10 +97,9 @@ def straighten_turned_photo(image: np.ndarray) -> tuple[np.ndarray, float]:
     if array.ndim not in (2, 3):
         raise ValueError(f"`image` must be (H, W) or (H, W, C); received shape {array.shape}")
     array = paint_turned_corners(array)
-    region = _turned_region(array)
-    if region is None:
+    outside = _turned_region(array)
+    if outside is None:
         return array, 0.0
-    outside = region
     extended = _extended(array, outside)
     angle, coherence, length = _frame_angle(outside)
     if (abs(angle) < TURNED_MIN_ANGLE or coherence < TURNED_MIN_COHERENCE

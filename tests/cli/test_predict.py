@@ -245,10 +245,10 @@ def test_bad_files_are_reported_and_good_results_kept(tmp_path, reader_path, cap
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     real = predict.letterbox
 
-    def flaky(image, size):  # any failure of one file, not just OSError/ValueError
+    def flaky(image, size, **kwargs):  # any failure of one file, not just OSError/ValueError
         if image.shape[:2] == (100, 100):  # 3_screen.png
             raise RuntimeError("simulated failure")
-        return real(image, size)
+        return real(image, size, **kwargs)
 
     monkeypatch.setattr(predict, "letterbox", flaky)
     code, out, err = _predict(capsys, str(folder), "--model", str(reader_path),
@@ -313,20 +313,31 @@ def test_default_model_is_the_shipped_reader(monkeypatch, capsys) -> None:
 
 @pytest.mark.parametrize("angle", [-30.0, 20.0])
 def test_a_photo_turned_in_an_editor_reports_its_tilt(tmp_path, reader_path, angle,
-                                                      capsys) -> None:
+                                                      capsys, monkeypatch) -> None:
     import json
 
     import cv2
 
+    import rotkeras.cli.predict as predict
+    import rotkeras.datasets.photos as photos
     from benchmarks.photos_heldout import editor_turned
-    from rotkeras.datasets import read_image
+    from rotkeras.datasets import read_image, straighten_turned_photo
+
+    calls = []  # each photo is turned back once: a second pass would turn it again
+
+    def counted(image):
+        calls.append(image.shape)
+        return straighten_turned_photo(image)
+
+    monkeypatch.setattr(predict, "straighten_turned_photo", counted)
+    monkeypatch.setattr(photos, "straighten_turned_photo", counted)
 
     photo = read_image(FIXTURES / "7_paper.jpg")
     for name, image in (("level.png", photo), ("turned.png", editor_turned(photo, angle, 0))):
         cv2.imwrite(str(tmp_path / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     code, out, _ = _predict(capsys, str(tmp_path), "--model", str(reader_path),
                             "--format", "json")
-    assert code == 0
+    assert code == 0 and len(calls) == 2
     tilts = {Path(item["file"]).name: item["tilt"] for item in json.loads(out)}
     assert tilts["level.png"] == 0.0
     assert tilts["turned.png"] == pytest.approx(angle, abs=1.0)

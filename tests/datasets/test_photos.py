@@ -161,6 +161,10 @@ def test_a_turned_photo_reaches_the_frame(corner: int, angle: float, monkeypatch
                         lambda a: seen.append(a) or (a, 0.0))
     letterbox(turned, 64)
     assert len(seen) == 1 and np.array_equal(seen[0], turned)
+    letterbox(turned, 64, straighten=False)  # already turned back: no second pass
+    assert len(seen) == 1
+    with pytest.raises(TypeError, match="straighten"):
+        letterbox(turned, 64, straighten="no")
 
 
 @pytest.mark.parametrize("corner", [0, 255])

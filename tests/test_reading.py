@@ -247,9 +247,90 @@ def test_a_number_turned_in_an_editor_is_read_level(angle) -> None:
     turned = editor_turned(photo, angle, 0)  # black corners, as an editor fills them
     (number,) = read_numbers(turned)
     assert number.text == "3547" and number.orientation == 0
+    assert number.tilt == pytest.approx(angle, abs=1.0)
+    assert number.to_dict()["tilt"] == number.tilt
     # The boxes are in the turned photo: around each digit's box turned with it.
     turn = cv2.getRotationMatrix2D(((photo.shape[1] - 1) / 2, (photo.shape[0] - 1) / 2),
                                    angle, 1.0)
     for digit, (x0, y0, x1, y1) in zip(number.digits, boxes, strict=True):
         xs, ys = (np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ turn.T).T
         assert iou(digit.box, (xs.min(), ys.min(), xs.max(), ys.max())) >= 0.5
+
+
+@pytest.mark.parametrize("turn", [0, 90])
+def test_a_digit_in_two_strokes_that_do_not_meet_is_one_digit(turn) -> None:
+    # A 4 whose stem was written apart from its bar: two pieces side by side, each read
+    # as a digit before ("7212").
+    photo = np.full((160, 260), 235, np.uint8)
+    cv2.putText(photo, "7", (30, 110), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 25, 6, cv2.LINE_AA)
+    cv2.putText(photo, "2", (170, 110), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 25, 6, cv2.LINE_AA)
+    cv2.line(photo, (108, 62), (100, 92), 25, 6, cv2.LINE_AA)
+    cv2.line(photo, (100, 92), (122, 92), 25, 6, cv2.LINE_AA)
+    cv2.line(photo, (131, 62), (131, 110), 25, 6, cv2.LINE_AA)
+    assert cv2.connectedComponents((photo < 128).astype(np.uint8))[0] - 1 == 4
+    photo, _ = turned(photo, np.zeros((1, 4), int), turn)
+    assert [(n.text, n.orientation) for n in read_numbers(photo)] == [("742", turn)]
+
+
+@pytest.mark.parametrize("turn", [0, 180])
+def test_an_eight_in_two_loops_is_one_digit(turn) -> None:
+    # Each loop alone is too low for the line (a dash, a dot): both were dropped before.
+    photo, boxes = render("385", seed=4)
+    photo = photo.copy()
+    x0, y0, x1, y1 = (int(v) for v in boxes[1])
+    middle = (y0 + y1) // 2
+    photo[middle - 1 : middle + 1, x0:x1] = np.median(photo[:4, :4], axis=(0, 1))
+    photo, boxes = turned(photo, boxes, turn)
+    assert_reads(photo, boxes, "385", turn)
+
+
+@pytest.mark.backend_independent
+def test_faint_digits_on_grainy_paper_are_read() -> None:
+    # Card or grainy paper departs from its own estimate everywhere; faint ink that
+    # stands only a little above that grain was lost in it ("23").
+    photo, boxes = render("2947", seed=5)
+    paper = float(np.median(photo[:4, :4]))
+    grain = cv2.GaussianBlur(np.random.default_rng(0).normal(0.0, 1.0, photo.shape[:2]),
+                             (0, 0), 1.0)
+    faint = paper - 0.35 * (paper - photo.astype(np.float64))
+    photo = np.clip(faint + 9.0 * (grain / grain.std())[..., None], 0, 255).astype(np.uint8)
+    assert_reads(photo, boxes, "2947", 0)
+
+
+@pytest.mark.backend_independent
+def test_a_tiny_photo_is_read() -> None:
+    # A 24x24 drawing: its strokes a pixel or two wide ("87" before).
+    photo, _ = render("470", seed=5)
+    small = cv2.resize(photo, (24, 24), interpolation=cv2.INTER_AREA)
+    (number,) = read_numbers(small)
+    assert (number.text, number.orientation, number.tilt) == ("470", 0, 0.0)
+    assert all(0 <= v <= 24 for d in number.digits for v in d.box)
+
+
+@pytest.mark.backend_independent
+def test_a_solid_blob_does_not_set_the_digit_size() -> None:
+    # A dark bar (a printed logo, a shadow) as large as all the digits' ink together
+    # counts as much as its side, not its area: the digits were specks beside it before.
+    from rotkeras.reading._ink import box_of, digit_masks
+
+    contrast = np.zeros((200, 300), np.float32)
+    for x in (40, 90, 140, 190):
+        cv2.circle(contrast, (x, 60), 12, 1.0, 3)
+    contrast[140:180, 20:130] = 1.0
+    boxes = sorted(box_of(mask) for mask in digit_masks(contrast, 0.08))
+    assert [b[0] for b in boxes if b[3] <= 80] == [26, 76, 126, 176]
+
+
+@pytest.mark.backend_independent
+def test_a_ruled_line_a_little_off_level_is_found() -> None:
+    # A rule photographed three degrees off level steps from row to row: no run of one
+    # row is long, but the line is.
+    from rotkeras.reading._ink import _straight_lines
+
+    ink = np.zeros((120, 400), np.uint8)
+    cv2.line(ink, (0, 50), (399, 71), 1, 2)
+    cv2.circle(ink, (200, 30), 15, 1, 3)  # a digit above the line
+    lines = _straight_lines(ink, 75)
+    on_line = ink.astype(bool) & (np.arange(120)[:, None] >= 48)
+    assert lines[on_line].mean() > 0.95
+    assert not lines[:40].any()

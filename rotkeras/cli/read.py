@@ -20,8 +20,8 @@ from rotkeras.datasets.photos import read_image
 from rotkeras.reading.numbers import ORIENTATIONS
 
 #: Columns of the table and CSV outputs: one row per number.
-COLUMNS = ("file", "number", "orientation", "orientation_confidence", "confidence", "box",
-           "digit_confidences", "digit_boxes")
+COLUMNS = ("file", "number", "orientation", "orientation_confidence", "tilt", "confidence",
+           "box", "digit_confidences", "digit_boxes")
 
 
 def run_read(
@@ -107,7 +107,7 @@ def write_numbers(results: Sequence[tuple[str, Sequence[Any]]], output_format: s
         print(json.dumps(items, indent=2), file=out)
         return
     rows = [
-        [file, n.text, n.orientation, f"{n.orientation_confidence:.3f}",
+        [file, n.text, n.orientation, f"{n.orientation_confidence:.3f}", f"{n.tilt:.1f}",
          f"{n.confidence:.3f}", _box(n.box),
          " ".join(f"{d.confidence:.3f}" for d in n.digits),
          " ".join(_box(d.box) for d in n.digits)]
@@ -125,7 +125,7 @@ def write_numbers(results: Sequence[tuple[str, Sequence[Any]]], output_format: s
     cells = [[str(v) for v in row] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
     for row in [list(COLUMNS), *cells]:
-        print("  ".join(v.ljust(widths[i]) if i in (0, 1, 5, 6, 7) else v.rjust(widths[i])
+        print("  ".join(v.ljust(widths[i]) if i in (0, 1, 6, 7, 8) else v.rjust(widths[i])
                         for i, v in enumerate(row)).rstrip(), file=out)
 
 

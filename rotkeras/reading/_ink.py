@@ -10,22 +10,31 @@ import numpy as np
 
 #: Longer side of the resolution at which the digits are searched (a larger photo is shrunk).
 WORKING_SIZE = 640
+#: A smaller photo is enlarged until its longer side is this long (a 28x28 drawing, a
+#: small crop of a form), so that one pixel of ink is not a speck.
+MIN_WORKING_SIZE = 256
 #: Side of the square crop of each digit that the reader sees.
 CROP_SIZE = 64
 #: Straight runs of ink this many digit sizes long are ruled lines, form boxes or edges.
 LINE_LENGTH = 2.5
 #: Components smaller than this fraction of the typical digit size are specks.
 SPECK = 0.35
+#: Pixels a straight line may wander across its run (a ruled line a few degrees off level).
+LINE_SLACK = 2
+#: Ink departs from the paper by at least this many robust deviations of the contrast.
+NOISE_SPREAD = 4.0
 
 
 def ink_contrast(gray: np.ndarray, scale: float, polarity: str) -> np.ndarray:
-    """How far every pixel departs from the paper towards the ink, at the working size."""
+    """How far every pixel departs from the paper towards the ink, at the working size
+    (`scale` times the photo's; a small photo's contrast is found at its own size and
+    then enlarged)."""
     import cv2
 
-    if scale < 1.0:
-        size = (max(8, round(gray.shape[1] * scale)), max(8, round(gray.shape[0] * scale)))
-        gray = cv2.resize(gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     gray = gray.astype(np.float32)
+    size = (max(8, round(gray.shape[1] * scale)), max(8, round(gray.shape[0] * scale)))
+    if scale < 1.0:
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     if polarity == "auto":
         polarity = "dark_on_light" if float(np.median(gray)) >= 0.5 else "light_on_dark"
     if polarity == "light_on_dark":
@@ -33,7 +42,10 @@ def ink_contrast(gray: np.ndarray, scale: float, polarity: str) -> np.ndarray:
     side = max(15, int(min(gray.shape) / 6) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, kernel)
-    return np.clip(paper - gray, 0.0, 1.0)
+    contrast = np.clip(paper - gray, 0.0, 1.0)
+    if scale > 1.0:
+        contrast = np.clip(cv2.resize(contrast, size, interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+    return contrast
 
 
 def digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
@@ -43,7 +55,12 @@ def digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
     strongest = max(strongest, float(contrast.max()) * 0.5)
     if strongest < min_contrast:
         return []
-    ink = (contrast >= max(min_contrast, strongest / 3)).astype(np.uint8)
+    # Textured paper (card, grain, a noisy sensor) departs from its own estimate
+    # everywhere: ink must stand out of that noise too, by NOISE_SPREAD robust deviations.
+    level = float(np.median(contrast))
+    spread = 1.4826 * float(np.median(np.abs(contrast - level)))
+    threshold = max(min_contrast, strongest / 3, level + NOISE_SPREAD * spread)
+    ink = (contrast >= threshold).astype(np.uint8)
     comps, labels = _components(ink)
     if not comps:
         return []
@@ -76,25 +93,32 @@ def digit_masks(contrast: np.ndarray, min_contrast: float) -> list[np.ndarray]:
 
 
 def _components(ink: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray]:
-    """Connected components of the ink (at least 6 pixels) and the label image."""
+    """Connected components of the ink (at least 6 pixels) and the label image; each
+    component's `length` is its area over its stroke width (a stroke's length, a solid
+    blob's side)."""
     import cv2
 
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    depth = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
     comps = []
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
         if area >= 6:
-            comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area})
+            inside = labels[y : y + h, x : x + w] == label
+            width = max(1.0, 2.0 * float(depth[y : y + h, x : x + w][inside].max()))
+            comps.append({"labels": [label], "box": [x, y, x + w, y + h], "area": area,
+                          "length": area / width})
     return comps, labels
 
 
 def _digit_size(comps: list[dict[str, Any]]) -> float:
     """The size (longer side of the box) of a typical digit: the median over the ink, each
-    component weighted by its area, so that specks and dust barely count; long thin
-    components (lines, but also ones) count only when there is nothing else."""
+    component weighted by the length of its strokes, so that specks and dust barely
+    count and a solid blob (a printed logo, a shadow) counts no more than its side; long
+    thin components (lines, but also ones) count only when there is nothing else."""
     sizes = np.array([max(c["box"][2] - c["box"][0], c["box"][3] - c["box"][1]) for c in comps],
                      np.float64)
-    areas = np.array([c["area"] for c in comps], np.float64)
+    areas = np.array([c["length"] for c in comps], np.float64)
     thin = np.array([elongated(c["box"]) for c in comps])
     if not thin.all():
         sizes, areas = sizes[~thin], areas[~thin]
@@ -104,12 +128,20 @@ def _digit_size(comps: list[dict[str, Any]]) -> float:
 
 
 def _straight_lines(ink: np.ndarray, length: int) -> np.ndarray:
-    """The ink of straight horizontal and vertical runs at least `length` pixels long."""
+    """The ink of straight horizontal and vertical runs at least `length` pixels long.
+
+    The ink is first thickened by `LINE_SLACK` pixels across the run, so that a ruled line
+    photographed a few degrees off level (which steps from one pixel row to the next)
+    still makes one long run.
+    """
     import cv2
 
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    lines = (across | down).astype(bool)
+    slack = 2 * LINE_SLACK + 1
+    across = cv2.morphologyEx(cv2.dilate(ink, np.ones((slack, 1), np.uint8)), cv2.MORPH_OPEN,
+                              np.ones((1, length), np.uint8))
+    down = cv2.morphologyEx(cv2.dilate(ink, np.ones((1, slack), np.uint8)), cv2.MORPH_OPEN,
+                            np.ones((length, 1), np.uint8))
+    lines = (across | down).astype(bool) & (ink > 0)
     if lines.any():  # the line's own ragged edge, one pixel either side
         lines = cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (
             ink > 0)

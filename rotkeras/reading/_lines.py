@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from rotkeras.reading._ink import box_of, elongated
@@ -19,15 +21,28 @@ LONE_SPLIT_RATIO = 1.5
 #: A long component is read as several digits when the mean log-probability of the pieces'
 #: digits exceeds the whole's by this much.
 SPLIT_MARGIN = 0.0
+#: Two neighbours are read as one digit when the log-probability of the union's digit
+#: exceeds the mean of theirs by this much.
+JOIN_MARGIN = 0.0
 #: Components with less than this fraction of the line's height inside the line's band
 #: are dashes, dots or fragments; a fragment this close (in line heights) above or below a
 #: digit joins it.
 FLAT = 0.6
 FRAGMENT_GAP = 0.3
+#: Two pieces off the band, one above the other, overlapping along the line by this share
+#: of the shorter and together at most `STACK_LENGTH` line heights long (a slanted 8), are
+#: joined when together they fill the band.
+STACK_OVERLAP = 0.3
+STACK_LENGTH = 1.25
 #: A component off every line is a speck when smaller than this many line heights.
 LONE = 0.75
 #: Thin strokes taller than this many line heights are the sides of boxes, not ones.
 TALL = 1.5
+#: Neighbours on a line closer than this many line heights (or overlapping along it) whose
+#: union is at most `JOIN_LENGTH` line heights long may be one digit broken in two (an
+#: open 0, a 4 whose stem was written apart); the reading decides.
+JOIN_GAP = 0.1
+JOIN_LENGTH = 1.0
 #: Expected width of one digit, as a fraction of the line's digit height (MNIST's median).
 DIGIT_ASPECT = 0.8
 
@@ -43,12 +58,22 @@ def _neighbours(a: tuple[int, ...], b: tuple[int, ...], axis: int, reach: float)
 
 
 def choose_splits(members: list[int], options: dict[int, list[list[int]]],
-                   log_best: np.ndarray) -> list[int]:
-    """Replaces each component that may hold several digits by the candidate (itself, or
-    its pieces in one of a few counts) whose digits the reader is surest of: the largest
+                  log_best: np.ndarray,
+                  joins: list[tuple[int, int, int]] = ()) -> list[int]:
+    """Replaces each pair of neighbours that may be one digit (`joins`: `(i, j, whole)`)
+    by their union when the reader is surer of the union's digit than of the two apart,
+    then each component that may hold several digits by the candidate (itself, or its
+    pieces in one of a few counts) whose digits the reader is surest of: the largest
     mean log-probability of their best digits."""
+    kept = list(members)
+    gains = sorted(((float(log_best[whole] - 0.5 * (log_best[i] + log_best[j])), i, j, whole)
+                    for i, j, whole in joins if i in kept and j in kept), reverse=True)
+    for gain, i, j, whole in gains:
+        if gain > JOIN_MARGIN and i in kept and j in kept:
+            kept[kept.index(i)] = whole
+            kept.remove(j)
     out = []
-    for i in members:
+    for i in kept:
         candidates = options.get(i)
         if not candidates:
             out.append(i)
@@ -61,21 +86,24 @@ def choose_splits(members: list[int], options: dict[int, list[list[int]]],
 
 def group_lines(
     masks: list[np.ndarray],
-) -> tuple[list[tuple[list[int], str | None]], dict[int, list[list[int]]]]:
+) -> tuple[list[tuple[list[int], str | None]], dict[int, list[list[int]]],
+           list[tuple[int, int, int]]]:
     """Groups the digit masks into lines; returns `(members, direction)` per line (direction
-    `"across"`, `"down"`, or None for a lone digit), and for each component too long for
-    one digit the indices of its pieces (appended to `masks`)."""
+    `"across"`, `"down"`, or None for a lone digit), for each component too long for
+    one digit the indices of its pieces, and `(i, j, whole)` for each pair of neighbours
+    that may be one digit (pieces and unions appended to `masks`)."""
     boxes = [box_of(m) for m in masks]
     alive = list(range(len(boxes)))
     pairs, axis = _pairs(boxes, alive)
     if pairs[axis]:
         alive = _tidy_lines(masks, boxes, _groups(alive, pairs[axis]), axis)
         if not alive:
-            return [], {}
+            return [], {}, []
         pairs, _ = _pairs(boxes, alive, axis)
     groups = _groups(alive, pairs[axis])
     lines = []
     options: dict[int, list[list[int]]] = {}
+    joins: list[tuple[int, int, int]] = []
     # A lone component is cut along the photo's lines (across when it has none).
     lone_axis = axis if any(len(g) > 1 for g in groups) else 0
     for members in groups:
@@ -90,11 +118,34 @@ def group_lines(
             # stays among the candidates, however long, and the reading decides.
             options.update(_split_wide(masks, boxes, members, line_axis,
                                        force=len(members) > 1))
+            joins += _joins(masks, boxes, [i for i in members if i not in options], line_axis)
         many = len(members) > 1 or any(i in options for i in members)
         direction = None if line_axis is None or not many else (
             "across" if line_axis == 0 else "down")
         lines.append((members, direction))
-    return lines, options
+    return lines, options, joins
+
+
+def _joins(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[int],
+           axis: int) -> list[tuple[int, int, int]]:
+    """Neighbours along the line that may be one digit broken in two: `(i, j, whole)`,
+    their union appended to `masks`."""
+    if len(members) < 2:
+        return []
+    along = (0, 2) if axis == 0 else (1, 3)
+    across = (1, 3) if axis == 0 else (0, 2)
+    height = float(np.median([boxes[i][across[1]] - boxes[i][across[0]] for i in members]))
+    order = sorted(members, key=lambda i: boxes[i][along[0]] + boxes[i][along[1]])
+    found = []
+    for i, j in zip(order[:-1], order[1:], strict=True):
+        a, b = boxes[i], boxes[j]
+        gap = b[along[0]] - a[along[1]]
+        length = max(a[along[1]], b[along[1]]) - min(a[along[0]], b[along[0]])
+        if gap <= JOIN_GAP * height and length <= JOIN_LENGTH * height:
+            masks.append(masks[i] | masks[j])
+            boxes.append(box_of(masks[-1]))
+            found.append((i, j, len(masks) - 1))
+    return found
 
 
 def _pairs(boxes: list[tuple[int, ...]], alive: list[int], axis: int | None = None,
@@ -147,9 +198,6 @@ def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
     def extent(i: int) -> int:
         return boxes[i][across[1]] - boxes[i][across[0]]
 
-    def centre(i: int, sides: tuple[int, int]) -> float:
-        return 0.5 * (boxes[i][sides[0]] + boxes[i][sides[1]])
-
     def tall(i: int, line_height: float) -> bool:  # a thin stroke much taller than the line
         b = boxes[i]
         return extent(i) > TALL * line_height and b[along[1]] - b[along[0]] <= 0.2 * extent(i)
@@ -170,24 +218,53 @@ def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
             flat.extend(group)
             continue
         body = [i for i in group if extent(i) >= FLAT * line_height] or group
-        xs = np.array([centre(i, along) for i in body])
-        ys = np.array([centre(i, across) for i in body])
-        slopes = [(ys[n] - ys[m]) / (xs[n] - xs[m]) for m in range(len(body))
-                  for n in range(m + 1, len(body)) if xs[n] != xs[m]]
-        slope = float(np.clip(np.median(slopes), -1.0, 1.0)) if slopes else 0.0
-        offset = float(np.median(ys - slope * xs))
         line_height = float(np.median([extent(i) for i in body]))
+        inside = _band(boxes, body, axis, line_height)
+        off = []
         for i in group:
-            b = boxes[i]
-            middle = offset + slope * centre(i, along)
-            inside = min(b[across[1]], middle + line_height / 2) - max(
-                b[across[0]], middle - line_height / 2)
             if tall(i, line_height):
                 continue
-            (flat if inside < FLAT * line_height else kept).append(i)
+            (off if inside(i) < FLAT * line_height else kept).append(i)
+        kept += _stacked_pieces(masks, boxes, off, axis, line_height, inside)
+        flat += off
+    _join_fragments(masks, boxes, flat, kept, axis, FRAGMENT_GAP * height)
+    return sorted(i for i in kept if not tall(i, height))
+
+
+def _band(boxes: list[tuple[int, ...]], body: list[int], axis: int,
+          line_height: float) -> Callable[[int], float]:
+    """The band of a line through the centres of its digits (`body`), `line_height` wide
+    and as tilted as the line: returns how much of the band a box covers, across it."""
+    along = (0, 2) if axis == 0 else (1, 3)
+    across = (1, 3) if axis == 0 else (0, 2)
+
+    def centre(i: int, sides: tuple[int, int]) -> float:
+        return 0.5 * (boxes[i][sides[0]] + boxes[i][sides[1]])
+
+    xs = np.array([centre(i, along) for i in body])
+    ys = np.array([centre(i, across) for i in body])
+    slopes = [(ys[n] - ys[m]) / (xs[n] - xs[m]) for m in range(len(body))
+              for n in range(m + 1, len(body)) if xs[n] != xs[m]]
+    slope = float(np.clip(np.median(slopes), -1.0, 1.0)) if slopes else 0.0
+    offset = float(np.median(ys - slope * xs))
+
+    def inside(i: int) -> float:
+        b, middle = boxes[i], offset + slope * centre(i, along)
+        return min(b[across[1]], middle + line_height / 2) - max(
+            b[across[0]], middle - line_height / 2)
+
+    return inside
+
+
+def _join_fragments(masks: list[np.ndarray], boxes: list[tuple[int, ...]], flat: list[int],
+                    kept: list[int], axis: int, reach: float) -> None:
+    """Joins each piece of `flat` to the digit of `kept` just above or below it (within
+    `reach`, overlapping half its length along the line)."""
+    along = (0, 2) if axis == 0 else (1, 3)
+    across = (1, 3) if axis == 0 else (0, 2)
     for i in flat:
         b = boxes[i]
-        best, best_gap = None, FRAGMENT_GAP * height
+        best, best_gap = None, reach
         for j in kept:
             c = boxes[j]
             overlap = min(b[along[1]], c[along[1]]) - max(b[along[0]], c[along[0]])
@@ -197,7 +274,40 @@ def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
         if best is not None:
             masks[best] = masks[best] | masks[i]
             boxes[best] = box_of(masks[best])
-    return sorted(i for i in kept if not tall(i, height))
+
+
+def _stacked_pieces(masks: list[np.ndarray], boxes: list[tuple[int, ...]], off: list[int],
+                    axis: int, line_height: float,
+                    inside: Callable[[int], float]) -> list[int]:
+    """Joins pairs of pieces off the line's band that lie one above the other (across the
+    line) and together fill the band (an 8 or a 0 written in two strokes that do not
+    meet); returns the joined pieces (each joined into the first of its pair, the second
+    taken out of `off`)."""
+    along = (0, 2) if axis == 0 else (1, 3)
+    across = (1, 3) if axis == 0 else (0, 2)
+    joined = []
+    for i in list(off):
+        for j in list(off):
+            if i == j or i not in off or j not in off:
+                continue
+            a, b = boxes[i], boxes[j]
+            overlap = min(a[along[1]], b[along[1]]) - max(a[along[0]], b[along[0]])
+            shorter = min(a[along[1]] - a[along[0]], b[along[1]] - b[along[0]])
+            gap = max(a[across[0]], b[across[0]]) - min(a[across[1]], b[across[1]])
+            length = max(a[along[1]], b[along[1]]) - min(a[along[0]], b[along[0]])
+            if (overlap < STACK_OVERLAP * shorter or gap > FRAGMENT_GAP * line_height
+                    or length > STACK_LENGTH * line_height):
+                continue
+            saved = masks[i], boxes[i]
+            masks[i] = masks[i] | masks[j]
+            boxes[i] = box_of(masks[i])
+            if inside(i) >= FLAT * line_height:
+                off.remove(i)
+                off.remove(j)
+                joined.append(i)
+            else:
+                masks[i], boxes[i] = saved
+    return joined
 
 
 def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[int],

@@ -10,7 +10,14 @@ import numpy as np
 
 from rotkeras import _validation as check
 from rotkeras.datasets.turned_photos import straighten_turned_photo
-from rotkeras.reading._ink import WORKING_SIZE, crop, digit_masks, ink_contrast, original_box
+from rotkeras.reading._ink import (
+    MIN_WORKING_SIZE,
+    WORKING_SIZE,
+    crop,
+    digit_masks,
+    ink_contrast,
+    original_box,
+)
 from rotkeras.reading._lines import choose_splits, group_lines, reading_direction
 from rotkeras.reading.results import DigitReading, NumberReading
 
@@ -37,7 +44,7 @@ def read_numbers(
     A photo turned within its frame by an angle that is not a right angle (an editor's
     turn: a tilted rectangle of photo, flat colour around it) is turned back level first
     (`rotkeras.datasets.straighten_turned_photo`); the boxes are still given in the photo
-    as given (around the turned digit).
+    as given (around the turned digit), and each number reports the angle as its `tilt`.
 
     1. Ink: the photo is shrunk so that its longer side is at most 640 pixels, the paper
        is estimated with a grey closing (opening for light strokes) and subtracted, and
@@ -100,28 +107,30 @@ def read_numbers(
         >>> read_numbers(np.rot90(photo))[0].orientation in (90, 270)  # bars: either way up
         True
     """
-    gray = _check_photo(photo)
+    image = _check_photo(photo)
     polarity = check.check_choice(polarity, "polarity", _POLARITIES)
     min_contrast = check.check_number(min_contrast, "min_contrast", low=0.0, high=1.0)
     mode = check.check_choice(orientation, "orientation", ORIENTATIONS)
     weights = _check_weights(weights)
-    height, width = gray.shape
+    height, width = image.shape
     # A photo turned within its frame (an editor's turn): read it turned back level.
-    level, tilt = straighten_turned_photo(np.round(gray * 255.0).astype(np.uint8))
+    level, tilt = straighten_turned_photo(np.round(image * 255.0).astype(np.uint8))
     if tilt:
-        gray = level.astype(np.float64) / 255.0
-    scale = min(1.0, WORKING_SIZE / max(height, width))
-    contrast = ink_contrast(gray, scale, polarity)
+        image = level.astype(np.float64) / 255.0
+    longer = max(height, width)
+    scale = min(WORKING_SIZE, max(MIN_WORKING_SIZE, longer)) / longer
+    contrast = ink_contrast(image, scale, polarity)
     masks = digit_masks(contrast, min_contrast)
     if not masks:
         return []
-    lines, options = group_lines(masks)  # appends the pieces of long components to `masks`
+    # appends the pieces of long components, and unions of neighbours, to `masks`
+    lines, options, joins = group_lines(masks)
     crops = np.stack([crop(contrast, mask) for mask in masks])
     scorer, reader = _readers(weights)
     whole_probs, turn_probs = _predict(scorer, crops)
     log_turns = np.log(np.clip(turn_probs, _TINY, 1.0))
     log_best = np.log(np.clip(whole_probs.max(axis=1), _TINY, 1.0))
-    lines = [(choose_splits(members, options, log_best), direction)
+    lines = [(choose_splits(members, options, log_best, joins), direction)
              for members, direction in lines]
     turns, number_turns = _orientations(lines, log_turns, mode)
     upright = np.stack([np.rot90(crop, -int(t)) for crop, t in zip(crops, turns, strict=True)])
@@ -129,7 +138,7 @@ def read_numbers(
     boxes = [original_box(mask, scale, height, width) for mask in masks]
     if tilt:
         boxes = [_turned_box(box, tilt, height, width) for box in boxes]
-    numbers = [_number(members, turn, turn_conf, digit_probs, boxes)
+    numbers = [_number(members, turn, turn_conf, digit_probs, boxes, tilt)
                for (members, _), (turn, turn_conf) in zip(lines, number_turns, strict=True)]
     return _reading_order(numbers)
 
@@ -217,7 +226,7 @@ def _allowed(members: list[int], direction: str | None) -> np.ndarray:
 
 
 def _number(members: list[int], turn: int, turn_conf: float, digit_probs: np.ndarray,
-            boxes: list[tuple[int, ...]]) -> NumberReading:
+            boxes: list[tuple[int, ...]], tilt: float) -> NumberReading:
     """The number of a line: its digits ordered along the reading direction of its turn."""
     direction = reading_direction(turn)
     centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in (boxes[i] for i in members)]
@@ -230,7 +239,7 @@ def _number(members: list[int], turn: int, turn_conf: float, digit_probs: np.nda
     box = (min(d.box[0] for d in digits), min(d.box[1] for d in digits),
            max(d.box[2] for d in digits), max(d.box[3] for d in digits))
     return NumberReading("".join(str(d.digit) for d in digits), digits, 90 * turn, turn_conf,
-                         box)
+                         box, round(float(tilt), 1))
 
 
 # --------------------------------------------------------------------------- checks

@@ -45,6 +45,11 @@ class NumberReading:
         orientation_confidence: The probability of that orientation among those the
             line's direction allows.
         box: `(x_min, y_min, x_max, y_max)` around all the digits, in pixels of the photo.
+        tilt: The angle in degrees counter-clockwise (-45 to 45) by which the photo was
+            turned within its frame (an editor's turn, see
+            `rotkeras.datasets.straighten_turned_photo`) and so turned back before
+            reading; 0 for a photo read as given. The photo was turned by
+            `orientation + tilt` degrees in all.
 
     Examples:
         >>> from rotkeras.reading import DigitReading, NumberReading
@@ -59,6 +64,7 @@ class NumberReading:
     orientation: int
     orientation_confidence: float
     box: tuple[int, int, int, int] = field(default=(0, 0, 0, 0))
+    tilt: float = 0.0
 
     @property
     def confidence(self) -> float:
@@ -66,12 +72,14 @@ class NumberReading:
         return float(math.prod(d.confidence for d in self.digits))
 
     def to_dict(self) -> dict[str, Any]:
-        """The number as a JSON-ready dict (`text`, `orientation`, confidences, boxes, digits)."""
+        """The number as a JSON-ready dict (`text`, `orientation`, confidences, boxes, `tilt`,
+        digits)."""
         return {
             "text": self.text,
             "confidence": round(self.confidence, 6),
             "orientation": self.orientation,
             "orientation_confidence": round(self.orientation_confidence, 6),
             "box": list(self.box),
+            "tilt": round(self.tilt, 1),
             "digits": [d.to_dict() for d in self.digits],
         }

@@ -35,6 +35,7 @@ def test_json_output_parses(photo_file, capsys) -> None:
     assert [item["file"] for item in items] == [str(photo_file)]
     number = items[0]["numbers"][0]
     assert number["text"] == "502" and number["orientation"] == 90
+    assert number["tilt"] == 0.0  # a right-angle turn only
     assert len(number["digits"]) == 3 and len(number["digits"][0]["box"]) == 4
 
 
@@ -45,7 +46,8 @@ def test_table_and_csv_outputs(photo_file, capsys) -> None:
     assert table[1].split()[1:3] == ["502", "90"]
     assert main(["read", "--format", "csv", str(photo_file)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [(r["number"], r["orientation"]) for r in rows] == [("502", "90")]
+    assert [(r["number"], r["orientation"], r["tilt"]) for r in rows] == [("502", "90", "0.0")]
+    assert table[1].split()[table[0].split().index("tilt")] == "0.0"
     assert len(rows[0]["digit_boxes"].split()) == 3
 
 

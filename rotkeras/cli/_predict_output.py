@@ -81,7 +81,8 @@ def _columns(top_k: int, orientation: bool, labelled: bool) -> list[str]:
 def _row(p: Prediction, top_k: int, orientation: bool, labelled: bool) -> list[Any]:
     row: list[Any] = [p.file, p.digit, p.confidence]
     if orientation:
-        row += [*p.orientation, round(p.tilt, 1)] if p.orientation else ["", "", ""]
+        # the tilt is measured to a tenth of a degree: written so, not as the other floats
+        row += [*p.orientation, f"{p.tilt:.1f}"] if p.orientation else ["", "", ""]
     for rank in range(1, top_k):
         row += list(p.digits[rank]) if rank < len(p.digits) else ["", ""]
     if labelled:

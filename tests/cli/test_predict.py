@@ -196,6 +196,7 @@ def test_json_and_csv_match_the_table(reader_path, capsys) -> None:
         assert item["orientation"] == int(row["orientation"]) == int(cells[3])
         assert 0.25 <= item["orientation_confidence"] <= 1.0
         assert item["tilt"] == float(row["tilt"]) == float(cells[5])
+        assert row["tilt"] == cells[5] == f"{item['tilt']:.1f}"  # a tenth, not 0.000000
         top = item["top_k"]
         assert [t["digit"] for t in top] == [item["digit"], int(row["digit_2"]),
                                              int(row["digit_3"])]

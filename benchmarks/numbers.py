@@ -1,6 +1,6 @@
 """`rotkeras.reading.read_numbers` on photos of handwritten numbers, upright and turned.
 
-Two sets:
+Three sets:
 
 - a development set of real photos (`--dev DIR`: images and a `MANIFEST.csv` with the
   columns `file`, `repository`, `number`, `kind`), each photo read upright and turned by
@@ -8,6 +8,8 @@ Two sets:
   segmentation thresholds were chosen on one half of the sources (`source_halves`: grouped
   by repository, about half the photos each); the scores are given for all photos, for
   each half and per kind. Only the held-out half's scores are free of that choice;
+- a fresh set (`--fresh DIR`, the same layout), gathered from other sources after
+  `read_numbers`' thresholds were set and scored only, never looked at to choose them;
 - synthetic numbers composed from the MNIST test digits (`make_synthetic_numbers`):
   separate digits, touching digits, tilted lines, all four turns.
 
@@ -24,7 +26,7 @@ Cost: seconds per photo for a 5-digit number (512x512 photo) on the CPU, the med
 Run::
 
     ROTKERAS_MNIST=mnist.npz python -m benchmarks.numbers --dev numbers-dev \\
-        --out benchmarks/results/numbers.json
+        --fresh numbers-fresh --out benchmarks/results/numbers.json
 """
 
 from __future__ import annotations
@@ -160,6 +162,9 @@ def seconds_per_photo(repeats: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", default=None, help="folder of the development set")
+    parser.add_argument("--fresh", default=None,
+                        help="folder of a set gathered after the thresholds were set "
+                             "(same layout as --dev; scored only)")
     parser.add_argument("--synthetic", type=int, default=40,
                         help="synthetic photos per condition (default 40; 0: none)")
     parser.add_argument("--repeats", type=int, default=5, help="timed reads (default 5)")
@@ -197,6 +202,13 @@ def main(argv: list[str] | None = None) -> int:
         result["dev"] = dev
         print(json.dumps({k: dev[k] for k in ("all", "upright", "turned", "sources")}),
               flush=True)
+    if args.fresh and (Path(args.fresh) / "MANIFEST.csv").is_file():
+        photos, rows = load_dev(Path(args.fresh))
+        fresh = evaluate(photos, [r["number"] for r in rows], {})
+        fresh["sources"] = len({r["repository"].lower() for r in rows})
+        fresh["files"] = [r["file"] for r in rows]
+        result["fresh"] = fresh
+        print(json.dumps({k: fresh[k] for k in ("upright", "turned", "sources")}), flush=True)
     if args.synthetic:
         from rotkeras.datasets import make_synthetic_numbers
 
@@ -218,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
                 turned_already=[int(turns[i]) for i in keep], orientation=mode)["all"]
             print(f"six_nine_{mode}", json.dumps(synthetic[f"six_nine_{mode}"]), flush=True)
         result["synthetic"] = synthetic
-    for part in (result.get("dev"), *(result.get("synthetic") or {}).values()):
+    for part in (result.get("dev"), result.get("fresh"),
+                 *(result.get("synthetic") or {}).values()):
         if isinstance(part, dict):
             part.pop("items", None)
     out = Path(args.out)

@@ -588,6 +588,12 @@ def numbers_results() -> str:
             row(f"held-out half ({held['photos']} photos from {held['sources']} sources), "
                 "upright", held["upright"])
             row("held-out half, turned", held["turned"])
+    fresh = result.get("fresh")
+    if fresh:
+        row(f"fresh photos ({len(fresh['files'])} from {fresh['sources']} other sources, "
+            "gathered after the thresholds were set), upright", fresh["upright"])
+        row("fresh photos, turned", fresh["turned"])
+    if dev:
         for mode, title in (("photo", "one per photo (the default)"),
                             ("number", "one per number"), ("digit", "one per digit")):
             row(f"real photos with a 6 or a 9, all turns, orientation {title}",

@@ -31,7 +31,7 @@ def ink_contrast(gray: np.ndarray, scale: float, polarity: str) -> np.ndarray:
     then enlarged)."""
     import cv2
 
-    gray = gray.astype(np.float32)
+    gray = gray.astype(np.float32, copy=False)  # read_numbers' photo is float32 already
     size = (max(8, round(gray.shape[1] * scale)), max(8, round(gray.shape[0] * scale)))
     if scale < 1.0:
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)

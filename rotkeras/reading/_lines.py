@@ -47,10 +47,15 @@ JOIN_LENGTH = 1.0
 DIGIT_ASPECT = 0.8
 
 
+def _sides(axis: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The box sides `(lo, hi)` along a line running along `axis` (0: across the photo,
+    1: up and down), and across it."""
+    return ((0, 2), (1, 3)) if axis == 0 else ((1, 3), (0, 2))
+
+
 def _neighbours(a: tuple[int, ...], b: tuple[int, ...], axis: int, reach: float) -> bool:
     """Whether boxes `a` and `b` lie side by side along `axis` (0: across, 1: up and down)."""
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
     overlap = min(a[across[1]], b[across[1]]) - max(a[across[0]], b[across[0]])
     extent = min(a[across[1]] - a[across[0]], b[across[1]] - b[across[0]])
     gap = max(a[along[0]], b[along[0]]) - min(a[along[1]], b[along[1]])
@@ -132,8 +137,7 @@ def _joins(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: list[
     their union appended to `masks`."""
     if len(members) < 2:
         return []
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
     height = float(np.median([boxes[i][across[1]] - boxes[i][across[0]] for i in members]))
     order = sorted(members, key=lambda i: boxes[i][along[0]] + boxes[i][along[1]])
     found = []
@@ -192,8 +196,7 @@ def _tidy_lines(masks: list[np.ndarray], boxes: list[tuple[int, ...]],
     one (the flag of a 5, the bar of a 7) and dropped otherwise; thin strokes much taller
     than the line (the sides of form boxes) are dropped. The line's band follows its
     direction, so a tilted line keeps its digits. Returns the indices kept."""
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
 
     def extent(i: int) -> int:
         return boxes[i][across[1]] - boxes[i][across[0]]
@@ -235,8 +238,7 @@ def _band(boxes: list[tuple[int, ...]], body: list[int], axis: int,
           line_height: float) -> Callable[[int], float]:
     """The band of a line through the centres of its digits (`body`), `line_height` wide
     and as tilted as the line: returns how much of the band a box covers, across it."""
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
 
     def centre(i: int, sides: tuple[int, int]) -> float:
         return 0.5 * (boxes[i][sides[0]] + boxes[i][sides[1]])
@@ -260,8 +262,7 @@ def _join_fragments(masks: list[np.ndarray], boxes: list[tuple[int, ...]], flat:
                     kept: list[int], axis: int, reach: float) -> None:
     """Joins each piece of `flat` to the digit of `kept` just above or below it (within
     `reach`, overlapping half its length along the line)."""
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
     for i in flat:
         b = boxes[i]
         best, best_gap = None, reach
@@ -283,8 +284,7 @@ def _stacked_pieces(masks: list[np.ndarray], boxes: list[tuple[int, ...]], off: 
     line) and together fill the band (an 8 or a 0 written in two strokes that do not
     meet); returns the joined pieces (each joined into the first of its pair, the second
     taken out of `off`)."""
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
     joined = []
     for i in list(off):
         for j in list(off):
@@ -316,8 +316,7 @@ def _split_wide(masks: list[np.ndarray], boxes: list[tuple[int, ...]], members: 
     `masks`), in a few candidate counts; returns the candidates by component, the
     component itself (unsplit, as `[i]`) among them when one digit could be that long
     (always, when not `force`)."""
-    along = (0, 2) if axis == 0 else (1, 3)
-    across = (1, 3) if axis == 0 else (0, 2)
+    along, across = _sides(axis)
     heights = [boxes[i][across[1]] - boxes[i][across[0]] for i in members]
     height = float(np.median(heights))
     lengths = {i: boxes[i][along[1]] - boxes[i][along[0]] for i in members}

@@ -46,19 +46,24 @@ def read_numbers(
     (`rotkeras.datasets.straighten_turned_photo`); the boxes are still given in the photo
     as given (around the turned digit), and each number reports the angle as its `tilt`.
 
-    1. Ink: the photo is shrunk so that its longer side is at most 640 pixels, the paper
-       is estimated with a grey closing (opening for light strokes) and subtracted, and
-       the ink is what departs from it by a third of the strongest ink contrast (and at
-       least `min_contrast`).
+    1. Ink: the photo is shrunk so that its longer side is at most 640 pixels (a photo
+       under 256 pixels has its contrast enlarged to 256), the paper is estimated with a
+       grey closing (opening for light strokes) and subtracted, and the ink is what
+       departs from it by a third of the strongest ink contrast, by four robust
+       deviations above the paper's grain, and by at least `min_contrast`.
     2. Digits: connected components of the ink, once straight runs 2.5 digit sizes long
-       (ruled lines, form boxes) are taken out; a fragment lying mostly inside a larger
-       component's box joins it; specks (smaller than about a third of a typical digit)
-       and long lines are dropped.
+       (ruled lines, form boxes, also a few degrees off level) are taken out; a fragment
+       lying mostly inside a larger component's box joins it; specks (smaller than about
+       a third of a typical digit, the size weighted by stroke length) and long lines
+       are dropped.
     3. Numbers: digits whose boxes overlap across the line and lie within about one
        digit of each other form a line; the photo's lines run either across or up and
        down, whichever more neighbouring digits agree on. Pieces lying mostly off their
-       line's band join the digit next to them or are dropped, as are thin strokes much
-       taller than the line (the sides of form boxes). A component much longer along
+       line's band join the digit next to them, or each other when together they fill
+       the band (an 8 in two loops), or are dropped, as are thin strokes much taller than
+       the line (the sides of form boxes). Two neighbours that together are no longer
+       than a digit are read as one when the reader is surer of the whole (a 4 whose stem
+       stands apart). A component much longer along
        its line than the line's digits are high (two or more digits that touch) is cut
        at the thinnest points of its ink profile into as many digits as its length
        suggests.

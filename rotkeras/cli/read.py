@@ -79,7 +79,7 @@ def run_read(
     failures: list[tuple[str, str]] = []
     for file in files:
         try:
-            numbers = read_numbers(read_image(file), weights=weights or "shipped",
+            numbers = read_numbers(read_image(file), weights=weights or "numbers",
                                    polarity=polarity, orientation=orientation)
         except Exception as error:  # noqa: BLE001 - one bad file must not end the run
             failures.append((str(file), failure_reason(error)))

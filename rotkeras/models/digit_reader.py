@@ -14,8 +14,13 @@ from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.handwriting import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
-#: File name of the shipped weights inside the `rotkeras.weights` package.
-WEIGHTS_FILE = "digit_reader.weights.h5"
+#: File names of the shipped weights inside the `rotkeras.weights` package, by the name
+#: `digit_reader(weights=...)` takes: "shipped", the reader of single digits in photos
+#: (trained also on digits tilted by up to 45 degrees), and "numbers", the same network
+#: trained without the tilted digits, which `rotkeras.reading.read_numbers` reads with.
+SHIPPED_WEIGHTS = {"shipped": "digit_reader.weights.h5", "numbers": "number_reader.weights.h5"}
+#: File name of the default shipped weights.
+WEIGHTS_FILE = SHIPPED_WEIGHTS["shipped"]
 #: Architecture of the shipped reader (arguments of `rotation_robust_cnn`).
 READER_FILTERS = (8, 16, 24, 48)
 READER_HIDDEN_UNITS = 128
@@ -29,13 +34,18 @@ P4_NAME = "p4_network"
 SHIFTS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
 
 
-def shipped_weights_path() -> Path:
-    """Path of the shipped reader weights, after checking their SHA-256 checksum.
+def shipped_weights_path(weights: str = "shipped") -> Path:
+    """Path of shipped reader weights, after checking their SHA-256 checksum.
+
+    Args:
+        weights: `"shipped"` (the reader's default weights) or `"numbers"` (the weights
+            trained without tilted digits that `rotkeras.reading.read_numbers` uses).
 
     Returns:
-        The path of `digit_reader.weights.h5` inside the installed package.
+        The path of the weights file inside the installed package.
 
     Raises:
+        ValueError: If `weights` names no shipped weights.
         DamagedWeightsError: If the file is missing or its checksum differs from the one
             recorded next to it (a damaged or modified installation).
 
@@ -43,8 +53,13 @@ def shipped_weights_path() -> Path:
         >>> from rotkeras.models.digit_reader import shipped_weights_path
         >>> shipped_weights_path().name
         'digit_reader.weights.h5'
+        >>> shipped_weights_path("numbers").name
+        'number_reader.weights.h5'
     """
-    return verified_path(WEIGHTS_FILE)
+    if not isinstance(weights, str) or weights not in SHIPPED_WEIGHTS:
+        raise ValueError(f"`weights` must be one of {sorted(SHIPPED_WEIGHTS)}; "
+                         f"received {weights!r}")
+    return verified_path(SHIPPED_WEIGHTS[weights])
 
 
 def digit_reader(
@@ -67,8 +82,11 @@ def digit_reader(
     measured accuracy), after checking their checksum.
 
     Args:
-        weights: `"shipped"` (the pretrained weights), `None` (untrained), or the path
-            of a weights file saved with `model.save_weights` for this architecture.
+        weights: `"shipped"` (the pretrained weights), `"numbers"` (the same network
+            trained without tilted digits, which `rotkeras.reading.read_numbers` reads
+            numbers with: it reads the digits of a number more often right), `None`
+            (untrained), or the path of a weights file saved with `model.save_weights`
+            for this architecture.
         channels: Channels of the input photos: 1 (grayscale), 3 (RGB) or 4 (RGBA).
         orientation_prior: Prior probabilities of the turns 0, 90, 180 and 270 degrees
             counter-clockwise (default: upright half of the time, the other turns
@@ -132,8 +150,8 @@ def digit_reader(
     model = keras.Model(inputs, outputs, name=name)
     if weights is None:
         return model
-    if isinstance(weights, str) and weights == "shipped":
-        path = shipped_weights_path()
+    if isinstance(weights, str) and weights in SHIPPED_WEIGHTS:
+        path = shipped_weights_path(weights)
     else:
         path = Path(weights)
         if not path.is_file():

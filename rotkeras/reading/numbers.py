@@ -34,7 +34,7 @@ _TINY = 1e-12
 def read_numbers(
     photo: Any,
     *,
-    weights: str | os.PathLike[str] = "shipped",
+    weights: str | os.PathLike[str] = "numbers",
     polarity: str = "auto",
     min_contrast: float = 0.08,
     orientation: str = "photo",
@@ -80,8 +80,10 @@ def read_numbers(
         photo: `(height, width)` grayscale, or `(height, width, channels)` with 1, 3
             (RGB) or 4 (RGBA, alpha ignored) channels; uint8, or float in `[0, 1]` or
             `[0, 255]`; at least 8x8 pixels.
-        weights: `"shipped"` (the reader's shipped weights) or the path of a weights file
-            of `rotkeras.models.digit_reader`.
+        weights: `"numbers"` (the digit reader's shipped weights for numbers, trained
+            without tilted digits), `"shipped"` (its default weights, trained also on
+            digits tilted by up to 45 degrees, for single digits photographed at a
+            slant) or the path of a weights file of `rotkeras.models.digit_reader`.
         polarity: `"auto"` (dark ink on light paper when the photo's median is light),
             `"dark_on_light"` or `"light_on_dark"`.
         min_contrast: Smallest ink contrast (in `[0, 1]` units) that counts as ink.
@@ -299,10 +301,11 @@ def _check_photo(photo: Any) -> np.ndarray:
 
 
 def _check_weights(weights: Any) -> str:
-    if isinstance(weights, str) and weights == "shipped":
+    if isinstance(weights, str) and weights in ("numbers", "shipped"):
         return weights
     if not isinstance(weights, str | os.PathLike):
-        raise TypeError(f"`weights` must be 'shipped' or a file path; received {weights!r}")
+        raise TypeError("`weights` must be 'numbers', 'shipped' or a file path; "
+                        f"received {weights!r}")
     path = os.path.abspath(os.fspath(weights))
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Weights file not found: {path}")

@@ -27,11 +27,20 @@ def weights_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_shipped_weights_match_their_checksum() -> None:
-    path = shipped_weights_path()
+@pytest.mark.parametrize("weights", ["shipped", "numbers"])
+def test_shipped_weights_match_their_checksum(weights: str) -> None:
+    path = shipped_weights_path(weights)
+    assert path.name == reader_module.SHIPPED_WEIGHTS[weights]
     manifest = (path.parent / "SHA256SUMS").read_text()
     assert hashlib.sha256(path.read_bytes()).hexdigest() in manifest
     assert path.stat().st_size < 2_000_000
+
+
+def test_the_two_shipped_weights_differ_and_unknown_names_are_refused() -> None:
+    shipped, numbers = (shipped_weights_path(name).read_bytes() for name in ("shipped", "numbers"))
+    assert shipped != numbers
+    with pytest.raises(ValueError, match="'digits'"):
+        shipped_weights_path("digits")
 
 
 def test_damaged_weights_give_a_clear_error(weights_copy: Path) -> None:
@@ -52,8 +61,9 @@ def test_missing_weights_give_a_clear_error(weights_copy: Path) -> None:
         digit_reader()
 
 
-def test_reads_a_drawn_one_whichever_way_up() -> None:
-    reader = digit_reader()
+@pytest.mark.parametrize("weights", ["shipped", "numbers"])
+def test_reads_a_drawn_one_whichever_way_up(weights: str) -> None:
+    reader = digit_reader(weights)
     photo = np.full((1, 120, 100, 3), 235, dtype="uint8")
     photo[0, 20:100, 45:56] = 25
     for k in range(4):

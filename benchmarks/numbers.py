@@ -23,10 +23,14 @@ or a 9 the same scores with `orientation="number"` (each number decides its own 
 Cost: seconds per photo for a 5-digit number (512x512 photo) on the CPU, the median of
 `--repeats` reads after a warm-up.
 
+Photos are read with `read_numbers`' default weights (`digit_reader(weights="numbers")`);
+`--compare shipped` scores the development and fresh sets with the reader's default weights
+too, and `--mnist` both on MNIST's test digits, side by side.
+
 Run::
 
     ROTKERAS_MNIST=mnist.npz python -m benchmarks.numbers --dev numbers-dev \\
-        --fresh numbers-fresh --out benchmarks/results/numbers.json
+        --fresh numbers-fresh --compare shipped --out benchmarks/results/numbers.json
 """
 
 from __future__ import annotations
@@ -86,7 +90,8 @@ def score(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 def evaluate(photos: list[np.ndarray], labels: list[str], groups: dict[str, list[str]],
              *, turns: tuple[int, ...] = TURNS, orientation: str = "photo",
-             turned_already: list[int] | None = None) -> dict[str, Any]:
+             turned_already: list[int] | None = None,
+             weights: str = "numbers") -> dict[str, Any]:
     """Scores `read_numbers` on the photos, each turned by every angle of `turns`."""
     from rotkeras.reading import read_numbers
 
@@ -94,7 +99,7 @@ def evaluate(photos: list[np.ndarray], labels: list[str], groups: dict[str, list
     for index, (photo, label) in enumerate(zip(photos, labels, strict=True)):
         for turn in turns:
             image = np.ascontiguousarray(np.rot90(photo, turn // 90))
-            text, got = reading(read_numbers(image, orientation=orientation))
+            text, got = reading(read_numbers(image, orientation=orientation, weights=weights))
             truth = (turn + (turned_already[index] if turned_already else 0)) % 360
             items.append({"index": index, "label": label, "text": text, "orientation": got,
                           "turn": truth})
@@ -143,6 +148,22 @@ def source_halves(repositories: list[str]) -> list[int]:
     return [half[r.lower()] for r in repositories]
 
 
+def by_half(items: list[dict[str, Any]], rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Upright and turned scores of each half of the sources (`source_halves`)."""
+    halves = source_halves([r["repository"] for r in rows])
+    result = {}
+    for side, name in ((0, "tuning_sources"), (1, "held_out_sources")):
+        members = {i for i, h in enumerate(halves) if h == side}
+        chosen = [i for i in items if i["index"] in members]
+        result[name] = {
+            "photos": len(members),
+            "sources": len({rows[i]["repository"].lower() for i in members}),
+            "upright": score([i for i in chosen if i["turn"] == 0]),
+            "turned": score([i for i in chosen if i["turn"] != 0]),
+        }
+    return result
+
+
 def seconds_per_photo(repeats: int) -> dict[str, Any]:
     from rotkeras.datasets import make_synthetic_numbers
     from rotkeras.reading import read_numbers
@@ -167,10 +188,17 @@ def main(argv: list[str] | None = None) -> int:
                              "(same layout as --dev; scored only)")
     parser.add_argument("--synthetic", type=int, default=40,
                         help="synthetic photos per condition (default 40; 0: none)")
+    parser.add_argument("--compare", default=None, metavar="WEIGHTS",
+                        help="also score the development and fresh sets with these reader "
+                             "weights (e.g. 'shipped': the single-digit reader's)")
+    parser.add_argument("--mnist", default=os.environ.get("ROTKERAS_MNIST") or None,
+                        help="Keras-format mnist.npz: also score the reader weights on MNIST's "
+                             "test digits (default: $ROTKERAS_MNIST)")
     parser.add_argument("--repeats", type=int, default=5, help="timed reads (default 5)")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args(argv)
     result: dict[str, Any] = {"machine": machine()}
+    compare: dict[str, Any] = {}
     result["cost"] = seconds_per_photo(args.repeats)
     print(json.dumps(result["cost"]), flush=True)
     if args.dev and (Path(args.dev) / "MANIFEST.csv").is_file():
@@ -181,16 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             groups[f"kind={row.get('kind', '')}"].append(str(i))
         dev = evaluate(photos, labels, dict(groups))
         dev["sources"] = len({r["repository"].lower() for r in rows})
-        halves = source_halves([r["repository"] for r in rows])
-        for side, name in ((0, "tuning_sources"), (1, "held_out_sources")):
-            members = {i for i, h in enumerate(halves) if h == side}
-            chosen = [i for i in dev["items"] if i["index"] in members]
-            dev[name] = {
-                "photos": len(members),
-                "sources": len({rows[i]["repository"].lower() for i in members}),
-                "upright": score([i for i in chosen if i["turn"] == 0]),
-                "turned": score([i for i in chosen if i["turn"] != 0]),
-            }
+        dev.update(by_half(dev["items"], rows))
         dev["files"] = [r["file"] for r in rows]
         six_nine = [i for i, label in enumerate(labels) if set(label) & {"6", "9"}]
         dev["six_nine"] = {
@@ -202,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         result["dev"] = dev
         print(json.dumps({k: dev[k] for k in ("all", "upright", "turned", "sources")}),
               flush=True)
+        if args.compare:
+            other = evaluate(photos, labels, {}, weights=args.compare)
+            other.update(by_half(other.pop("items"), rows))
+            compare["dev"] = other
     if args.fresh and (Path(args.fresh) / "MANIFEST.csv").is_file():
         photos, rows = load_dev(Path(args.fresh))
         fresh = evaluate(photos, [r["number"] for r in rows], {})
@@ -209,6 +232,21 @@ def main(argv: list[str] | None = None) -> int:
         fresh["files"] = [r["file"] for r in rows]
         result["fresh"] = fresh
         print(json.dumps({k: fresh[k] for k in ("upright", "turned", "sources")}), flush=True)
+        if args.compare:
+            other = evaluate(photos, [r["number"] for r in rows], {}, weights=args.compare)
+            other.pop("items")
+            compare["fresh"] = other
+    if compare:
+        result["compare"] = {"weights": args.compare, **compare}
+        print("compare", args.compare, json.dumps(
+            {k: v["upright"] for k, v in compare.items()}), flush=True)
+    if args.mnist:
+        from benchmarks.photos import mnist_scores
+        from rotkeras.models import digit_reader
+
+        names = ["numbers", *([args.compare] if args.compare else [])]
+        result["mnist"] = mnist_scores({name: digit_reader(name) for name in names}, args.mnist)
+        print("mnist", json.dumps(result["mnist"]), flush=True)
     if args.synthetic:
         from rotkeras.datasets import make_synthetic_numbers
 

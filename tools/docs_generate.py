@@ -613,6 +613,35 @@ def numbers_results() -> str:
     return "\n".join(lines)
 
 
+def numbers_weights() -> str:
+    """The numbers read exactly with the shipped weights for numbers and with the reader's
+    default weights, side by side (benchmarks/numbers.py --compare)."""
+    result = json.loads((ROOT / "benchmarks" / "results" / "numbers.json").read_text("utf-8"))
+    other = result["compare"]
+    lines = ["| set | photos | weights for numbers (no tilts) | "
+             f"`{other['weights']}` weights |", "|---|---:|---:|---:|"]
+    sets = [("dev", None, "real photos, upright"), ("dev", None, "real photos, turned"),
+            ("dev", "tuning_sources", "tuning half, upright"),
+            ("dev", "tuning_sources", "tuning half, turned"),
+            ("dev", "held_out_sources", "held-out half, upright"),
+            ("dev", "held_out_sources", "held-out half, turned"),
+            ("fresh", None, "fresh photos, upright"), ("fresh", None, "fresh photos, turned")]
+    for part, half, title in sets:
+        view = "turned" if title.endswith("turned") else "upright"
+        ours, theirs = result[part], other[part]
+        if half:
+            ours, theirs = ours[half], theirs[half]
+        lines.append(f"| {title} | {ours[view]['photos']} | {_percent(ours[view]['exact'], 1)} "
+                     f"| {_percent(theirs[view]['exact'], 1)} |")
+    mnist = result["mnist"]
+    for key, title, count in (("upright", "MNIST test digits, upright", "10,000"),
+                              ("combined", "MNIST test digits and each turned by a right "
+                               "angle", "20,000")):
+        lines.append(f"| {title} | {count} | {_percent(mnist['numbers'][key])} | "
+                     f"{_percent(mnist[other['weights']][key])} |")
+    return "\n".join(lines)
+
+
 HELDOUT = ROOT / "benchmarks" / "results" / "photos_heldout.json"
 HELDOUT_DEFAULT = ROOT / "benchmarks" / "results" / "photos_heldout_default.json"
 HELDOUT_UNTILTED = ROOT / "benchmarks" / "results" / "photos_heldout_untilted.json"
@@ -875,6 +904,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "reader-mnist": reader_mnist,
         "reader-photos": reader_photos,
         "numbers-results": numbers_results,
+        "numbers-weights": numbers_weights,
 
 
         "reader-heldout": reader_heldout,

@@ -10,6 +10,12 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
+#: The digit reader's shipped weights files, by the name `digit_reader(weights=...)` takes:
+#: "shipped", its default weights (trained also on digits tilted by up to 45 degrees), and
+#: "numbers", the same network trained without the tilted digits, which
+#: `rotkeras.reading.read_numbers` reads with.
+READER_WEIGHTS = {"shipped": "digit_reader.weights.h5", "numbers": "number_reader.weights.h5"}
+
 
 class DamagedWeightsError(ValueError):
     """The shipped weights file is missing or does not match its recorded checksum.

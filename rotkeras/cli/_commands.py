@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from rotkeras._shipped import READER_WEIGHTS
 from rotkeras._version import __version__
 from rotkeras.cli import _preflight, _terminal
 
@@ -114,7 +115,7 @@ def read(args: argparse.Namespace) -> int:
     line), decides one orientation for the photo (or per number, `--orientation`) and
     prints each number with its orientation, confidences and the boxes of its digits in
     the photo."""
-    if args.weights is not None:
+    if args.weights not in (None, *READER_WEIGHTS):
         _preflight.input_file(args.weights, "--weights")
     _preflight.prediction_inputs(args.inputs)  # none usable: refused before loading
     _terminal.start_backend_quietly()

@@ -142,8 +142,10 @@ def _add_read(sub: _Subparsers) -> None:
     read = _command(sub, "read", _commands.read,
                     "read handwritten numbers (several digits, any way up) in photos")
     _add_inputs(read)
-    read.add_argument("--weights", default=None, metavar="PATH.weights.h5",
-                      help="digit reader weights (default: the shipped weights for numbers)")
+    read.add_argument("--weights", default=None, metavar="{numbers,shipped,PATH.weights.h5}",
+                      help="digit reader weights: 'numbers' (the shipped weights for numbers, "
+                      "the default), 'shipped' (the reader's default weights) or a weights "
+                      "file")
     _add_polarity(read, "ink darker or lighter than the paper (default: auto)")
     read.add_argument("--orientation", default="photo", choices=("photo", "number", "digit"),
                       help="one orientation for all numbers of a photo (default), one per "

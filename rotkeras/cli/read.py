@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from rotkeras._shipped import READER_WEIGHTS
 from rotkeras.cli.predict import FORMATS, collect_files, failure_reason
 from rotkeras.datasets.photos import read_image
 from rotkeras.reading.numbers import ORIENTATIONS
@@ -70,7 +71,7 @@ def run_read(
     if orientation not in ORIENTATIONS:
         raise ValueError(f"--orientation must be one of {ORIENTATIONS}; received "
                          f"{orientation!r}")
-    if weights is not None and not os.path.isfile(weights):
+    if weights not in (None, *READER_WEIGHTS) and not os.path.isfile(weights):
         raise FileNotFoundError(f"--weights: weights file not found: {weights}")
     files = collect_files(inputs)
     if not files:

@@ -9,16 +9,18 @@ from typing import Any
 
 import keras
 
-from rotkeras._shipped import DamagedWeightsError, verified_path  # noqa: F401 (public here)
+from rotkeras._shipped import (  # noqa: F401 (DamagedWeightsError: public here)
+    READER_WEIGHTS,
+    DamagedWeightsError,
+    verified_path,
+)
 from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.handwriting import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
 #: File names of the shipped weights inside the `rotkeras.weights` package, by the name
-#: `digit_reader(weights=...)` takes: "shipped", the reader of single digits in photos
-#: (trained also on digits tilted by up to 45 degrees), and "numbers", the same network
-#: trained without the tilted digits, which `rotkeras.reading.read_numbers` reads with.
-SHIPPED_WEIGHTS = {"shipped": "digit_reader.weights.h5", "numbers": "number_reader.weights.h5"}
+#: `digit_reader(weights=...)` takes ("shipped" and "numbers").
+SHIPPED_WEIGHTS = READER_WEIGHTS
 #: File name of the default shipped weights.
 WEIGHTS_FILE = SHIPPED_WEIGHTS["shipped"]
 #: Architecture of the shipped reader (arguments of `rotation_robust_cnn`).

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rotkeras import _validation as check
+from rotkeras._shipped import READER_WEIGHTS
 from rotkeras.datasets.turned_photos import straighten_turned_photo
 from rotkeras.reading._ink import (
     MIN_WORKING_SIZE,
@@ -301,7 +302,7 @@ def _check_photo(photo: Any) -> np.ndarray:
 
 
 def _check_weights(weights: Any) -> str:
-    if isinstance(weights, str) and weights in ("numbers", "shipped"):
+    if isinstance(weights, str) and weights in READER_WEIGHTS:
         return weights
     if not isinstance(weights, str | os.PathLike):
         raise TypeError("`weights` must be 'numbers', 'shipped' or a file path; "

@@ -75,12 +75,16 @@ def test_orientation_option(tmp_path, capsys) -> None:
     path = tmp_path / "two.png"
     cv2.imwrite(str(path), np.ascontiguousarray(np.rot90(np.concatenate([top, low]), 2)))
     found = {}
-    for mode in ("photo", "number"):
-        assert main(["read", "--format", "json", "--orientation", mode, "--weights",
-                     str(shipped_weights_path("shipped")), str(path)]) == 0
+    # The default weights by name and by their file read the same.
+    for mode, weights in (("photo", "shipped"), ("number", "shipped"),
+                          ("number", str(shipped_weights_path("shipped")))):
+        assert main(["read", "--format", "json", "--orientation", mode, "--weights", weights,
+                     str(path)]) == 0
         numbers = json.loads(capsys.readouterr().out)[0]["numbers"]
-        found[mode] = sorted((n["text"], n["orientation"]) for n in numbers)
-    assert found == {"photo": [("3547", 180), ("6", 180)], "number": [("3547", 180), ("9", 0)]}
+        found[mode, weights != "shipped"] = sorted((n["text"], n["orientation"]) for n in numbers)
+    assert found == {("photo", False): [("3547", 180), ("6", 180)],
+                     ("number", False): [("3547", 180), ("9", 0)],
+                     ("number", True): [("3547", 180), ("9", 0)]}
     with pytest.raises(SystemExit):
         main(["read", "--orientation", "page", str(path)])
     assert "--orientation" in capsys.readouterr().err

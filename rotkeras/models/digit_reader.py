@@ -18,11 +18,8 @@ from rotkeras.datasets.tutorial import TUTORIAL_TURNS
 from rotkeras.layers.handwriting import HandwritingPreprocess
 from rotkeras.models.rotation_robust_cnn import rotation_robust_cnn
 
-#: File names of the shipped weights inside the `rotkeras.weights` package, by the name
-#: `digit_reader(weights=...)` takes ("shipped" and "numbers").
-SHIPPED_WEIGHTS = READER_WEIGHTS
-#: File name of the default shipped weights.
-WEIGHTS_FILE = SHIPPED_WEIGHTS["shipped"]
+#: File name of the default shipped weights (`READER_WEIGHTS` names both shipped files).
+WEIGHTS_FILE = READER_WEIGHTS["shipped"]
 #: Architecture of the shipped reader (arguments of `rotation_robust_cnn`).
 READER_FILTERS = (8, 16, 24, 48)
 READER_HIDDEN_UNITS = 128
@@ -58,10 +55,10 @@ def shipped_weights_path(weights: str = "shipped") -> Path:
         >>> shipped_weights_path("numbers").name
         'number_reader.weights.h5'
     """
-    if not isinstance(weights, str) or weights not in SHIPPED_WEIGHTS:
-        raise ValueError(f"`weights` must be one of {sorted(SHIPPED_WEIGHTS)}; "
+    if not isinstance(weights, str) or weights not in READER_WEIGHTS:
+        raise ValueError(f"`weights` must be one of {sorted(READER_WEIGHTS)}; "
                          f"received {weights!r}")
-    return verified_path(SHIPPED_WEIGHTS[weights])
+    return verified_path(READER_WEIGHTS[weights])
 
 
 def digit_reader(
@@ -152,7 +149,7 @@ def digit_reader(
     model = keras.Model(inputs, outputs, name=name)
     if weights is None:
         return model
-    if isinstance(weights, str) and weights in SHIPPED_WEIGHTS:
+    if isinstance(weights, str) and weights in READER_WEIGHTS:
         path = shipped_weights_path(weights)
     else:
         path = Path(weights)

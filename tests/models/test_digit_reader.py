@@ -30,7 +30,7 @@ def weights_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize("weights", ["shipped", "numbers"])
 def test_shipped_weights_match_their_checksum(weights: str) -> None:
     path = shipped_weights_path(weights)
-    assert path.name == reader_module.SHIPPED_WEIGHTS[weights]
+    assert path.name == reader_module.READER_WEIGHTS[weights]
     manifest = (path.parent / "SHA256SUMS").read_text()
     assert hashlib.sha256(path.read_bytes()).hexdigest() in manifest
     assert path.stat().st_size < 2_000_000

@@ -25,7 +25,8 @@ Cost: seconds per photo for a 5-digit number (512x512 photo) on the CPU, the med
 
 Photos are read with `read_numbers`' default weights (`digit_reader(weights="numbers")`);
 `--compare shipped` scores the development and fresh sets with the reader's default weights
-too, and `--mnist` both on MNIST's test digits, side by side.
+too (or with a weights file: `--compare PATH.weights.h5`), and `--mnist` both on MNIST's
+test digits, side by side; `--turns 0` reads the photos upright only, a quick comparison.
 
 Run::
 
@@ -180,6 +181,24 @@ def seconds_per_photo(repeats: int) -> dict[str, Any]:
             "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def _label(weights: str) -> str:
+    """How the results name the weights: a shipped name, or a weights file's name (not its
+    folder)."""
+    return weights if weights in ("numbers", "shipped") else Path(weights).name
+
+
+def _turns(text: str) -> tuple[int, ...]:
+    """`--turns`: right angles, comma separated."""
+    try:
+        turns = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        turns = ()
+    if not turns or any(t not in TURNS for t in turns):
+        raise argparse.ArgumentTypeError(f"expected right angles from {TURNS}, comma "
+                                         f"separated; received {text!r}")
+    return turns
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", default=None, help="folder of the development set")
@@ -194,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist", default=os.environ.get("ROTKERAS_MNIST") or None,
                         help="Keras-format mnist.npz: also score the reader weights on MNIST's "
                              "test digits (default: $ROTKERAS_MNIST)")
+    parser.add_argument("--turns", type=_turns, default=TURNS, metavar="0,90,180,270",
+                        help="turns of each development and fresh photo to read (default: "
+                             "all four; 0: upright only, a quick comparison of weights)")
     parser.add_argument("--repeats", type=int, default=5, help="timed reads (default 5)")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args(argv)
@@ -207,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         groups: dict[str, list[str]] = defaultdict(list)
         for i, row in enumerate(rows):
             groups[f"kind={row.get('kind', '')}"].append(str(i))
-        dev = evaluate(photos, labels, dict(groups))
+        dev = evaluate(photos, labels, dict(groups), turns=args.turns)
         dev["sources"] = len({r["repository"].lower() for r in rows})
         dev.update(by_half(dev["items"], rows))
         dev["files"] = [r["file"] for r in rows]
@@ -216,28 +238,30 @@ def main(argv: list[str] | None = None) -> int:
             "photos": len(six_nine),
             "photo": score([i for i in dev["items"] if i["index"] in set(six_nine)]),
             **{mode: evaluate([photos[i] for i in six_nine], [labels[i] for i in six_nine],
-                              {}, orientation=mode)["all"] for mode in ("number", "digit")},
+                              {}, orientation=mode, turns=args.turns)["all"]
+               for mode in ("number", "digit")},
         }
         result["dev"] = dev
         print(json.dumps({k: dev[k] for k in ("all", "upright", "turned", "sources")}),
               flush=True)
         if args.compare:
-            other = evaluate(photos, labels, {}, weights=args.compare)
+            other = evaluate(photos, labels, {}, weights=args.compare, turns=args.turns)
             other.update(by_half(other.pop("items"), rows))
             compare["dev"] = other
     if args.fresh and (Path(args.fresh) / "MANIFEST.csv").is_file():
         photos, rows = load_dev(Path(args.fresh))
-        fresh = evaluate(photos, [r["number"] for r in rows], {})
+        fresh = evaluate(photos, [r["number"] for r in rows], {}, turns=args.turns)
         fresh["sources"] = len({r["repository"].lower() for r in rows})
         fresh["files"] = [r["file"] for r in rows]
         result["fresh"] = fresh
         print(json.dumps({k: fresh[k] for k in ("upright", "turned", "sources")}), flush=True)
         if args.compare:
-            other = evaluate(photos, [r["number"] for r in rows], {}, weights=args.compare)
+            other = evaluate(photos, [r["number"] for r in rows], {}, weights=args.compare,
+                             turns=args.turns)
             other.pop("items")
             compare["fresh"] = other
     if compare:
-        result["compare"] = {"weights": args.compare, **compare}
+        result["compare"] = {"weights": _label(args.compare), **compare}
         print("compare", args.compare, json.dumps(
             {k: v["upright"] for k, v in compare.items()}), flush=True)
     if args.mnist:
@@ -245,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         from rotkeras.models import digit_reader
 
         names = ["numbers", *([args.compare] if args.compare else [])]
-        result["mnist"] = mnist_scores({name: digit_reader(name) for name in names}, args.mnist)
+        result["mnist"] = mnist_scores({_label(name): digit_reader(name) for name in names},
+                                       args.mnist)
         print("mnist", json.dumps(result["mnist"]), flush=True)
     if args.synthetic:
         from rotkeras.datasets import make_synthetic_numbers

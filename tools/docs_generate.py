@@ -642,6 +642,38 @@ def numbers_weights() -> str:
     return "\n".join(lines)
 
 
+REAL_DIGITS = {
+    "Semeion and optdigits-orig (6,270 digits)":
+        ROOT / "benchmarks" / "results" / "numbers_real_uci.json",
+    "ARDIS Dataset IV (7,474 digits)":
+        ROOT / "benchmarks" / "results" / "numbers_real_ardis.json",
+}
+
+
+def numbers_real_digits() -> str:
+    """Upright numbers read exactly and MNIST, for the weights for numbers and for the same
+    recipe with real digits added (benchmarks/numbers.py --turns 0 --compare PATH)."""
+    runs = {name: json.loads(path.read_text("utf-8")) for name, path in REAL_DIGITS.items()}
+    first = next(iter(runs.values()))
+
+    def row(title: str, result: dict[str, Any], other: bool) -> str:
+        dev = result["compare"]["dev"] if other else result["dev"]
+        fresh = result["compare"]["fresh"] if other else result["fresh"]
+        mnist = result["mnist"][result["compare"]["weights"] if other else "numbers"]
+        cells = [dev["tuning_sources"]["upright"], dev["held_out_sources"]["upright"],
+                 dev["upright"], fresh["upright"]]
+        exact = " | ".join(f"{round(c['exact'] * c['photos'])} of {c['photos']}" for c in cells)
+        return (f"| {title} | {exact} | {_percent(mnist['upright'])} "
+                f"| {_percent(mnist['combined'])} |")
+
+    lines = ["| training digits added | tuning half | held-out half | development set "
+             "| fresh set | MNIST upright | MNIST combined |",
+             "|---|---:|---:|---:|---:|---:|---:|",
+             row("none (the weights for numbers)", first, other=False)]
+    lines += [row(name, result, other=True) for name, result in runs.items()]
+    return "\n".join(lines)
+
+
 HELDOUT = ROOT / "benchmarks" / "results" / "photos_heldout.json"
 HELDOUT_DEFAULT = ROOT / "benchmarks" / "results" / "photos_heldout_default.json"
 HELDOUT_UNTILTED = ROOT / "benchmarks" / "results" / "photos_heldout_untilted.json"
@@ -913,6 +945,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "reader-heldout-corners": reader_heldout_corners,
         "reader-tilt-choice": reader_tilt_choice,
         "reader-continental-choice": reader_continental_choice,
+        "numbers-real-digits": numbers_real_digits,
         "deploy-runtimes": deploy_runtimes,
         "deploy-predict": deploy_predict,
         "deploy-cost": deploy_cost,

@@ -34,7 +34,7 @@ DESCRIPTIONS = {
     "rotkeras/cli/": "the `rotkeras` command and its subcommands",
     "rotkeras/cli/reproduce/": "`rotkeras reproduce`: runner, phase registry, report, figures",
     "rotkeras/cli/reproduce/phases/": "the phases of `rotkeras reproduce`",
-    "rotkeras/datasets/": "MNIST loading, rotated test sets, reading photos",
+    "rotkeras/datasets/": "MNIST and real digit sets, rotated test sets, reading photos",
     "rotkeras/evaluation/": "accuracy on rotated sets, per angle and on photos",
     "rotkeras/layers/": "the Keras layers (`from rotkeras.layers import X`)",
     "rotkeras/layers/handwriting/": "layers for photos of handwriting and their pipeline",

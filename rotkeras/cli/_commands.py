@@ -70,13 +70,15 @@ def train_reader(args: argparse.Namespace) -> int:
     _preflight.output_file(args.out, "--out", (".weights.h5",))
     if args.cache is not None:
         _preflight.output_folder(args.cache, "--cache")
+    for path in args.real:
+        _preflight.real_digits(path)
     _terminal.start_backend_quietly()
     from rotkeras.cli.train_reader import train_reader
 
     result = train_reader(
         args.out, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         synthetic=args.synthetic, synthetic_seed=args.synthetic_seed, tilt=args.tilt,
-        continental=args.continental,
+        continental=args.continental, real=args.real, real_repeat=args.real_repeat,
         seed=args.seed, limit=args.limit, cache=args.cache,
         log=lambda line: print(line, flush=True),
     )

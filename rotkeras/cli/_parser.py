@@ -78,6 +78,12 @@ def _add_train_reader(sub: _Subparsers) -> None:
     reader.add_argument("--continental", type=_preflight.share_option, default=0.3,
                         metavar="P", help="share of the MNIST 1s drawn with a flag and of "
                         "the 7s with a crossbar (default: 0.3; 0: none)")
+    reader.add_argument("--real", action="append", default=[], metavar="PATH",
+                        help="also train on a set of real handwritten digits: UCI's "
+                        "semeion.data or an optdigits-orig file, or a folder of ARDIS "
+                        "Dataset IV's CSV files; repeat for several (default: none)")
+    _add_count(reader, "--real-repeat", 2,
+               "times each real digit is used per epoch (default: 2)")
     _add_seed(reader, "seed of the weights, turns, augmentation and shuffling (default: 0)")
     _add_count(reader, "--limit", None,
                "use only the first N MNIST training and test images (quick checks)")

@@ -144,6 +144,20 @@ def mnist_file(path: str | os.PathLike[str] | None, option: str = "--data") -> P
     return target
 
 
+def real_digits(path: str | os.PathLike[str], option: str = "--real") -> Path:
+    """Checks a set of real digits for `train-reader`: a folder holding ARDIS Dataset IV's
+    four CSV files, or a readable file (Semeion or optdigits-orig, checked when read)."""
+    from rotkeras.datasets.ardis import ardis_folder
+
+    target = Path(path).expanduser()
+    if not target.is_dir():
+        return input_file(target, option)
+    try:
+        return ardis_folder(target)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{option}: {error}") from None
+
+
 def photo_folder(path: str | os.PathLike[str], option: str = "--photos") -> Path:
     """Checks a folder of labelled digit photos: it holds images with a label.
 

@@ -11,6 +11,8 @@ with the defaults below (seed 0). The recipe:
    ruled and squared paper, tight crops, screens; lighting, shadows, blur, noise, JPEG)
    and passed through the reader's own `HandwritingPreprocess`, each used
    `synthetic_repeat` times per epoch. No test digit and no real photo is used.
+   `real` (`--real PATH`, none in the shipped recipes) adds sets of real handwritten
+   digits (`real_training_set`), each used `real_repeat` times per epoch.
 2. Every batch is turned by `rotkeras.datasets.TurnedBatches` (upright half of the time,
    90, -90 and 180 degrees a sixth each; labels are the digit and the turn), then
    augmented inside the training model by `RandomStrokeWidth(0.5)`, by shifts of
@@ -41,6 +43,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +126,61 @@ def synthetic_training_set(
         np.savez_compressed(tmp, x=x8, y=photo_labels)
         os.replace(tmp, path)
     return x8.astype("float32")[..., None] / 255.0, photo_labels.astype("int64")
+
+
+def load_real_digits(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The digits of one set of real handwriting: a folder of ARDIS Dataset IV
+    (`rotkeras.datasets.load_ardis`, training and test digits) or a Semeion or
+    optdigits-orig file (`rotkeras.datasets.load_uci_digits`)."""
+    from rotkeras.datasets.ardis import load_ardis
+    from rotkeras.datasets.uci_digits import load_uci_digits
+
+    if Path(path).expanduser().is_dir():
+        (x_train, y_train), (x_test, y_test) = load_ardis(path)
+        return np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test])
+    return load_uci_digits(path)
+
+
+def real_training_set(paths: Sequence[str | os.PathLike[str]],
+                      log: Any = print) -> tuple[np.ndarray, np.ndarray]:
+    """Real handwritten digits, read as the reader reads a digit cut from a photo.
+
+    Each digit (exact copies once per set) is turned into what
+    `rotkeras.reading.read_numbers` gives the reader, dark ink on light paper with a
+    margin of a seventh of its side, enlarged to about 144 pixels (bilinear, which also
+    smooths binary pixels), and passed through the reader's own `HandwritingPreprocess`.
+
+    Args:
+        paths: Sets of real digits (`load_real_digits`).
+        log: Called with a progress line per set.
+
+    Returns:
+        `(n, 28, 28, 1)` float32 digits in `[0, 1]` and their int64 labels.
+    """
+    import cv2
+
+    xs, ys = [], []
+    for path in paths:
+        start = time.perf_counter()
+        images, labels = load_real_digits(path)
+        _, first = np.unique(images.reshape(len(images), -1), axis=0, return_index=True)
+        first = np.sort(first)
+        images, labels = images[first], labels[first]
+        size = images.shape[1]
+        margin = max(1, size // 7)
+        side = 144
+        crops = np.empty((len(images), side, side, 3), np.uint8)
+        for i, digit in enumerate(images):
+            paper = cv2.copyMakeBorder(255 - digit, margin, margin, margin, margin,
+                                       cv2.BORDER_CONSTANT, value=255)
+            crops[i] = cv2.resize(paper, (side, side), interpolation=cv2.INTER_LINEAR)[..., None]
+        preprocess = keras.Sequential([keras.Input((side, side, 3), dtype="uint8"),
+                                       HandwritingPreprocess()])
+        xs.append(np.asarray(preprocess.predict(crops, batch_size=100, verbose=0), np.float32))
+        ys.append(labels.astype("int64"))
+        log(f"real digits: {len(images)} from {path}, preprocessed in "
+            f"{time.perf_counter() - start:.0f} s")
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def _strokes(images: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -278,6 +336,8 @@ def train_reader(
     synthetic_seed: int = 11,
     tilt: float = 0.3,
     continental: float = 0.3,
+    real: Sequence[str | os.PathLike[str]] = (),
+    real_repeat: int = 2,
     seed: int = 0,
     limit: int | None = None,
     cache: str | os.PathLike[str] | None = None,
@@ -298,6 +358,9 @@ def train_reader(
             (0 for none).
         continental: Share of the MNIST 1s given a flag and of the 7s given a crossbar
             (0 for none).
+        real: Sets of real handwritten digits added to the training set
+            (`load_real_digits`, read by `real_training_set`).
+        real_repeat: Times each real digit is used per epoch.
         seed: Seed of Keras (weights, turns, augmentation, shuffling).
         limit: Use only the first `limit` MNIST training and test images (quick checks).
         cache: Folder that caches the preprocessed synthetic photos.
@@ -313,8 +376,10 @@ def train_reader(
     if cache is not None:
         _preflight.output_folder(cache, "cache")
     _preflight.mnist_file(data, "data")
+    for path in real:
+        _preflight.real_digits(path)
     for name, value in (("epochs", epochs), ("batch_size", batch_size),
-                        ("synthetic_repeat", synthetic_repeat)):
+                        ("synthetic_repeat", synthetic_repeat), ("real_repeat", real_repeat)):
         check.check_positive_int(value, name)
     check.check_int(synthetic, "synthetic", minimum=0)
     check.check_seed(synthetic_seed, "synthetic_seed", allow_none=False)
@@ -334,6 +399,10 @@ def train_reader(
         xs, ys = synthetic_training_set(synthetic, x_train, y_train, synthetic_seed, cache, log)
         x = np.concatenate([x] + [xs] * synthetic_repeat)
         y = np.concatenate([y] + [ys] * synthetic_repeat)
+    if real:  # real handwriting, as the reader sees a photo's digit
+        xr, yr = real_training_set(real, log)
+        x = np.concatenate([x] + [xr] * real_repeat)
+        y = np.concatenate([y] + [yr] * real_repeat)
     keras.utils.set_random_seed(seed)
     reader = digit_reader(weights=None)
     core = reader.get_layer(CORE_NAME)  # the network averaged over shifts

@@ -1,4 +1,4 @@
-"""Data sets: MNIST, rotated test sets and photos of handwritten digits.
+"""Data sets: MNIST, real digits (ARDIS, UCI), rotated test sets and photos of handwritten digits.
 
 The submodules load when one of their names is first used, so reading photos
 (`read_image`, `letterbox`) does not import Keras.
@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rotkeras.datasets.ardis import load_ardis
     from rotkeras.datasets.mnist import load_mnist, to_float_images
     from rotkeras.datasets.photos import (
         collect_files,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from rotkeras.datasets.synthetic_photos import make_synthetic_photos
     from rotkeras.datasets.turned_batches import TurnedBatches
     from rotkeras.datasets.turned_photos import paint_turned_corners, straighten_turned_photo
+    from rotkeras.datasets.uci_digits import load_uci_digits
 
 _MODULES = {
     "RotatedSet": "rotated",
@@ -36,8 +38,10 @@ _MODULES = {
     "collect_files": "photos",
     "combined_test_set": "rotated",
     "letterbox": "photos",
+    "load_ardis": "ardis",
     "load_image_folder": "photos",
     "load_mnist": "mnist",
+    "load_uci_digits": "uci_digits",
     "make_synthetic_numbers": "synthetic_numbers",
     "make_synthetic_photos": "synthetic_photos",
     "paint_turned_corners": "turned_photos",
@@ -55,8 +59,10 @@ __all__ = [
     "collect_files",
     "combined_test_set",
     "letterbox",
+    "load_ardis",
     "load_image_folder",
     "load_mnist",
+    "load_uci_digits",
     "make_synthetic_numbers",
     "make_synthetic_photos",
     "paint_turned_corners",

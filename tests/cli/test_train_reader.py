@@ -96,3 +96,42 @@ def test_continental_digits_flag_the_chosen_ones_and_cross_the_sevens() -> None:
         assert 11 <= rows.min() and rows.max() <= 20
     np.testing.assert_array_equal(continental_digits(images, labels, 0.5, seed=3), out)
     np.testing.assert_array_equal(continental_digits(images, labels, 0.0, seed=3), images)
+
+
+@pytest.mark.parametrize("source", ["ardis", "semeion", "optdigits"])
+def test_real_digits_reach_the_reader_as_mnist_like_digits(tmp_path: Path, source: str) -> None:
+    from rotkeras.cli.train_reader import real_training_set
+    from tests.datasets.test_ardis import write_ardis
+    from tests.datasets.test_uci_digits import write_optdigits, write_semeion
+
+    if source == "ardis":  # a bar filling the 28x28 frame, three times
+        bar = np.zeros((3, 28, 28), np.uint8)
+        bar[:, 2:26, 11:17] = 255
+        path = write_ardis(tmp_path, bar[:2], np.array([1, 1]), bar[2:], np.array([1]))
+    elif source == "semeion":
+        bar = np.zeros((1, 16, 16), np.uint8)
+        bar[0, 1:15, 6:10] = 255
+        path = write_semeion(tmp_path / "semeion.data", bar, np.array([1]))
+    else:
+        bar = np.zeros((1, 32, 32), np.uint8)
+        bar[0, 2:30, 13:19] = 255
+        path = write_optdigits(tmp_path / "optdigits-orig.tra", bar, np.array([1]))
+    lines: list[str] = []
+    x, y = real_training_set([path], log=lines.append)
+    assert x.shape == (1, 28, 28, 1) and x.dtype == np.float32 and y.tolist() == [1]
+    rows, cols = np.nonzero(x[0, ..., 0] > 0.5)
+    assert rows.max() - rows.min() + 1 <= 21  # in MNIST's 20x20 box, not the whole frame
+    assert abs(rows.mean() - 13.5) < 2 and abs(cols.mean() - 13.5) < 2
+    assert lines[-1].startswith("real digits: 1 from")
+
+
+def test_train_reader_refuses_missing_real_digits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reader.weights.h5"
+    assert main(["train-reader", "--real", str(tmp_path), "--out", str(out)]) != 0
+    assert "--real" in capsys.readouterr().err and not out.exists()
+    missing = tmp_path / "semeion.data"
+    assert main(["train-reader", "--real", str(missing), "--out", str(out)]) != 0
+    error = capsys.readouterr().err
+    assert "--real" in error and "semeion.data" in error and not out.exists()

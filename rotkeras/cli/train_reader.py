@@ -83,6 +83,12 @@ def _fingerprint(n: int, seed: int) -> str:
     return digest.hexdigest()[:16]
 
 
+def _preprocessor(side: int) -> keras.Model:
+    """The reader's own `HandwritingPreprocess` on `(side, side, 3)` uint8 photos."""
+    return keras.Sequential([keras.Input((side, side, 3), dtype="uint8"),
+                             HandwritingPreprocess()])
+
+
 def synthetic_training_set(
     n: int,
     digits: np.ndarray,
@@ -114,10 +120,7 @@ def synthetic_training_set(
     start = time.perf_counter()
     photos, photo_labels = make_synthetic_photos(n, digits, labels, size=PHOTO_SIZE, seed=seed)
     log(f"synthetic photos: rendered {n} in {time.perf_counter() - start:.0f} s")
-    preprocess = keras.Sequential(
-        [keras.Input((PHOTO_SIZE, PHOTO_SIZE, 3), dtype="uint8"), HandwritingPreprocess()]
-    )
-    x = preprocess.predict(photos, batch_size=50, verbose=0)
+    x = _preprocessor(PHOTO_SIZE).predict(photos, batch_size=50, verbose=0)
     x8 = np.clip(np.round(np.asarray(x)[..., 0] * 255.0), 0, 255).astype(np.uint8)
     log(f"synthetic photos: preprocessed in {time.perf_counter() - start:.0f} s")
     if path is not None:
@@ -159,6 +162,8 @@ def real_training_set(paths: Sequence[str | os.PathLike[str]],
     """
     import cv2
 
+    side = 144
+    preprocess = _preprocessor(side)  # one model (and one traced function) for every set
     xs, ys = [], []
     for path in paths:
         start = time.perf_counter()
@@ -166,16 +171,12 @@ def real_training_set(paths: Sequence[str | os.PathLike[str]],
         _, first = np.unique(images.reshape(len(images), -1), axis=0, return_index=True)
         first = np.sort(first)
         images, labels = images[first], labels[first]
-        size = images.shape[1]
-        margin = max(1, size // 7)
-        side = 144
+        margin = max(1, images.shape[1] // 7)
         crops = np.empty((len(images), side, side, 3), np.uint8)
         for i, digit in enumerate(images):
             paper = cv2.copyMakeBorder(255 - digit, margin, margin, margin, margin,
                                        cv2.BORDER_CONSTANT, value=255)
             crops[i] = cv2.resize(paper, (side, side), interpolation=cv2.INTER_LINEAR)[..., None]
-        preprocess = keras.Sequential([keras.Input((side, side, 3), dtype="uint8"),
-                                       HandwritingPreprocess()])
         xs.append(np.asarray(preprocess.predict(crops, batch_size=100, verbose=0), np.float32))
         ys.append(labels.astype("int64"))
         log(f"real digits: {len(images)} from {path}, preprocessed in "
